@@ -1,0 +1,1 @@
+export { GenError, InvalidArgumentError, describeValue } from './gen-error';
