@@ -1,4 +1,5 @@
 // @gen/core: the shared foundation of @gen/* (see docs/architecture.md).
+// Each module has a curated index.ts; this file only gathers them.
 import { registerTfjsGradients } from './backend/register-gradients';
 
 // Importing @gen/core makes tfjs trainable: tfjs-core alone registers no gradients.
@@ -14,3 +15,15 @@ export {
   registerWasmTrainingKernels,
 } from './backend';
 export type { BackendName, BackendReport, InitBackendOptions } from './backend';
+export type { NamedTensors, Stateful, JsonValue } from './types';
+
+export * from './random';
+export * as nn from './nn';
+export * from './io';
+export * from './optim';
+export * as losses from './losses';
+export * from './schedules';
+export * from './data';
+export * from './image';
+export * from './train';
+export * as metrics from './metrics';

@@ -1,0 +1,2 @@
+// Public API of the data module (explicit named exports only).
+export {};

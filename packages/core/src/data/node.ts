@@ -1,0 +1,2 @@
+// Node-only part of the data module, exported from @gen/core/node.
+export {};

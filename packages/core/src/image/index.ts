@@ -1,0 +1,2 @@
+// Public API of the image module (explicit named exports only).
+export {};

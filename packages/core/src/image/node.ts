@@ -1,0 +1,2 @@
+// Node-only part of the image module, exported from @gen/core/node.
+export {};

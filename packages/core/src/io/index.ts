@@ -1,0 +1,2 @@
+// Public API of the io module (explicit named exports only).
+export {};

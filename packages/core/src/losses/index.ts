@@ -1,0 +1,2 @@
+// Public API of the losses module (explicit named exports only).
+export {};

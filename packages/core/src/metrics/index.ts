@@ -1,0 +1,2 @@
+// Public API of the metrics module (explicit named exports only).
+export {};

@@ -1,0 +1,2 @@
+// Public API of the nn module (explicit named exports only).
+export {};

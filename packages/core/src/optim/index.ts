@@ -1,0 +1,2 @@
+// Public API of the optim module (explicit named exports only).
+export {};

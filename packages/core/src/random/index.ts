@@ -1,0 +1,2 @@
+// Public API of the random module (explicit named exports only).
+export {};

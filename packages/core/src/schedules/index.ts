@@ -1,0 +1,2 @@
+// Public API of the schedules module (explicit named exports only).
+export {};

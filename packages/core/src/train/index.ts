@@ -1,0 +1,2 @@
+// Public API of the train module (explicit named exports only).
+export {};

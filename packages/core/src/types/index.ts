@@ -1,0 +1,1 @@
+export type { NamedTensors, Stateful, JsonValue } from './stateful';
