@@ -1,0 +1,125 @@
+// Packs every publishable @gen/* package exactly as `pnpm publish` would, installs the
+// tarballs into a scratch consumer project with plain npm, and imports each one from
+// both ESM and CommonJS — the way users meet them. Needs `pnpm build` first.
+//   node scripts/pack-test.mjs [--keep]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const keep = process.argv.includes('--keep');
+const work = mkdtempSync(path.join(tmpdir(), 'gen-pack-'));
+const tarballs = path.join(work, 'tarballs');
+const consumer = path.join(work, 'consumer');
+const run = (cmd, args, cwd, extra = {}) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...extra });
+
+let passed = 0;
+let failed = 0;
+const check = (name, fn) => {
+  try {
+    const out = fn();
+    passed += 1;
+    console.log(`✓ ${name}${out ? ` — ${String(out).trim().split('\n').pop()}` : ''}`);
+  } catch (error) {
+    failed += 1;
+    console.log(`✗ ${name}\n${String(error.stderr || error.message).trim()}`);
+  }
+};
+
+const packages = readdirSync(path.join(root, 'packages'))
+  .map((dir) => path.join(root, 'packages', dir))
+  .filter((dir) => existsSync(path.join(dir, 'package.json')))
+  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) }))
+  .filter(({ manifest }) => !manifest.private);
+
+const pnpm = process.env.npm_execpath && process.env.npm_execpath.includes('pnpm') ? process.env.npm_execpath : null;
+const files = {};
+for (const { dir, manifest } of packages) {
+  if (!existsSync(path.join(dir, 'dist'))) throw new Error(`${manifest.name} has no dist/: run pnpm build first`);
+  // pnpm pack rewrites workspace:* ranges to real versions, as publish does.
+  const out = pnpm
+    ? run(process.execPath, [pnpm, 'pack', '--pack-destination', tarballs], dir)
+    : run('npx', ['-y', 'pnpm@10.34.9', 'pack', '--pack-destination', tarballs], dir);
+  const file = out.trim().split('\n').pop().trim();
+  files[manifest.name] = file;
+  const packed = JSON.parse(run('tar', ['-xOzf', file, 'package/package.json'], tarballs));
+  check(`${manifest.name}: packed without workspace: ranges`, () => {
+    const ranges = JSON.stringify({ ...packed.dependencies, ...packed.peerDependencies });
+    if (ranges.includes('workspace:')) throw new Error(`still has workspace: ranges: ${ranges}`);
+    return path.basename(file);
+  });
+}
+
+const fileRef = (name) => `file:${files[name]}`;
+execFileSync('mkdir', ['-p', consumer]);
+writeFileSync(
+  path.join(consumer, 'package.json'),
+  JSON.stringify(
+    {
+      name: 'gen-consumer',
+      private: true,
+      dependencies: {
+        ...Object.fromEntries(Object.keys(files).map((name) => [name, fileRef(name)])),
+        '@tensorflow/tfjs-core': '4.22.0',
+        '@tensorflow/tfjs-backend-cpu': '4.22.0',
+      },
+      overrides: Object.fromEntries(Object.keys(files).map((name) => [name, fileRef(name)])),
+    },
+    null,
+    2,
+  ),
+);
+console.log(`installing ${Object.keys(files).length} tarballs into ${consumer} with npm …`);
+run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], consumer, {
+  env: { ...process.env, npm_config_auto_install_peers: 'false' },
+});
+
+for (const name of Object.keys(files)) {
+  const manifest = packages.find((p) => p.manifest.name === name).manifest;
+  const subpaths = Object.keys(manifest.exports).filter((k) => k !== './package.json');
+  for (const sub of subpaths) {
+    const spec = sub === '.' ? name : `${name}/${sub.slice(2)}`;
+    const probe = `Object.keys(m).length`;
+    check(`${spec} imports from ESM`, () =>
+      run(process.execPath, ['--input-type=module', '-e', `import * as m from '${spec}'; if (${probe} === 0) throw new Error('no exports'); console.log('exports:', ${probe});`], consumer),
+    );
+    check(`${spec} requires from CommonJS`, () =>
+      run(process.execPath, ['-e', `const m = require('${spec}'); if (${probe} === 0) throw new Error('no exports'); console.log('exports:', ${probe});`], consumer),
+    );
+  }
+}
+
+check('@gen/core trains from ESM in a consumer (gradients registered, cpu backend)', () =>
+  run(process.execPath, ['--input-type=module', '-e', `
+    import * as tf from '@tensorflow/tfjs-core';
+    import '@tensorflow/tfjs-backend-cpu';
+    import { initBackend } from '@gen/core';
+    const report = await initBackend();
+    const g = tf.grad((x) => tf.sum(tf.square(x)))(tf.tensor1d([1, 2, 3]));
+    const values = Array.from(await g.data());
+    if (values.join() !== '2,4,6') throw new Error('gradient ' + values);
+    console.log(report.name, values.join());`], consumer),
+);
+check('@gen/core trains from CommonJS in a consumer', () =>
+  run(process.execPath, ['-e', `
+    const tf = require('@tensorflow/tfjs-core');
+    require('@tensorflow/tfjs-backend-cpu');
+    const { initBackend } = require('@gen/core');
+    initBackend().then(async (report) => {
+      const g = tf.grad((x) => tf.sum(tf.square(x)))(tf.tensor1d([1, 2, 3]));
+      const values = Array.from(await g.data());
+      if (values.join() !== '2,4,6') { console.error('gradient ' + values); process.exit(1); }
+      console.log(report.name, values.join());
+    });`], consumer),
+);
+if (files['@gen/cli']) {
+  check('the gen bin runs from the installed tarball', () => run('npx', ['--no-install', 'gen', '--help'], consumer));
+}
+
+if (!keep) rmSync(work, { recursive: true, force: true });
+else console.log(`kept ${work}`);
+console.log(`pack: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
