@@ -1,2 +1,4 @@
-/** The package version, kept equal to package.json by changesets' fixed group. */
-export const version = '0.0.0';
+import manifest from '../package.json';
+
+/** The installed package version (bumped by changesets; inlined at build time). */
+export const version: string = manifest.version;
