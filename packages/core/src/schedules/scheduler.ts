@@ -129,7 +129,7 @@ export interface Scheduler<Config extends SchedulerConfig = SchedulerConfig> {
  */
 export function resolveSchedulerConfig<Config extends SchedulerConfig>(
   defaults: Readonly<Config>,
-  config: Partial<Config> = {},
+  config: Partial<NoInfer<Config>> = {},
 ): Readonly<Config> {
   for (const key of Object.keys(config)) {
     if (!(key in defaults)) {
