@@ -1,7 +1,52 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { conv2dBackpropFilterConfig } from './wasm/conv2d-backprop-filter';
+import { conv2dBackpropInputConfig } from './wasm/conv2d-backprop-input';
+import { depthwiseConv2dBackpropFilterConfig } from './wasm/depthwise-conv2d-backprop-filter';
+import { depthwiseConv2dBackpropInputConfig } from './wasm/depthwise-conv2d-backprop-input';
+import { einsumConfig } from './wasm/einsum';
+import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum';
+
+/** Kernels tfjs-backend-wasm 4.22 lacks and training needs (conv/depthwise gradients, gather's gradient, einsum). */
+const MISSING: KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  depthwiseConv2dBackpropFilterConfig,
+  depthwiseConv2dBackpropInputConfig,
+  unsortedSegmentSumConfig,
+  einsumConfig,
+];
+
+/**
+ * Kernels wasm has but runs as scalar loops, replaced by faster compositions of its XNNPACK
+ * kernels: `Conv2DBackpropInput` (conv2d's input gradient and conv2dTranspose) is ~10× faster
+ * as a sub-pixel convolution.
+ */
+const REPLACED: KernelConfig[] = [conv2dBackpropInputConfig];
+
 /**
  * Registers, for the wasm backend, the kernels that training needs and tfjs-backend-wasm
- * 4.22 lacks. (Filled in by the wasm-kernels work; see docs/backends.md.)
+ * 4.22 lacks, and replaces its slow `Conv2DBackpropInput`, all composed from wasm's own
+ * kernels (see ./wasm). Idempotent: returns the kernel names this call registered (empty
+ * when everything is already in place). Kernels someone else registered first are kept;
+ * replacements happen only once wasm's own kernels are registered (import
+ * `@tensorflow/tfjs-backend-wasm` before calling), so a later import cannot undo them.
  */
 export function registerWasmTrainingKernels(): string[] {
-  return [];
+  const registered: string[] = [];
+  for (const config of MISSING) {
+    if (tf.getKernel(config.kernelName, 'wasm') == null) {
+      tf.registerKernel(config);
+      registered.push(config.kernelName);
+    }
+  }
+  if (tf.getKernel(tf.Conv2D, 'wasm') != null) {
+    for (const config of REPLACED) {
+      const current = tf.getKernel(config.kernelName, 'wasm');
+      if (current?.kernelFunc === config.kernelFunc) continue;
+      if (current != null) tf.unregisterKernel(config.kernelName, 'wasm');
+      tf.registerKernel(config);
+      registered.push(config.kernelName);
+    }
+  }
+  return registered;
 }
