@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Generator, losses } from '@gen/core';
+import { Generator, losses, registerWasmTrainingKernels } from '@gen/core';
 import { backendTolerance, countLeakedTensors, describeWithBackends, expectTensorsClose } from '@gen/core/testing';
 
 const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
@@ -312,11 +312,14 @@ describeWithBackends('losses: GP and R1 second-order gradients vs float64 finite
   }
 });
 
-// Conv filter gradients are not in the wasm backend of tfjs 4.22 yet (see backend/wasm):
-// until that kernel lands the conv critic runs on cpu only.
+// tfjs-backend-wasm 4.22 has no conv filter gradient; @gen/core's registerWasmTrainingKernels
+// (called by initBackend) adds it, so this suite registers it too.
 describeWithBackends(
   'losses: GP and R1 second-order gradients vs float64 finite differences, conv + dense critic',
-  () => {
+  ({ backend }) => {
+    beforeAll(() => {
+      if (backend === 'wasm') registerWasmTrainingKernels();
+    });
     const batch = 2;
     const channels = 2;
     const filters = 2;
@@ -344,7 +347,6 @@ describeWithBackends(
       }
     }
   },
-  { only: ['cpu'] },
 );
 
 describeWithBackends('losses: GAN argument checks', () => {
