@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors';
+import { registerSecondOrderGradients } from './second-order-gradients';
 import { assertBroadcastsTo, assertFloatTensor, assertReduction, assertSameShape, sumPerSample } from './validate';
 
 // VAE objectives. Every function here returns nats, **summed over all axes but the first**
@@ -102,6 +103,9 @@ function discretizedLogisticNll_(
     throw new InvalidArgumentError('numBits', numBits, 'must be an integer from 1 to 16');
   }
   assertReduction(reduction);
+  // The bin masks below compare tensors that depend on `mean`; tfjs 4.22 has no gradient
+  // for Greater / Less at all (not even the zero one), so backprop would stop there.
+  registerSecondOrderGradients();
   const halfBin = 1 / (2 ** numBits - 1);
 
   // 1. Standardised bin edges and centre.
