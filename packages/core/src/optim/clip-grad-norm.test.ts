@@ -32,7 +32,7 @@ describeWithBackends('clipGradNorm', ({ backend }) => {
     const before = tf.memory().numTensors;
     const result = clipGradNorm(input, 1);
     expect(tf.memory().numTensors).toBe(before + 3);
-    tf.dispose(result);
+    tf.dispose([result.grads.a, result.grads.b, result.norm]);
     expect(tf.memory().numTensors).toBe(before);
   });
 

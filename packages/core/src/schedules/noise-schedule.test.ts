@@ -27,8 +27,12 @@ function expectInvalidArgument(fn: () => unknown, message: string): void {
 
 const increasing = (values: ArrayLike<number>) => Array.from(values).every((v, i, all) => i === 0 || v > all[i - 1]);
 const decreasing = (values: ArrayLike<number>) => Array.from(values).every((v, i, all) => i === 0 || v < all[i - 1]);
-const close = (actual: number, expected: number, relative = 1e-12) =>
-  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(relative * Math.max(1, Math.abs(expected)));
+/** |actual − expected| ≤ relative · max(1, |expected|); throws only on failure, so it is cheap in loops. */
+function close(actual: number, expected: number, relative = 1e-12): void {
+  if (!(Math.abs(actual - expected) <= relative * Math.max(1, Math.abs(expected)))) {
+    throw new Error(`expected ${actual} to be within ${relative} (relative) of ${expected}`);
+  }
+}
 
 describe('beta schedules', () => {
   it('linear: exact endpoints and constant increments (Ho et al. 2020)', () => {
