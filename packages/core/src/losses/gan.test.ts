@@ -94,7 +94,7 @@ describeWithBackends('losses: gradient penalties on a linear critic (closed form
   const norm = Math.sqrt(weights.reduce((a, w) => a + w * w, 0));
 
   function linearCritic(w: tf.Tensor): losses.Critic {
-    return (x) => tf.sum(tf.mul(x, w), [1, 2, 3]);
+    return (x: tf.Tensor) => tf.sum(tf.mul(x, w), [1, 2, 3]);
   }
 
   it('WGAN-GP value and its gradient w.r.t. the critic weights', async () => {
@@ -242,7 +242,7 @@ function finiteDifferences(params: Record<string, Float64Array>, penalty: (p: Re
 function seededValues(seed: number, count: number, scale: number): Float64Array {
   // Float32-representable values so tfjs and the reference see identical parameters.
   const draws = new Generator(seed).uniformArray(count);
-  return Float64Array.from(draws, (u) => Math.fround((2 * u - 1) * scale));
+  return Float64Array.from(draws, (u: number) => Math.fround((2 * u - 1) * scale));
 }
 
 /** tf.variableGrads of the library penalty w.r.t. the critic variables, vs the float64 reference. */
@@ -351,7 +351,7 @@ describeWithBackends(
 
 describeWithBackends('losses: GAN argument checks', () => {
   const r = () => tf.tensor1d([1, 2]);
-  const critic: losses.Critic = (x) => tf.sum(x, [1, 2, 3]);
+  const critic: losses.Critic = (x: tf.Tensor) => tf.sum(x, [1, 2, 3]);
 
   it('names the argument, the value and what is allowed', () => {
     expect(() => losses.hingeDiscriminatorLoss([1, 2] as unknown as tf.Tensor, r())).toThrow('realLogits ([1, 2]) must be a tf.Tensor');
@@ -379,7 +379,7 @@ describeWithBackends('losses: GAN argument checks', () => {
       'critic ("D") must be a function (input: tf.Tensor) => tf.Tensor',
     );
     expect(() => losses.r1Penalty({ critic, real: tf.ones([3]) })).toThrow('real (Tensor<float32>[3]) must have rank ≥ 2 (a leading batch axis)');
-    expect(() => losses.r1Penalty({ critic: (x) => tf.reshape(x, [2, 2, 2]), real })).toThrow(
+    expect(() => losses.r1Penalty({ critic: (x: tf.Tensor) => tf.reshape(x, [2, 2, 2]), real })).toThrow(
       'critic output (Tensor<float32>[2, 2, 2]) must hold one score per sample: [2] or [2, 1]',
     );
   });

@@ -95,7 +95,7 @@ describeWithBackends('losses: discretized logistic NLL', () => {
       numBits,
       reduction: tf.Reduction.NONE,
     });
-    return Array.from(await nll.data(), (v) => Math.exp(-v));
+    return Array.from(await nll.data(), (v: number) => Math.exp(-v));
   }
 
   for (const [mu, logScale] of [[0.1, -3], [-0.95, -4.5], [0.999, -2], [0, 1], [3, -6]]) {
