@@ -61,7 +61,7 @@ describe('trainLoop: exact resume (cpu)', () => {
       totalSteps: 20,
       step: regressionStep(second),
       state: second.state,
-      checkpoint: { dir, every: 5, keep: 2 },
+      checkpoint: { dir, every: 5, keep: 2, config: { lr: 0.1 } },
       logEvery: 5,
       resume: true,
     });
