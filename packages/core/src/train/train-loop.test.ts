@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describeWithBackends } from '@gen/core/testing';
+import { trainLoop } from './train-loop';
+import { makeRegression, regressionStep, snapshot } from './__fixtures__/linear-regression';
+
+/** A tf.io handler keeping artifacts in memory, like IndexedDB would. */
+function memoryHandler(): tf.io.IOHandler {
+  let stored: tf.io.ModelArtifacts | undefined;
+  return {
+    async save(artifacts) {
+      stored = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    },
+    async load() {
+      if (!stored) throw new Error('nothing saved');
+      return stored;
+    },
+  };
+}
+
+describeWithBackends('trainLoop with a tf.io handler', () => {
+  it('resumes bit-exactly from a handler checkpoint and leaves numTensors flat', async () => {
+    const straight = makeRegression();
+    const before = tf.memory().numTensors;
+    await trainLoop({ totalSteps: 6, step: regressionStep(straight), state: straight.state, logEvery: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+
+    const handler = memoryHandler();
+    const first = makeRegression();
+    const stopped = await trainLoop({
+      totalSteps: 3,
+      step: regressionStep(first),
+      state: first.state,
+      checkpoint: { handler, every: 2 },
+    });
+    expect(stopped).toMatchObject({ steps: 3, stoppedBy: 'done', lastCheckpoint: { step: 3, location: 'the given tf.io handler' } });
+    const second = makeRegression(0.5);
+    const resumed = await trainLoop({
+      totalSteps: 6,
+      step: regressionStep(second),
+      state: second.state,
+      checkpoint: { handler, every: 2 },
+      resume: true,
+    });
+    expect(resumed).toMatchObject({ steps: 6, stoppedBy: 'done' });
+    expect(await snapshot(second)).toEqual(await snapshot(straight));
+    [straight, first, second].forEach((run) => run.dispose());
+  });
+});
