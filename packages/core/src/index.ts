@@ -1,9 +1,12 @@
 // @gen/core: the shared foundation of @gen/* (see docs/architecture.md).
 // Each module has a curated index.ts; this file only gathers them.
 import { registerTfjsGradients } from './backend/register-gradients';
+import { registerSecondOrderGradients } from './losses/second-order-gradients';
 
-// Importing @gen/core makes tfjs trainable: tfjs-core alone registers no gradients.
+// Importing @gen/core makes tfjs trainable: tfjs-core alone registers no gradients, and
+// several of its gradients are wrong or missing when differentiated twice (GP / R1).
 registerTfjsGradients();
+registerSecondOrderGradients();
 
 export { GenError, InvalidArgumentError } from './errors';
 export {
