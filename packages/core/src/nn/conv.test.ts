@@ -134,6 +134,16 @@ describeWithBackends('nn.ConvTranspose2d', () => {
   });
 });
 
+describeWithBackends('nn.ConvTranspose2d input gradient', () => {
+  it('matches finite differences (needs only Conv2D, which every backend has)', async () => {
+    const generator = new Generator(9);
+    const convT = new nn.ConvTranspose2d({ inChannels: 1, outChannels: 2, kernelSize: 4, stride: 2, padding: 1, generator });
+    const x = generator.normal([1, 2, 2, 1]);
+    const r = generator.normal([1, 4, 4, 2]);
+    await expectGradientMatchesFiniteDifferences((v) => tf.sum(tf.mul(convT.forward(v), r)), x);
+  });
+});
+
 // Conv gradients: tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel (and the fused
 // conv gradient computes the filter gradient even for d/dx), so these run on cpu until
 // registerWasmTrainingKernels() provides it.

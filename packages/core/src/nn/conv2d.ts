@@ -150,7 +150,7 @@ function dilateKernel(weight: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tenso
     [0, 0],
   ]);
   const flat = tf.reshape(spaced, [kh * dh, kw * dw, inChannels, outChannels]);
-  return tf.slice(flat, [0, 0, 0, 0], [dh * (kh - 1) + 1, dw * (kw - 1) + 1, inChannels, outChannels]);
+  return tf.slice(flat, [0, 0, 0, 0], [dh * (kh - 1) + 1, dw * (kw - 1) + 1, inChannels, outChannels]) as tf.Tensor4D;
 }
 
 function checkPadding(padding: unknown): [number, number] {

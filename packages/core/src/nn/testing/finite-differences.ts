@@ -19,8 +19,10 @@ export async function expectGradientMatchesFiniteDifferences(
   x: tf.Tensor,
   { epsilon = 1e-2, tolerance = 1e-2, coordinates = 16 }: FiniteDifferenceOptions = {},
 ): Promise<void> {
-  const analytic = await tf.tidy(() => tf.grad(f)(x)).data();
-  const base = await x.data();
+  const gradient = tf.tidy(() => tf.grad(f)(x));
+  const analytic = Float64Array.from(await gradient.data());
+  gradient.dispose();
+  const base = Float32Array.from(await x.data());
   const scale = Math.max(1, ...Array.from(analytic, Math.abs));
   const evaluate = async (values: Float32Array): Promise<number> => {
     const shifted = tf.tensor(values, x.shape, 'float32');
