@@ -1,6 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
-/** Named tensors: the unit of a checkpoint. Names are stable, '/'-separated paths. */
+/**
+ * Named tensors: the unit of a checkpoint. Inside a module names are stable dotted paths
+ * ('down.0.conv.weight'); a checkpoint groups parts by a '/' prefix ('model/…', 'optimizer/…').
+ */
 export type NamedTensors = Record<string, tf.Tensor>;
 
 /**
