@@ -113,6 +113,10 @@ describeWithBackends('Adam / AdamW', ({ backend }) => {
     expectInvalidArgument(() => adam.step({ a, b }, { a: tf.tensor1d([1, 2, 3]) }), 
       `grads['a'] (Tensor<float32>[3]) must have the shape of params['a'] [2]`,
     );
+    expectInvalidArgument(
+      () => adam.step({ a: tf.tensor1d([1, 2]) as unknown as tf.Variable }, { a: tf.tensor1d([1, 1]) }),
+      `params['a'] (Tensor<float32>[2]) must be a tf.Variable (the optimizer assigns to it)`,
+    );
     expect(adam.stepCount).toBe(1);
     adam.dispose();
   });

@@ -94,6 +94,9 @@ export class Adam implements Stateful {
       if (!tf.util.arraysEqual(grad.shape, param.shape)) {
         throw new InvalidArgumentError(`grads['${name}']`, grad, `must have the shape of params['${name}'] [${param.shape.join(', ')}]`);
       }
+      if (!(param instanceof tf.Variable)) {
+        throw new InvalidArgumentError(`params['${name}']`, param, 'must be a tf.Variable (the optimizer assigns to it)');
+      }
       if (param.dtype !== 'float32') {
         throw new InvalidArgumentError(`params['${name}']`, param, 'must be float32');
       }
