@@ -49,7 +49,7 @@ export function handlerStore(
     },
     async loadLatest(options) {
       if (exists && !(await exists())) return null;
-      const loaded = await loadCheckpoint(typeof target === 'string' ? target : target, options);
+      const loaded = await loadCheckpoint(target, options);
       const step = stepOf(loaded.metadata);
       return { ...loaded, step, location };
     },
