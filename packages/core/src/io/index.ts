@@ -13,4 +13,3 @@ export {
 } from './checkpoint-format';
 export type { CheckpointContents, LoadedCheckpoint, CheckpointLimits } from './checkpoint-format';
 export type { CheckpointIOHandler, MetricsSink } from './checkpoint-handlers';
-export { crc32 } from './crc32';
