@@ -1,2 +1,3 @@
 // Node-only part of the image module, exported from @gen/core/node.
-export {};
+export { encodePng, decodePng, writePng, readPng } from './png';
+export type { DecodePngOptions } from './png';
