@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { isUntransposedMatMul, MATMUL_KERNELS, untransposedMatMulConfig } from './wasm/batch-mat-mul';
 import { conv2dBackpropFilterConfig } from './wasm/conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './wasm/conv2d-backprop-input';
 import { depthwiseConv2dBackpropFilterConfig } from './wasm/depthwise-conv2d-backprop-filter';
@@ -19,7 +20,7 @@ const MISSING: KernelConfig[] = [
 /**
  * Kernels wasm has but runs as scalar loops, replaced by faster compositions of its XNNPACK
  * kernels: `Conv2DBackpropInput` (conv2d's input gradient and conv2dTranspose) is ~10× faster
- * as a sub-pixel convolution.
+ * as s² sub-pixel convolutions. (`BatchMatMul` / `_FusedMatMul` are wrapped, see below.)
  */
 const REPLACED: KernelConfig[] = [conv2dBackpropInputConfig];
 
@@ -47,6 +48,14 @@ export function registerWasmTrainingKernels(): string[] {
       tf.registerKernel(config);
       registered.push(config.kernelName);
     }
+  }
+  // Matmuls with transposed operands: transpose explicitly, then wasm's own fast kernel.
+  for (const name of MATMUL_KERNELS) {
+    const current = tf.getKernel(name, 'wasm');
+    if (current == null || isUntransposedMatMul(current)) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(untransposedMatMulConfig(current));
+    registered.push(name);
   }
   return registered;
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { phaseLayout } from './conv2d-backprop-input';
+import { axisPhases } from './conv2d-backprop-input';
 import { expectWasmMatchesCpu, prepareBackends, runKernel, wasmDataIds } from './wasm-vs-cpu';
 
 type Pad = 'same' | 'valid' | number | number[][];
@@ -63,8 +63,11 @@ describe('wasm Conv2DBackpropInput (sub-pixel replacement)', () => {
     tf.dispose([dy, filter]);
   });
 
-  it('lays out phases without waste for the DCGAN shapes', () => {
-    // 28×28 from 14×14, 5×5 stride 2 'same' (pad top 1): 3 taps, no crop, 15 rows → slice from 1
-    expect(phaseLayout(28, 14, 5, 2, 1)).toEqual({ taps: 3, cropTop: 0, keep: 14, padTop: 2, padBottom: 1, offset: 1 });
+  it('splits a 5-tap stride-2 axis into 3 + 2 taps, each phase computing only its own rows', () => {
+    // 14 rows from 7, 'same' (pad before 1): odd rows take W[0,2,4], even rows W[1,3]
+    expect(axisPhases(14, 7, 5, 2, 1)).toEqual([
+      { phase: 0, first: 1, count: 7, taps: 3, cropTop: 0, keep: 7, padTop: 1, padBottom: 1 },
+      { phase: 1, first: 0, count: 7, taps: 2, cropTop: 0, keep: 7, padTop: 1, padBottom: 0 },
+    ]);
   });
 });

@@ -6,11 +6,12 @@ type Shape4 = [number, number, number, number];
 
 /**
  * `Conv2DBackpropInput` (the input gradient of conv2d, and the forward of conv2dTranspose)
- * for wasm. wasm ships a scalar C++ loop for it (~10× slower than its XNNPACK `Conv2D` for the
- * same FLOPs), so this replaces it with a sub-pixel convolution: for stride s, the s×s output
- * phases are the s² output-channel groups of ONE stride-1 XNNPACK convolution of dy with the
- * rearranged, flipped filter ([⌈fh/s⌉, ⌈fw/s⌉, co, s·s·ci]), interleaved by `DepthToSpace`.
- * Unlike zero-insertion, no multiplications by inserted zeros (s² fewer FLOPs).
+ * for wasm. wasm ships a scalar C++ loop for it (~10× slower than its XNNPACK `Conv2D` for
+ * the same FLOPs), so this replaces it with a sub-pixel decomposition: for stride s, the
+ * rows/columns of dx with the same phase (i + pad) mod s form a stride-1 correlation of dy
+ * with the flipped sub-filter W[phase::s] — s² XNNPACK convolutions whose taps add up to
+ * exactly the filter's (no multiplications by inserted zeros, no padding taps), interleaved
+ * into dx. The sub-filters and the interleave are plain copies on wasm's heap.
  */
 export const conv2dBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -30,76 +31,121 @@ export const conv2dBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs }) 
 /** dx [B, H, W, ci] from dy [B, oh, ow, co] (NHWC) and the forward filter [fh, fw, ci, co]. */
 function inputGradientNHWC(scope: KernelScope, dy: TensorInfo, filter: TensorInfo, info: tf.backend_util.Conv2DInfo): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight: sh, strideWidth: sw, padInfo } = info;
-  const rows = phaseLayout(inHeight, outHeight, filterHeight, sh, padInfo.top);
-  const cols = phaseLayout(inWidth, outWidth, filterWidth, sw, padInfo.left);
-  if (rows == null || cols == null) {
-    return scope.run('Fill', {}, { shape: [batchSize, inHeight, inWidth, inChannels], value: 0, dtype: 'float32' });
-  }
+  const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+  const rowPhases = axisPhases(inHeight, outHeight, filterHeight, strideHeight, padInfo.top);
+  const colPhases = axisPhases(inWidth, outWidth, filterWidth, strideWidth, padInfo.left);
+  const dxShape = [batchSize, inHeight, inWidth, inChannels];
 
-  // filter [fh, fw, ci, co] → F[t', u', co, (ra, rb, ci)] = W[ra + s(T−1−t'), rb + s(T−1−u'), ci, co]
-  const padded = scope.pad(filter, [[0, rows.taps * sh - filterHeight], [0, cols.taps * sw - filterWidth], [0, 0], [0, 0]]);
-  const split = scope.reshape(padded, [rows.taps, sh, cols.taps, sw, inChannels, outChannels]);
-  const flipped = scope.run('Reverse', { x: split }, { dims: [0, 2] });
-  const arranged = scope.transpose(flipped, [0, 2, 5, 1, 3, 4]);
-  const phaseFilter = scope.reshape(arranged, [rows.taps, cols.taps, outChannels, sh * sw * inChannels]);
-
-  const cropped = scope.slice(dy, [0, rows.cropTop, cols.cropTop, 0], [batchSize, rows.keep, cols.keep, outChannels]);
-  const phases = scope.run('Conv2D', { x: cropped, filter: phaseFilter }, {
-    strides: [1, 1],
-    pad: explicitPad(rows.padTop, rows.padBottom, cols.padTop, cols.padBottom),
-    dilations: [1, 1],
-    dataFormat: 'NHWC',
-  });
-  const [, qh, qw] = phases.shape;
-  let interleaved: TensorInfo;
-  if (sh === 1 && sw === 1) {
-    interleaved = phases;
-  } else if (sh === sw) {
-    interleaved = scope.run('DepthToSpace', { x: phases }, { blockSize: sh, dataFormat: 'NHWC' });
-  } else {
-    const six = scope.reshape(phases, [batchSize, qh, qw, sh, sw, inChannels]);
-    const moved = scope.transpose(six, [0, 1, 3, 2, 4, 5]);
-    interleaved = scope.reshape(moved, [batchSize, qh * sh, qw * sw, inChannels]);
+  const parts: Array<{ out: TensorInfo; row: AxisPhase; col: AxisPhase }> = [];
+  let complete = true;
+  for (const row of rowPhases) {
+    for (const col of colPhases) {
+      if (row.count === 0 || col.count === 0) continue;
+      if (row.taps === 0 || col.taps === 0 || row.keep <= 0 || col.keep <= 0) {
+        complete = false; // these dx entries get no contribution: zeros
+        continue;
+      }
+      const subFilter = flippedSubFilter(scope, filter, row, col, strideHeight, strideWidth);
+      const input = scope.slice(dy, [0, row.cropTop, col.cropTop, 0], [batchSize, row.keep, col.keep, outChannels]);
+      const out = scope.run('Conv2D', { x: input, filter: subFilter }, {
+        strides: [1, 1],
+        pad: explicitPad(row.padTop, row.padBottom, col.padTop, col.padBottom),
+        dilations: [1, 1],
+        dataFormat: 'NHWC',
+      });
+      if (out.shape[1] !== row.count || out.shape[2] !== col.count) {
+        throw new Error(`conv2dBackpropInput: phase conv gave [${out.shape}], expected ${row.count}×${col.count}`);
+      }
+      parts.push({ out, row, col });
+    }
   }
-  return scope.slice(interleaved, [0, rows.offset, cols.offset, 0], [batchSize, inHeight, inWidth, inChannels]);
+  if (parts.length === 1 && complete && strideHeight === 1 && strideWidth === 1) return parts[0].out;
+
+  const wasm = scope.backend;
+  const dx = scope.adopt(wasm.makeOutput(dxShape, 'float32'));
+  const dst = wasm.typedArrayFromHeap(dx) as Float32Array;
+  if (!complete) dst.fill(0);
+  const rowStride = inWidth * inChannels;
+  const imageStride = inHeight * rowStride;
+  for (const { out, row, col } of parts) {
+    const src = wasm.typedArrayFromHeap(out) as Float32Array;
+    let s = 0;
+    for (let b = 0; b < batchSize; b++) {
+      for (let k = 0; k < row.count; k++) {
+        const rowBase = b * imageStride + (row.first + k * strideHeight) * rowStride;
+        for (let l = 0; l < col.count; l++) {
+          let d = rowBase + (col.first + l * strideWidth) * inChannels;
+          for (let c = 0; c < inChannels; c++) dst[d++] = src[s++];
+        }
+      }
+    }
+  }
+  return dx;
 }
 
-interface PhaseLayout {
-  /** Taps per phase: ⌈f/s⌉. */
+/** F[t', u', co, ci] = W[row.phase + sh·(Tr−1−t'), col.phase + sw·(Tc−1−u'), ci, co]. */
+function flippedSubFilter(scope: KernelScope, filter: TensorInfo, row: AxisPhase, col: AxisPhase, sh: number, sw: number): TensorInfo {
+  const [, fw, ci, co] = filter.shape;
+  const wasm = scope.backend;
+  const out = scope.adopt(wasm.makeOutput([row.taps, col.taps, co, ci], 'float32'));
+  const dst = wasm.typedArrayFromHeap(out) as Float32Array;
+  const src = wasm.typedArrayFromHeap(filter) as Float32Array;
+  let d = 0;
+  for (let t = 0; t < row.taps; t++) {
+    const kh = row.phase + sh * (row.taps - 1 - t);
+    for (let u = 0; u < col.taps; u++) {
+      const kw = col.phase + sw * (col.taps - 1 - u);
+      const base = (kh * fw + kw) * ci * co;
+      for (let o = 0; o < co; o++) {
+        for (let c = 0; c < ci; c++) dst[d++] = src[base + c * co + o];
+      }
+    }
+  }
+  return out;
+}
+
+export interface AxisPhase {
+  /** Filter offset r of this phase: dx index i has i + pad = s·q + r. */
+  phase: number;
+  /** First dx index of the phase, and how many (every s-th). */
+  first: number;
+  count: number;
+  /** Taps of the sub-filter W[r::s]. */
   taps: number;
-  /** dy rows dropped at the start and kept. */
+  /** dy rows dropped at the start, and kept. */
   cropTop: number;
   keep: number;
-  /** Zero padding of the phase convolution. */
+  /** Zero padding of the phase's stride-1 correlation. */
   padTop: number;
   padBottom: number;
-  /** Where dx row 0 sits in the interleaved result. */
-  offset: number;
 }
 
 /**
- * One spatial axis of the sub-pixel layout. With i + pad = s·q + r, dx[i] = Σ_t dy[q − t]·W[r + s·t]:
- * phase r is a correlation of dy with its flipped sub-filter, conv output row q' = q − q0.
+ * One spatial axis of the decomposition. For i + pad = s·q + r, dx[i] = Σ_t dy[q − t]·W[r + s·t]
+ * (t < taps): a correlation of dy with the flipped sub-filter, output q from q0.
  */
-export function phaseLayout(inSize: number, outSize: number, filterSize: number, stride: number, padBefore: number): PhaseLayout | null {
-  const taps = Math.ceil(filterSize / stride);
-  const q0 = Math.floor(padBefore / stride);
-  const needed = Math.ceil((padBefore + inSize) / stride) - q0;
-  let padTop = taps - 1 - q0;
-  let cropTop = 0;
-  if (padTop < 0) {
-    cropTop = -padTop;
-    padTop = 0;
+export function axisPhases(inSize: number, outSize: number, filterSize: number, stride: number, padBefore: number): AxisPhase[] {
+  const phases: AxisPhase[] = [];
+  for (let phase = 0; phase < stride; phase++) {
+    const first = (((phase - padBefore) % stride) + stride) % stride;
+    const count = first < inSize ? Math.ceil((inSize - first) / stride) : 0;
+    const taps = Math.max(0, Math.ceil((filterSize - phase) / stride));
+    const q0 = (first + padBefore - phase) / stride;
+    let padTop = taps - 1 - q0;
+    let cropTop = 0;
+    if (padTop < 0) {
+      cropTop = -padTop;
+      padTop = 0;
+    }
+    let keep = outSize - cropTop;
+    let padBottom = count + taps - 1 - padTop - keep;
+    if (padBottom < 0) {
+      keep += padBottom;
+      padBottom = 0;
+    }
+    phases.push({ phase, first, count, taps, cropTop, keep, padTop, padBottom });
   }
-  let keep = outSize - cropTop;
-  if (keep <= 0) return null;
-  let padBottom = needed + taps - 1 - padTop - keep;
-  if (padBottom < 0) {
-    keep -= Math.min(-padBottom, keep - 1);
-    padBottom = Math.max(0, needed + taps - 1 - padTop - keep);
-  }
-  return { taps, cropTop, keep, padTop, padBottom, offset: padBefore - stride * q0 };
+  return phases;
 }
 
 export const conv2dBackpropInputConfig: KernelConfig = {

@@ -5,7 +5,8 @@ import type { DataId, KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflo
 export interface WasmBackendLike extends KernelBackend {
   disposeData(dataId: DataId, force?: boolean): boolean;
   readSync(dataId: DataId): tf.BackendValues;
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.BackendValues): TensorInfo;
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
 /**

@@ -27,9 +27,9 @@ export const unsortedSegmentSumWasm: KernelFunc = ({ inputs, backend, attrs }) =
     if (valid) {
       indices = scope.reshape(segmentIds, [count, 1]);
     } else {
-      const remapped = new Int32Array(count);
+      indices = scope.adopt(wasm.makeOutput([count, 1], 'int32'));
+      const remapped = wasm.typedArrayFromHeap(indices);
       for (let i = 0; i < count; i++) remapped[i] = ids[i] >= 0 && ids[i] < numSegments ? ids[i] : numSegments;
-      indices = scope.adopt(wasm.makeTensorInfo([count, 1], 'int32', remapped));
     }
     const rows = numSegments + (valid ? 0 : 1);
     const updates = scope.reshape(x, [count, width]);
