@@ -1,0 +1,11 @@
+// Fixture for `--selftest`: `.only` narrows a file, as in jest.
+import { describeWithBackends } from '@gen/core/testing';
+
+describeWithBackends('focused', () => {
+  it.only('runs the focused test', () => {
+    expect(true).toBe(true);
+  });
+  it('must not run (not focused)', () => {
+    throw new Error('.only ignored');
+  });
+});
