@@ -2,11 +2,16 @@
 // Each module has a curated index.ts; this file only gathers them.
 import { registerTfjsGradients } from './backend/register-gradients';
 import { registerSecondOrderGradients } from './losses/second-order-gradients';
+import { registerWasmTrainingKernels } from './backend/wasm-training-kernels';
 
 // Importing @gen/core makes tfjs trainable: tfjs-core alone registers no gradients, and
 // several of its gradients are wrong or missing when differentiated twice (GP / R1).
+// The wasm backend lacks the kernels conv nets train with; registering them for the
+// 'wasm' name is harmless when wasm is absent. initBackend() repeats it, so a wasm
+// backend imported after @gen/core also gets its faster replacement kernels.
 registerTfjsGradients();
 registerSecondOrderGradients();
+registerWasmTrainingKernels();
 
 export { GenError, InvalidArgumentError } from './errors';
 export {

@@ -187,4 +187,4 @@ describeWithBackends('nn conv gradients match finite differences', () => {
       convT.weight,
     );
   });
-}, { only: ['cpu'] });
+});

@@ -137,20 +137,24 @@ export class Conv2d extends Module {
   }
 }
 
-/** [kh, kw, in, out] → [d·(kh−1)+1, d·(kw−1)+1, in, out] with d−1 zeros between taps. */
+/**
+ * [kh, kw, in, out] → [d·(kh−1)+1, d·(kw−1)+1, in, out] with d−1 zeros between taps.
+ * One axis at a time, keeping every tensor at rank ≤ 4: webgl's packed pad shader
+ * cannot compile for rank 6.
+ */
 function dilateKernel(weight: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tensor4D {
   if (dh === 1 && dw === 1) return weight;
   const [kh, kw, inChannels, outChannels] = weight.shape;
-  const spaced = tf.pad(tf.reshape(weight, [kh, 1, kw, 1, inChannels, outChannels]), [
-    [0, 0],
-    [0, dh - 1],
-    [0, 0],
-    [0, dw - 1],
-    [0, 0],
-    [0, 0],
-  ]);
-  const flat = tf.reshape(spaced, [kh * dh, kw * dw, inChannels, outChannels]);
-  return tf.slice(flat, [0, 0, 0, 0], [dh * (kh - 1) + 1, dw * (kw - 1) + 1, inChannels, outChannels]) as tf.Tensor4D;
+  const channels = inChannels * outChannels;
+  const outHeight = dh * (kh - 1) + 1;
+  const outWidth = dw * (kw - 1) + 1;
+  // Rows: [kh, 1, kw, c] → pad to [kh, dh, kw, c] → [kh·dh, kw, c] → first outHeight rows.
+  const rows = tf.pad(tf.reshape(weight, [kh, 1, kw, channels]), [[0, 0], [0, dh - 1], [0, 0], [0, 0]]);
+  const tallKernel = tf.slice(tf.reshape(rows, [kh * dh, kw, channels]), [0, 0, 0], [outHeight, kw, channels]);
+  // Columns: [H, kw, 1, c] → pad to [H, kw, dw, c] → [H, kw·dw, c] → first outWidth columns.
+  const cols = tf.pad(tf.reshape(tallKernel, [outHeight, kw, 1, channels]), [[0, 0], [0, 0], [0, dw - 1], [0, 0]]);
+  const wide = tf.slice(tf.reshape(cols, [outHeight, kw * dw, channels]), [0, 0, 0], [outHeight, outWidth, channels]);
+  return tf.reshape(wide, [outHeight, outWidth, inChannels, outChannels]);
 }
 
 function checkPadding(padding: unknown): [number, number] {

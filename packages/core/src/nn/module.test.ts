@@ -235,7 +235,7 @@ describeWithBackends('nn training steps leak no tensors', () => {
     model.forward(x).dispose();
     expect(tf.memory().numTensors).toBe(evalBefore);
   });
-}, { only: ['cpu'] });
+});
 
 describeWithBackends('nn forward + backward without convolutions leaks no tensors', () => {
   it('numTensors stays flat (attention, norms, embedding, linear)', () => {
@@ -272,4 +272,4 @@ describeWithBackends('nn.Embedding gradient', () => {
     );
     await expectTensorsClose(grads[embedding.weight.name], [3, 4, 0, 0, 6, 8, 0, 0], { atol: 0 });
   });
-}, { only: ['cpu'] });
+});

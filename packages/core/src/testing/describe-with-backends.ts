@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerWasmTrainingKernels } from '../backend/wasm-training-kernels';
 
 /**
  * The backends the numeric suites run on in this process. Set by the test harness:
@@ -44,6 +45,7 @@ export function describeWithBackends(
     if (skip.includes(backend)) continue;
     describe(`${name} [${backend}]`, () => {
       beforeAll(async () => {
+        if (backend === 'wasm') registerWasmTrainingKernels();
         const ok = await tf.setBackend(backend);
         if (!ok) throw new Error(`backend '${backend}' failed to initialise`);
         await tf.ready();
@@ -80,6 +82,8 @@ export async function expectTensorsClose(
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < a.length; i++) {
+    // Identical values (including ±Infinity, and NaN where NaN is expected) always match.
+    if (a[i] === e[i] || (Number.isNaN(a[i]) && Number.isNaN(e[i]))) continue;
     const allowed = atol + rtol * Math.abs(e[i]);
     const diff = Math.abs(a[i] - e[i]);
     const excess = Number.isNaN(diff) ? Infinity : diff - allowed;
