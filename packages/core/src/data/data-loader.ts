@@ -32,7 +32,7 @@ export interface DataLoaderOptions {
 }
 
 /** One batch. The caller owns the tensors: `tf.dispose(batch)` (or dispose both) when done. */
-export interface Batch {
+export interface ImageBatch {
   /** `[B, H, W, C]` float32 in `range`. */
   images: tf.Tensor4D;
   /** `[B]` int32 labels. */
@@ -171,7 +171,7 @@ export class DataLoader {
   }
 
   /** The batch at global step `step` (a pure function of the generator's seed and `step`). */
-  batchAt(step: number): Batch {
+  batchAt(step: number): ImageBatch {
     const { epoch, batchInEpoch } = this.locate(step);
     const indices = this.batchIndices(step);
     const { imageSize } = this;
@@ -211,14 +211,14 @@ export class DataLoader {
   }
 
   /** The batches of epoch `epoch`, in order. Dispose each batch when done with it. */
-  *epoch(epoch: number): IterableIterator<Batch> {
+  *epoch(epoch: number): IterableIterator<ImageBatch> {
     const first = epoch * this.batchesPerEpoch;
     this.epochOrder(epoch);
     for (let b = 0; b < this.batchesPerEpoch; b++) yield this.batchAt(first + b);
   }
 
   /** Batches from global step `start` on, crossing epochs; `count` of them (default: endless). */
-  *steps(start = 0, count = Infinity): IterableIterator<Batch> {
+  *steps(start = 0, count = Infinity): IterableIterator<ImageBatch> {
     this.locate(start);
     for (let step = start; step < start + count; step++) yield this.batchAt(step);
   }
@@ -229,7 +229,7 @@ export class DataLoader {
 }
 
 /** One epoch of batches of `dataset`: `new DataLoader(dataset, options).epoch(options.epoch ?? 0)`. */
-export function batches(dataset: ImageDataset, options: DataLoaderOptions & { epoch?: number }): IterableIterator<Batch> {
+export function batches(dataset: ImageDataset, options: DataLoaderOptions & { epoch?: number }): IterableIterator<ImageBatch> {
   const { epoch = 0, ...loaderOptions } = options;
   return new DataLoader(dataset, loaderOptions).epoch(epoch);
 }

@@ -3,8 +3,8 @@
 export { ImageDatasetBuilder, subset, classCounts } from './image-dataset';
 export type { ImageDataset, ImageDatasetBuilderOptions } from './image-dataset';
 export { DataLoader, batches } from './data-loader';
-export type { Batch, DataLoaderOptions, PixelRange } from './data-loader';
-export { splitDataset, largestRemainder } from './split-dataset';
+export type { ImageBatch, DataLoaderOptions, PixelRange } from './data-loader';
+export { splitDataset } from './split-dataset';
 export type { DatasetSplit, SplitDatasetOptions } from './split-dataset';
 export { binarize } from './binarize';
 export type { BinarizeMode, BinarizeOptions } from './binarize';

@@ -4,6 +4,6 @@ export { toUint8Pixels, toUint8PixelsSync, toImageData, pixelsToImageData } from
 export type { PixelImage, ToPixelsOptions, ImageDataLike } from './pixels';
 export { makeGrid, gridLayout } from './make-grid';
 export type { GridOptions, GridLayout } from './make-grid';
-export { interpolationStrip, interpolate } from './interpolation-strip';
-export type { InterpolateOptions } from './interpolation-strip';
+export { interpolationStrip, interpolateLatents } from './interpolation-strip';
+export type { InterpolateLatentsOptions } from './interpolation-strip';
 export { resizeBilinear } from './resize';

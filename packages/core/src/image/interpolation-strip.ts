@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors';
 import { makeGrid } from './make-grid';
 import type { GridOptions } from './make-grid';
 
-export interface InterpolateOptions {
+export interface InterpolateLatentsOptions {
   /** Number of points including both ends (≥ 2). */
   steps: number;
   /**
@@ -15,7 +15,7 @@ export interface InterpolateOptions {
 }
 
 /** `steps` points from `start` to `end` (inclusive), stacked on a new leading axis: `[steps, ...start.shape]`. */
-export function interpolate(start: tf.Tensor, end: tf.Tensor, options: InterpolateOptions): tf.Tensor {
+export function interpolateLatents(start: tf.Tensor, end: tf.Tensor, options: InterpolateLatentsOptions): tf.Tensor {
   const { steps, method = 'linear' } = options;
   if (!Number.isInteger(steps) || steps < 2) throw new InvalidArgumentError('steps', steps, 'must be an integer ≥ 2');
   if (method !== 'linear' && method !== 'slerp') throw new InvalidArgumentError('method', method, "must be 'linear' or 'slerp'");
