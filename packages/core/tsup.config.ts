@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // import.meta.url in the CJS build and __dirname in the ESM build (asset and dataset lookup).
+  shims: true,
 });
