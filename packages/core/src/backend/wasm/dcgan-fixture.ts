@@ -14,7 +14,7 @@ export function generate(z: tf.Tensor, g: tf.Tensor[]): tf.Tensor4D {
   const h1 = tf.conv2dTranspose(tf.reshape(h0, [batch, 7, 7, 64]) as tf.Tensor4D, w1 as tf.Tensor4D, [batch, 14, 14, 32], 2, 'same');
   const a1 = tf.leakyRelu(tf.add(h1, b1), 0.2) as tf.Tensor4D;
   const h2 = tf.conv2dTranspose(a1, w2 as tf.Tensor4D, [batch, 28, 28, 1], 2, 'same');
-  return tf.tanh(tf.add(h2, b2));
+  return tf.tanh(tf.add(h2, b2)) as tf.Tensor4D;
 }
 
 export function criticScore(x: tf.Tensor, d: tf.Tensor[]): tf.Tensor {
@@ -25,10 +25,15 @@ export function criticScore(x: tf.Tensor, d: tf.Tensor[]): tf.Tensor {
   return tf.add(tf.matMul(tf.reshape(h2, [batch, 6272]) as tf.Tensor2D, w3 as tf.Tensor2D), b3);
 }
 
-/** Non-saturating GAN losses: critic softplus(−D(real)) + softplus(D(G(z))); generator softplus(−D(G(z))). */
+/**
+ * Non-saturating GAN losses: critic softplus(−D(real)) + softplus(D(G(z))), scoring real and
+ * fake images in one batch; generator softplus(−D(G(z))).
+ */
 export function criticLoss(real: tf.Tensor, z: tf.Tensor, g: tf.Tensor[], d: tf.Tensor[]): tf.Scalar {
-  const fake = generate(z, g);
-  return tf.add(tf.mean(tf.softplus(tf.neg(criticScore(real, d)))), tf.mean(tf.softplus(criticScore(fake, d))));
+  const n = real.shape[0];
+  const scores = criticScore(tf.concat([real, generate(z, g)], 0), d);
+  const [onReal, onFake] = tf.split(scores, [n, scores.shape[0] - n], 0);
+  return tf.add(tf.mean(tf.softplus(tf.neg(onReal))), tf.mean(tf.softplus(onFake)));
 }
 
 export function generatorLoss(z: tf.Tensor, g: tf.Tensor[], d: tf.Tensor[]): tf.Scalar {
