@@ -26,7 +26,8 @@ const REPLACED: KernelConfig[] = [conv2dBackpropInputConfig];
 
 /**
  * Registers, for the wasm backend, the kernels that training needs and tfjs-backend-wasm
- * 4.22 lacks, and replaces its slow `Conv2DBackpropInput`, all composed from wasm's own
+ * 4.22 lacks, replaces its scalar-loop `Conv2DBackpropInput`, and wraps `BatchMatMul` /
+ * `_FusedMatMul` so transposed operands take the fast path, all composed from wasm's own
  * kernels (see ./wasm). Idempotent: returns the kernel names this call registered (empty
  * when everything is already in place). Kernels someone else registered first are kept;
  * replacements happen only once wasm's own kernels are registered (import
