@@ -27,3 +27,18 @@ describeWithBackends('tfjs gradients registered by @gen/core', () => {
     expect(registerTfjsGradients()).toBe(0);
   });
 });
+
+describeWithBackends('vendored gradients that tfjs writes with chained tensor methods', () => {
+  it('differentiates prod (x.reshape inside) against the closed form', async () => {
+    // d/dx_i prod(x) = prod(x) / x_i
+    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    await expectTensorsClose(tf.grad((v: tf.Tensor) => tf.sum(tf.prod(v, 1)))(x), [6, 3, 2, 30, 24, 20], { rtol: 1e-5 });
+  });
+
+  it('differentiates gather with batchDims (x.split inside) as a scatter of ones', async () => {
+    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const indices = tf.tensor2d([[2, 2], [0, 1]], undefined, 'int32');
+    const grad = tf.grad((v: tf.Tensor) => tf.sum(tf.gather(v, indices, 1, 1)))(x);
+    await expectTensorsClose(grad, [0, 0, 2, 1, 1, 0]);
+  });
+});

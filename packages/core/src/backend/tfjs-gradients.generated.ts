@@ -1024,12 +1024,12 @@ var gatherGradConfig = {
     };
     if (batchDims === 1) {
       const batchSize = x.shape[0];
-      const xBatch = x.split(batchSize, 0);
+      const xBatch = split2(x, batchSize, 0);
       const derXBatched = () => {
         const stacked = stack2(xBatch.map((x2, i) => {
-          return derXBatch(x2, indices.slice(i, 1), dy.slice(i, 1))();
+          return derXBatch(x2, slice2(indices, i, 1), slice2(dy, i, 1))();
         }));
-        return stacked.reshape(x.shape);
+        return reshape2(stacked, x.shape);
       };
       return { x: derXBatched, indices: () => indices };
     } else {
@@ -1545,9 +1545,9 @@ function prodsGradFn_(x, dy, axis) {
   const removedShape = newShape.splice(xRank - axis.length, axis.length);
   const endPartShape = removedShape.reduce((p, c) => p * c, 1);
   newShape.push(endPartShape);
-  const reshapedPermutedX = permutedX.reshape(newShape);
+  const reshapedPermutedX = reshape2(permutedX, newShape);
   let prodGrad = prodGradFn_(reshapedPermutedX, dy, finalProdAxis);
-  prodGrad = prodGrad.reshape(permutedX.shape);
+  prodGrad = reshape2(prodGrad, permutedX.shape);
   if (xPermutation != null) {
     const undoPermutation = backend_util2.getUndoAxesPermutation(xPermutation);
     prodGrad = transpose2(prodGrad, undoPermutation);
