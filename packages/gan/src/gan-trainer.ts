@@ -1,0 +1,314 @@
+// One GAN update — critic steps, then a generator step — with everything around it that the
+// objective needs. trainGan runs it inside @gen/core's trainLoop; it is usable on its own
+// for a hand-written loop.
+import * as tf from '@tensorflow/tfjs-core';
+import { Adam, EMA, InvalidArgumentError, losses, type Generator, type LearningRateSchedule, type TrainState } from '@gen/core';
+import { diffAugment, resolveDiffAugment, type DiffAugmentOptions } from './diff-augment';
+import { checkGanLoss, clipWeights, discriminatorLoss, generatorLoss, objectiveDefaults, type GanLoss } from './objectives';
+import { orthogonalRegularization } from './orthogonal-regularization';
+import type { GanDiscriminator, GanGenerator } from './types';
+import { checkNonNegativeInteger, checkNonNegativeNumber, checkPositiveInteger, checkPositiveNumber } from './validate';
+
+/** EMA of the generator's weights (the sampler BigGAN and most later GANs evaluate). */
+export interface GanEmaOptions {
+  /** Decay per generator step. Default 0.999. */
+  decay?: number;
+  /** Generator steps that just copy the weights before averaging starts. Default 0. */
+  startStep?: number;
+}
+
+export interface GanTrainerOptions {
+  generator: GanGenerator;
+  discriminator: GanDiscriminator;
+  /** The objective (see {@link GanLoss}). Default 'non-saturating'. */
+  loss?: GanLoss;
+  /** Discriminator (critic) updates per generator update. Default: 5 for the Wasserstein losses, else 1. */
+  criticSteps?: number;
+  /** Generator learning rate (a number or a schedule of the generator step). Default per loss ({@link objectiveDefaults}). */
+  lrG?: number | LearningRateSchedule;
+  /** Discriminator learning rate: a different lrD is the two time-scale update rule (TTUR). Default per loss. */
+  lrD?: number | LearningRateSchedule;
+  /** Adam β₁ of both networks. Default per loss (0.5, or 0 for hinge). */
+  beta1?: number;
+  /** Adam β₂ of both networks. Default per loss (0.999, or 0.9 for hinge and WGAN). */
+  beta2?: number;
+  /** R1 penalty γ/2·E‖∇D(x)‖² on real images (Mescheder et al. 2018); 0 (default) turns it off. */
+  r1Gamma?: number;
+  /** WGAN-GP penalty weight λ. Default 10. Used by loss 'wgan-gp' only. */
+  gpWeight?: number;
+  /** WGAN weight-clipping bound c. Default 0.01. Used by loss 'wasserstein' only. */
+  clipValue?: number;
+  /** Weight of the class cross-entropy when the discriminator has an auxiliary classifier (ACGAN). Default 1. */
+  acganWeight?: number;
+  /** BigGAN's orthogonal regularization β on the generator (1e-4 in the paper); 0 (default) turns it off. */
+  orthogonalRegularization?: number;
+  /** EMA of the generator weights; `false` turns it off. Default `{ decay: 0.999 }`. */
+  ema?: GanEmaOptions | false;
+  /** DiffAugment on every discriminator input; `true` = the default policy, `false` (default) off. */
+  diffAugment?: DiffAugmentOptions | boolean;
+  /** The source of every draw of training: latents, fake labels, augmentations, penalty interpolates. */
+  rng: Generator;
+}
+
+/** Real images `[B, H, W, C]` in [-1, 1] and their int32 labels `[B]` (ignored by unconditional models). */
+export interface RealBatch {
+  images: tf.Tensor4D;
+  labels?: tf.Tensor1D;
+}
+
+/** Trainable parameters by stable dotted name, and the same variables as a list. */
+interface NamedVariables {
+  names: string[];
+  list: tf.Variable[];
+  byName: Record<string, tf.Variable>;
+}
+
+function trainables(module: { namedParameters(): Array<[string, tf.Variable]> }): NamedVariables {
+  const pairs = module.namedParameters().filter(([, variable]) => variable.trainable);
+  return { names: pairs.map(([name]) => name), list: pairs.map(([, v]) => v), byName: Object.fromEntries(pairs) };
+}
+
+/** tf.variableGrads keyed by the stable names (tfjs keys by unique engine names). */
+function namedGradients(f: () => tf.Scalar, variables: NamedVariables): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
+  const { value, grads } = tf.variableGrads(f, variables.list);
+  const named: Record<string, tf.Tensor> = {};
+  variables.list.forEach((variable, i) => {
+    const grad = grads[variable.name];
+    if (grad) named[variables.names[i]] = grad;
+  });
+  return { value, grads: named };
+}
+
+/**
+ * Holds the optimizers, the EMA and the settings of a GAN run, and performs its updates.
+ *
+ * ```ts
+ * const trainer = new GanTrainer({ generator, discriminator, loss: 'hinge', rng: new Generator(0) });
+ * const losses = trainer.step([{ images, labels }]);   // criticSteps real batches
+ * ```
+ */
+export class GanTrainer {
+  readonly generator: GanGenerator;
+  readonly discriminator: GanDiscriminator;
+  readonly loss: GanLoss;
+  readonly criticSteps: number;
+  readonly r1Gamma: number;
+  readonly gpWeight: number;
+  readonly clipValue: number;
+  readonly acganWeight: number;
+  readonly orthogonalBeta: number;
+  readonly optimizerG: Adam;
+  readonly optimizerD: Adam;
+  /** EMA of the generator's parameters, or null. */
+  readonly ema: EMA | null;
+  readonly rng: Generator;
+  private readonly augment: Required<DiffAugmentOptions> | null;
+  private readonly gVariables: NamedVariables;
+  private readonly dVariables: NamedVariables;
+
+  constructor(options: GanTrainerOptions) {
+    const { generator, discriminator, loss = 'non-saturating', rng } = options ?? ({} as GanTrainerOptions);
+    if (!generator || typeof generator.forward !== 'function' || typeof generator.latentDim !== 'number') {
+      throw new InvalidArgumentError('generator', generator, 'must be a GAN generator model (e.g. new ConditionalGenerator(…))');
+    }
+    if (!discriminator || typeof discriminator.forward !== 'function' || !Array.isArray(discriminator.imageShape)) {
+      throw new InvalidArgumentError('discriminator', discriminator, 'must be a GAN discriminator model (e.g. new ProjectionDiscriminator(…))');
+    }
+    if (!tf.util.arraysEqual(generator.imageShape, discriminator.imageShape)) {
+      throw new InvalidArgumentError('discriminator', discriminator.imageShape, `must take the generator's images [${generator.imageShape.join(', ')}]`);
+    }
+    if (discriminator.numClasses > 0 && generator.numClasses !== discriminator.numClasses) {
+      throw new InvalidArgumentError('discriminator.numClasses', discriminator.numClasses, `must equal the generator's numClasses (${generator.numClasses})`);
+    }
+    if (!rng || typeof rng.normalArray !== 'function') throw new InvalidArgumentError('rng', rng, 'must be a Generator from @gen/core');
+    this.generator = generator;
+    this.discriminator = discriminator;
+    this.loss = checkGanLoss(loss);
+    const defaults = objectiveDefaults(this.loss);
+    const {
+      criticSteps = defaults.criticSteps,
+      lrG = defaults.lrG,
+      lrD = defaults.lrD,
+      beta1 = defaults.beta1,
+      beta2 = defaults.beta2,
+      r1Gamma = 0,
+      gpWeight = 10,
+      clipValue = 0.01,
+      acganWeight = 1,
+      orthogonalRegularization: orthogonalBeta = 0,
+      ema = {},
+      diffAugment: augment = false,
+    } = options;
+    this.criticSteps = checkPositiveInteger('criticSteps', criticSteps);
+    this.r1Gamma = checkNonNegativeNumber('r1Gamma', r1Gamma);
+    this.gpWeight = checkNonNegativeNumber('gpWeight', gpWeight);
+    this.clipValue = checkPositiveNumber('clipValue', clipValue);
+    this.acganWeight = checkNonNegativeNumber('acganWeight', acganWeight);
+    this.orthogonalBeta = checkNonNegativeNumber('orthogonalRegularization', orthogonalBeta);
+    if (typeof lrG === 'number') checkNonNegativeNumber('lrG', lrG);
+    if (typeof lrD === 'number') checkNonNegativeNumber('lrD', lrD);
+    this.augment = augment === false ? null : resolveDiffAugment(augment === true ? {} : augment);
+    this.rng = rng;
+    this.optimizerG = new Adam({ learningRate: lrG, beta1, beta2 });
+    this.optimizerD = new Adam({ learningRate: lrD, beta1, beta2 });
+    this.gVariables = trainables(generator);
+    this.dVariables = trainables(discriminator);
+    if (ema === false) {
+      this.ema = null;
+    } else {
+      const { decay = 0.999, startStep = 0 } = ema ?? {};
+      checkNonNegativeInteger('ema.startStep', startStep);
+      this.ema = new EMA(this.gVariables.byName, { decay, updateAfterStep: startStep });
+    }
+  }
+
+  /** Draws `batchSize` latents and (for a conditional generator) uniform labels from `rng`. */
+  drawLatents(batchSize: number): { latents: tf.Tensor2D; labels: tf.Tensor1D | undefined } {
+    const latents = this.rng.normal([batchSize, this.generator.latentDim]) as tf.Tensor2D;
+    const labels = this.generator.numClasses > 0 ? (this.rng.randint([batchSize], 0, this.generator.numClasses) as tf.Tensor1D) : undefined;
+    return { latents, labels };
+  }
+
+  /**
+   * One discriminator update on `real`; returns its loss (penalties included). Fakes use the
+   * real batch's labels, so conditional penalties interpolate within a class.
+   */
+  discriminatorStep(real: RealBatch): tf.Scalar {
+    const { images, labels } = this.checkBatch(real);
+    const batch = images.shape[0];
+    const G = this.generator;
+    const D = this.discriminator;
+    return tf.tidy(() => {
+      // 1. Fakes (no gradient to G needed: made outside the tape).
+      const latents = this.rng.normal([batch, G.latentDim]);
+      const fake = G.forward(latents, G.numClasses > 0 ? labels : undefined);
+      // 2. One discriminator pass over [real; fake] (D has no batch norm, so this equals two passes).
+      const both = this.maybeAugment(tf.concat([images, fake]) as tf.Tensor4D);
+      const [augmentedReal, augmentedFake] = tf.split(both, 2);
+      const dLabels = D.conditional ? (tf.concat([labels!, labels!]) as tf.Tensor1D) : undefined;
+      const { value, grads } = namedGradients(() => {
+        const { logits, classLogits } = D.forward(both, dLabels);
+        const [realLogits, fakeLogits] = tf.split(logits, 2);
+        let loss: tf.Tensor = discriminatorLoss(this.loss, realLogits, fakeLogits);
+        const critic = (x: tf.Tensor) => D.forward(x, D.conditional ? labels : undefined).logits;
+        if (this.loss === 'wgan-gp' && this.gpWeight > 0) {
+          loss = tf.add(loss, losses.gradientPenalty({ critic, real: augmentedReal, fake: augmentedFake, generator: this.rng, weight: this.gpWeight }));
+        }
+        if (this.r1Gamma > 0) loss = tf.add(loss, losses.r1Penalty({ critic, real: augmentedReal, gamma: this.r1Gamma }));
+        if (classLogits && this.acganWeight > 0) {
+          // ACGAN: D classifies both real and fake images (Odena et al. 2017, eq. 2).
+          loss = tf.add(loss, tf.mul(this.acganWeight, classCrossEntropy(classLogits, tf.concat([labels!, labels!]) as tf.Tensor1D)));
+        }
+        return loss as tf.Scalar;
+      }, this.dVariables);
+      this.optimizerD.step(this.dVariables.byName, grads);
+      if (this.loss === 'wasserstein') clipWeights(D, this.clipValue);
+      return value;
+    });
+  }
+
+  /** One generator update on a fresh batch of `batchSize` latents (and labels); returns its loss. */
+  generatorStep(batchSize: number): tf.Scalar {
+    checkPositiveInteger('batchSize', batchSize);
+    const G = this.generator;
+    const D = this.discriminator;
+    const loss = tf.tidy(() => {
+      const { latents, labels } = this.drawLatents(batchSize);
+      const { value, grads } = namedGradients(() => {
+        const fake = this.maybeAugment(G.forward(latents, labels));
+        const { logits, classLogits } = D.forward(fake, D.conditional ? labels : undefined);
+        let loss: tf.Tensor = generatorLoss(this.loss, logits);
+        if (classLogits && this.acganWeight > 0) loss = tf.add(loss, tf.mul(this.acganWeight, classCrossEntropy(classLogits, labels!)));
+        if (this.orthogonalBeta > 0) loss = tf.add(loss, orthogonalRegularization(G, this.orthogonalBeta));
+        return loss as tf.Scalar;
+      }, this.gVariables);
+      this.optimizerG.step(this.gVariables.byName, grads);
+      return value;
+    });
+    this.ema?.update(this.gVariables.byName);
+    return loss;
+  }
+
+  /**
+   * One GAN step: `criticSteps` discriminator updates (one per batch in `batches`), then a
+   * generator update with the batch size of the first. Returns `{ discriminator, generator }`
+   * losses (the discriminator's averaged over its updates), as scalars the caller disposes.
+   */
+  step(batches: RealBatch[]): { discriminator: tf.Scalar; generator: tf.Scalar } {
+    if (!Array.isArray(batches) || batches.length !== this.criticSteps) {
+      throw new InvalidArgumentError('batches', batches, `must be an array of criticSteps (${this.criticSteps}) real batches`);
+    }
+    const dLosses = batches.map((batch) => this.discriminatorStep(batch));
+    const discriminator = tf.tidy(() => tf.mean(tf.stack(dLosses)) as tf.Scalar);
+    tf.dispose(dLosses);
+    const generator = this.generatorStep(batches[0].images.shape[0]);
+    return { discriminator, generator };
+  }
+
+  /** Everything a checkpoint must hold to resume exactly (trainLoop's `state`). */
+  state(): TrainState {
+    return {
+      generator: this.generator,
+      discriminator: this.discriminator,
+      optimizerG: this.optimizerG,
+      optimizerD: this.optimizerD,
+      ...(this.ema ? { ema: this.ema } : {}),
+      rng: this.rng,
+    };
+  }
+
+  /** Runs `fn` with the EMA weights in the generator (the model is unchanged afterwards); plain `fn()` without an EMA. */
+  withEmaWeights<T>(fn: () => T): T {
+    if (!this.ema) return fn();
+    this.ema.swap(this.gVariables.byName);
+    try {
+      return fn();
+    } finally {
+      this.ema.swap(this.gVariables.byName);
+    }
+  }
+
+  /** Async variant of {@link withEmaWeights}. */
+  async withEmaWeightsAsync<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.ema) return fn();
+    this.ema.swap(this.gVariables.byName);
+    try {
+      return await fn();
+    } finally {
+      this.ema.swap(this.gVariables.byName);
+    }
+  }
+
+  /** Frees the optimizer moments and the EMA (not the models: the caller owns them). */
+  dispose(): void {
+    this.optimizerG.dispose();
+    this.optimizerD.dispose();
+    this.ema?.dispose();
+  }
+
+  private maybeAugment(images: tf.Tensor4D): tf.Tensor4D {
+    return this.augment ? diffAugment(images, { ...this.augment, rng: this.rng }) : images;
+  }
+
+  private checkBatch(real: RealBatch): { images: tf.Tensor4D; labels: tf.Tensor1D | undefined } {
+    const images = real?.images;
+    const [height, width, channels] = this.generator.imageShape;
+    if (!(images instanceof tf.Tensor) || images.rank !== 4 || images.shape[1] !== height || images.shape[2] !== width || images.shape[3] !== channels) {
+      throw new InvalidArgumentError('real images', images, `must be a tensor [batch, ${height}, ${width}, ${channels}] (the generator's image shape)`);
+    }
+    const needsLabels = this.generator.numClasses > 0 || this.discriminator.numClasses > 0;
+    if (needsLabels && (!(real.labels instanceof tf.Tensor) || real.labels.dtype !== 'int32' || real.labels.shape[0] !== images.shape[0])) {
+      throw new InvalidArgumentError('real labels', real.labels, `must be int32 [${images.shape[0]}]: the models are conditional`);
+    }
+    return { images, labels: needsLabels ? real.labels : undefined };
+  }
+}
+
+/** Mean softmax cross-entropy of class logits `[B, K]` against int32 labels `[B]`. */
+function classCrossEntropy(classLogits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const logProbabilities = tf.logSoftmax(classLogits);
+    const picked = tf.sum(tf.mul(logProbabilities, tf.oneHot(labels, classLogits.shape[1] as number)), 1);
+    return tf.neg(tf.mean(picked)) as tf.Scalar;
+  });
+}
