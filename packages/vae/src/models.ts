@@ -1,0 +1,66 @@
+// Building and loading any @gen/vae model from its config (`config.kind` picks the class).
+import * as tf from '@tensorflow/tfjs-core';
+import { Generator, GenError, InvalidArgumentError, loadCheckpoint, type NamedTensors } from '@gen/core';
+import { AutoencoderKL, type AutoencoderKLConfig } from './autoencoder-kl';
+import { ConditionalVAE, type ConditionalVAEConfig } from './conditional-vae';
+import { VAE, type VAEConfig } from './vae';
+
+/** Any @gen/vae model. */
+export type VaeFamilyModel = VAE | ConditionalVAE | AutoencoderKL;
+/** The config of any @gen/vae model. */
+export type VaeFamilyConfig = VAEConfig | ConditionalVAEConfig | AutoencoderKLConfig;
+/** A config with only `kind` required; the constructor fills the other defaults. */
+export type PartialVaeFamilyConfig =
+  | ({ kind: 'vae' } & Partial<VAEConfig>)
+  | ({ kind: 'conditional-vae' } & Partial<ConditionalVAEConfig>)
+  | ({ kind: 'autoencoder-kl' } & Partial<AutoencoderKLConfig>);
+
+export const MODEL_KINDS = ['vae', 'conditional-vae', 'autoencoder-kl'] as const;
+
+/** Builds the model a (possibly partial) config describes, weights drawn from `generator`. */
+export function createVaeModel(config: PartialVaeFamilyConfig, generator: Generator = new Generator(0)): VaeFamilyModel {
+  const { kind, ...options } = (config ?? {}) as PartialVaeFamilyConfig;
+  switch (kind) {
+    case 'vae':
+      return new VAE({ ...(options as Partial<VAEConfig>), generator });
+    case 'conditional-vae':
+      return new ConditionalVAE({ ...(options as Partial<ConditionalVAEConfig>), generator });
+    case 'autoencoder-kl':
+      return new AutoencoderKL({ ...(options as Partial<AutoencoderKLConfig>), generator });
+    default:
+      throw new InvalidArgumentError('config.kind', kind, `must be one of ${MODEL_KINDS.map((k) => `'${k}'`).join(', ')}`);
+  }
+}
+
+export interface LoadVaeModelOptions {
+  /**
+   * Where the checkpoint is: a folder path (Node, after `import '@gen/core/node'`), a URL
+   * such as 'indexeddb://vae', or a tf.io handler. Written by `trainVae` (or by
+   * `saveCheckpoint` with `config.model` and `model/…` tensors).
+   */
+  source: string | tf.io.IOHandler;
+}
+
+/** Loads a model saved by `trainVae`: `{ model, config, metadata }`. */
+export async function loadVaeModel({ source }: LoadVaeModelOptions): Promise<{ model: VaeFamilyModel; config: unknown; metadata: unknown }> {
+  const { config, tensors, metadata } = await loadCheckpoint(source);
+  try {
+    const modelConfig = (config as { model?: VaeFamilyConfig } | null)?.model;
+    if (!modelConfig || !MODEL_KINDS.includes(modelConfig.kind as (typeof MODEL_KINDS)[number])) {
+      throw new GenError(`loadVaeModel: ${String(typeof source === 'string' ? source : 'the checkpoint')} has no @gen/vae model config (config.model.kind)`);
+    }
+    const model = createVaeModel(modelConfig);
+    const prefix = 'model/';
+    const state: NamedTensors = {};
+    for (const [name, tensor] of Object.entries(tensors)) if (name.startsWith(prefix)) state[name.slice(prefix.length)] = tensor;
+    try {
+      model.loadStateDict(state);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    return { model, config, metadata };
+  } finally {
+    tf.dispose(tensors);
+  }
+}
