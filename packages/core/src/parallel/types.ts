@@ -30,10 +30,11 @@ export interface Shard {
  *   this step), but then in every replica.
  * - `losses`: scalar means over the shard, averaged the same way.
  */
-export interface PhaseOutput {
+// (A type alias, not an interface, so that `tf.tidy(() => … as PhaseOutput)` type-checks.)
+export type PhaseOutput = {
   grads: Record<string, tf.Tensor>;
   losses: Record<string, tf.Scalar>;
-}
+};
 
 /** One kind of update of a training step (a GAN has two: the critic's, then the generator's). */
 export interface ReplicaPhase {
