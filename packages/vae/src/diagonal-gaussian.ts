@@ -119,7 +119,9 @@ export class DiagonalGaussian {
   logProb(z: tf.Tensor): tf.Tensor {
     this.checkDraws('logProb z', z);
     return tf.tidy(() => {
-      const squared = tf.mul(tf.squaredDifference(z, this.mean), tf.exp(tf.neg(this.logVar)));
+      // square(sub) rather than squaredDifference: tfjs 4.22's SquaredDifference gradient does
+      // not reduce broadcast axes, and z [s, batch, ...] broadcasts against the mean.
+      const squared = tf.mul(tf.square(tf.sub(z, this.mean)), tf.exp(tf.neg(this.logVar)));
       const perDim = tf.mul(-0.5, tf.add(tf.add(squared, this.logVar), LOG_2PI));
       return sumFrom(perDim, z.rank - this.latentShape.length);
     });
