@@ -81,9 +81,14 @@ export const TINY_UNET_CONFIG: Readonly<UNet2DConfig> = Object.freeze(
   unet2dConfig({ height: 8, width: 8, inChannels: 1, blockOutChannels: [8, 16], layersPerBlock: 1, attentionLevels: [false, true], attentionHeadDim: 8, normNumGroups: 4, timeEmbeddingDim: 32 }),
 );
 
-/** The default 28×28×1 UNet (MNIST / Fashion-MNIST): 28 → 14 → 7 at widths 32, 64, 64, attention at 7×7. */
+/**
+ * The default 28×28×1 UNet (MNIST / Fashion-MNIST), sized for training on a 2-core CPU (wasm):
+ * 28 → 14 → 7 at widths 32, 32, 64, no down blocks at 28×28 (the full-resolution convolutions
+ * dominate the cost), self-attention at 7×7 and in the middle. See docs/models/unet.md for its
+ * measured cost and a larger alternative.
+ */
 export const DEFAULT_UNET_CONFIG: Readonly<UNet2DConfig> = Object.freeze(
-  unet2dConfig({ height: 28, width: 28, inChannels: 1, blockOutChannels: [32, 64, 64], layersPerBlock: 1, attentionLevels: [false, false, true] }),
+  unet2dConfig({ height: 28, width: 28, inChannels: 1, blockOutChannels: [32, 32, 64], layersPerBlock: [0, 1, 1], attentionLevels: [false, false, true] }),
 );
 
 /** Fills the defaults of a UNet config and validates every field (one-line errors naming the field). */
