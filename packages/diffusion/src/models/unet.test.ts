@@ -53,7 +53,7 @@ describeWithBackends('UNet2DModel', () => {
     const selfCond = tiny({ selfConditioning: true, outChannels: 2 });
     expect(selfCond.forward(x, 3, { selfCondition: g.normal([2, 8, 8, 2]) }).sample.shape).toEqual([2, 8, 8, 2]);
     // A 7×7×4 latent: 7 → 4 → 7 through the odd-size path.
-    const latent = new UNet2DModel({ ...TINY_UNET_CONFIG, height: 7, width: 7, inChannels: 4, generator: g });
+    const latent = new UNet2DModel({ ...TINY_UNET_CONFIG, height: 7, width: 7, inChannels: 4, outChannels: 4, generator: g });
     expect(latent.forward(g.normal([1, 7, 7, 4]), 5).sample.shape).toEqual([1, 7, 7, 4]);
     [plain, classes, text, selfCond, latent].forEach((model) => model.dispose());
   });

@@ -341,7 +341,7 @@ export class UNet2DModel extends nn.Module {
       const steps = timestepTensor(timesteps, batch);
       let embedding = this.timeMlp2.forward(nn.silu(this.timeMlp1.forward(timestepEmbedding(steps, this.config.blockOutChannels[0]))));
       if (this.classEmbedding && numClasses !== null) {
-        const ids = labels ?? tf.fill([batch], numClasses, 'int32');
+        const ids = labels === undefined ? tf.fill([batch], numClasses, 'int32') : labels instanceof tf.Tensor ? labels : tf.tensor1d(labels, 'int32');
         embedding = tf.add(embedding, this.classEmbedding.forward(ids));
       }
       const activated = nn.silu(embedding);
@@ -383,7 +383,7 @@ export class UNet2DModel extends nn.Module {
   }
 
   /** Validates class labels (values only when given as an array: tensors are not read back) and makes them an int32 tensor. */
-  private checkClassLabels(classLabels: UNet2DConditioning['classLabels'], batch: number): tf.Tensor | undefined {
+  private checkClassLabels(classLabels: UNet2DConditioning['classLabels'], batch: number): tf.Tensor | number[] | undefined {
     if (classLabels === undefined) return undefined;
     const { numClasses } = this.config;
     if (numClasses === null) throw new InvalidArgumentError('classLabels', classLabels, 'must be omitted: this UNet is not class-conditional (config.numClasses is null)');
@@ -399,7 +399,7 @@ export class UNet2DModel extends nn.Module {
     if (bad !== undefined) {
       throw new InvalidArgumentError('classLabels', bad, `is not a class label: use integers in [0, ${numClasses - 1}], or ${numClasses} for the null class`);
     }
-    return tf.tensor1d(values, 'int32');
+    return values;
   }
 }
 
