@@ -8,10 +8,45 @@ export type UnaryForward = nn.Module & { forward(x: tf.Tensor): tf.Tensor };
 
 /**
  * `module` wrapped in spectral normalisation (Miyato et al. 2018) when `enabled`, else
- * `module` itself. The wrapper keeps the raw weight at `module.weight` and adds `u`.
+ * `module` itself. The wrapper keeps the raw weight at `module.weight` (and adds `u`).
+ * A layer with a single output unit gets {@link SingleUnitSpectralNorm} (exact, no `u`).
  */
 export function spectral<M extends UnaryForward>(module: M, enabled: boolean, generator: Generator): UnaryForward {
-  return enabled ? (new nn.SpectralNorm(module, { generator }) as unknown as UnaryForward) : module;
+  if (!enabled) return module;
+  const weight = module.getParameter('weight');
+  const outputAxis = module instanceof nn.ConvTranspose2d ? 2 : (weight?.rank ?? 1) - 1;
+  if (weight && weight.shape[outputAxis] === 1) return new SingleUnitSpectralNorm(module);
+  return new nn.SpectralNorm(module, { generator }) as unknown as UnaryForward;
+}
+
+/**
+ * Spectral normalisation of a layer with one output unit: its weight is a one-row matrix
+ * whose only singular value is its norm, so W/σ(W) = W/‖W‖ exactly (what power iteration
+ * converges to, with the same gradient). Also sidesteps a wasm matmul bug in @gen/core that
+ * one-row weights trigger in nn.SpectralNorm (see README, "Known issues").
+ */
+export class SingleUnitSpectralNorm extends nn.Module {
+  readonly module: UnaryForward;
+
+  constructor(module: UnaryForward) {
+    super();
+    this.module = this.registerModule('module', module);
+  }
+
+  /** W / ‖W‖. */
+  normalizedWeight(): tf.Tensor {
+    return tf.tidy(() => {
+      const weight = this.module.getParameter('weight') as tf.Variable;
+      return tf.div(weight, tf.add(tf.norm(weight), 1e-12));
+    });
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const normalized = this.normalizedWeight();
+      return this.module.withParameterOverride('weight', normalized, () => this.module.forward(x));
+    });
+  }
 }
 
 /** How a {@link ClassTable} starts. */
@@ -50,4 +85,45 @@ export class ClassTable extends nn.Module {
 /** Scales a freshly initialised variable in place (used to start conditional gains near 1). */
 export function scaleInPlace(variable: tf.Variable, factor: number): void {
   tf.tidy(() => variable.assign(tf.mul(variable, factor)));
+}
+
+/**
+ * The final score layer `[batch, features] → [batch, 1]`: φ·w + b. With `spectralNorm` the
+ * weight is w/‖w‖₂, which is exactly W/σ(W) for a one-row matrix (its only singular value is
+ * its norm), with the same gradient as nn.SpectralNorm's. Written with a product and a sum
+ * rather than nn.SpectralNorm(nn.Linear(F, 1)): on wasm, @gen/core's matmul wrapper turns the
+ * transpose of a one-row weight into a reshape sharing its buffer, which XNNPACK's operator
+ * cache then misreads (reported to core; see packages/gan/README.md).
+ */
+export class ScoreHead extends nn.Module {
+  readonly inFeatures: number;
+  readonly spectralNorm: boolean;
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+
+  constructor(options: { inFeatures: number; spectralNorm: boolean; generator: Generator }) {
+    super();
+    const { inFeatures, spectralNorm, generator } = options;
+    this.inFeatures = inFeatures;
+    this.spectralNorm = spectralNorm;
+    const bound = 1 / Math.sqrt(inFeatures);
+    this.weight = this.registerParameter('weight', generator.uniform([inFeatures], { low: -bound, high: bound }));
+    this.bias = this.registerParameter('bias', generator.uniform([1], { low: -bound, high: bound }));
+  }
+
+  /** The weight the layer applies: w, or w/‖w‖ with spectral normalisation. */
+  effectiveWeight(): tf.Tensor1D {
+    return tf.tidy(() => {
+      const w = this.param('weight');
+      return (this.spectralNorm ? tf.div(w, tf.add(tf.norm(w), 1e-12)) : tf.clone(w)) as tf.Tensor1D;
+    });
+  }
+
+  forward(features: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const w = this.param('weight');
+      const weight = this.spectralNorm ? tf.div(w, tf.add(tf.norm(w), 1e-12)) : w;
+      return tf.add(tf.sum(tf.mul(features, weight), -1, true), this.param('bias'));
+    });
+  }
 }

@@ -4,7 +4,7 @@
 // 2018, eq. 3) with an optional auxiliary classifier head (ACGAN, Odena et al. 2017).
 import * as tf from '@tensorflow/tfjs-core';
 import { Generator, InvalidArgumentError, nn } from '@gen/core';
-import { ClassTable, spectral, type UnaryForward } from './blocks';
+import { ClassTable, ScoreHead, spectral, type UnaryForward } from './blocks';
 import { ConditionalBatchNorm } from './conditional-batch-norm';
 import { checkImages, checkLatents, discriminatorBaseConfig, tidyOutput, type DCGANDiscriminatorConfig, type DCGANGeneratorConfig, dcganGeneratorConfig } from './dcgan';
 import { DiscriminatorTrunk } from './discriminator-trunk';
@@ -158,7 +158,7 @@ export class ProjectionDiscriminator extends nn.Module implements GanDiscriminat
   readonly conditional: boolean;
   readonly imageShape: [number, number, number];
   readonly trunk: DiscriminatorTrunk;
-  private readonly head: UnaryForward;
+  readonly head: ScoreHead;
   private readonly embedding: UnaryForward | null;
   private readonly classifier: UnaryForward | null;
 
@@ -180,7 +180,7 @@ export class ProjectionDiscriminator extends nn.Module implements GanDiscriminat
     this.trunk = this.registerModule('trunk', new DiscriminatorTrunk({ ...config, generator }));
     const featureDim = this.trunk.featureDim;
     const sn = <M extends UnaryForward>(module: M) => spectral(module, config.spectralNorm, generator);
-    this.head = this.registerModule('head', sn(new nn.Linear({ inFeatures: featureDim, outFeatures: 1, generator })));
+    this.head = this.registerModule('head', new ScoreHead({ inFeatures: featureDim, spectralNorm: config.spectralNorm, generator }));
     // e(y) starts like a row of a linear layer on φ: U(±1/√featureDim).
     this.embedding = projection
       ? this.registerModule('embedding', sn(new ClassTable({ numClasses, dim: featureDim, init: { uniform: 1 / Math.sqrt(featureDim) }, generator })))

@@ -3,7 +3,7 @@
 // with `selfAttention` it gains SAGAN's attention block (Zhang et al. 2019).
 import * as tf from '@tensorflow/tfjs-core';
 import { Generator, InvalidArgumentError, nn } from '@gen/core';
-import { spectral, type UnaryForward } from './blocks';
+import { ScoreHead } from './blocks';
 import { DiscriminatorTrunk } from './discriminator-trunk';
 import { defaultWidths, GeneratorTrunk } from './generator-trunk';
 import type { DiscriminatorOutput, GanDiscriminator, GanGenerator } from './types';
@@ -171,7 +171,7 @@ export class DCGANDiscriminator extends nn.Module implements GanDiscriminator {
   readonly conditional = false;
   readonly imageShape: [number, number, number];
   readonly trunk: DiscriminatorTrunk;
-  private readonly head: UnaryForward;
+  readonly head: ScoreHead;
 
   constructor(options: DCGANDiscriminatorOptions) {
     super();
@@ -180,10 +180,7 @@ export class DCGANDiscriminator extends nn.Module implements GanDiscriminator {
     this.config = Object.freeze(config);
     this.imageShape = [config.height, config.width, config.channels];
     this.trunk = this.registerModule('trunk', new DiscriminatorTrunk({ ...config, generator }));
-    this.head = this.registerModule(
-      'head',
-      spectral(new nn.Linear({ inFeatures: this.trunk.featureDim, outFeatures: 1, generator }), config.spectralNorm, generator),
-    );
+    this.head = this.registerModule('head', new ScoreHead({ inFeatures: this.trunk.featureDim, spectralNorm: config.spectralNorm, generator }));
   }
 
   static fromConfig(config: DCGANDiscriminatorConfig, generator: Generator = new Generator(0)): DCGANDiscriminator {

@@ -19,7 +19,7 @@ export interface SelfAttentionOptions {
  *
  * with the 1×1 convolutions written as per-position linear maps and γ a learned scalar that
  * starts at 0, so the block starts as the identity and the network learns how much
- * non-local evidence to use (C/2 values as in BigGAN's implementation).
+ * non-local evidence to use (C/2 values as in BigGAN's implementation; at least 2 wide).
  */
 export class SelfAttention extends nn.Module {
   readonly channels: number;
@@ -35,8 +35,9 @@ export class SelfAttention extends nn.Module {
     super();
     const { channels, spectralNorm = false, generator } = options;
     this.channels = channels;
-    this.keyDim = Math.max(1, Math.floor(channels / 8));
-    this.valueDim = Math.max(1, Math.floor(channels / 2));
+    // At least 2: a width-1 projection hits a wasm matmul bug in @gen/core (see ScoreHead).
+    this.keyDim = Math.max(2, Math.floor(channels / 8));
+    this.valueDim = Math.max(2, Math.floor(channels / 2));
     const linear = (name: string, inFeatures: number, outFeatures: number) =>
       this.registerModule(name, spectral(new nn.Linear({ inFeatures, outFeatures, bias: false, generator }), spectralNorm, generator));
     this.query = linear('query', channels, this.keyDim);
