@@ -3,6 +3,7 @@
 import { registerTfjsGradients } from './backend/register-gradients';
 import { registerSecondOrderGradients } from './losses/second-order-gradients';
 import { registerWasmTrainingKernels } from './backend/wasm-training-kernels';
+import { registerGradientFixes } from './backend/gradient-fixes';
 
 // Importing @gen/core makes tfjs trainable: tfjs-core alone registers no gradients, and
 // several of its gradients are wrong or missing when differentiated twice (GP / R1).
@@ -10,6 +11,7 @@ import { registerWasmTrainingKernels } from './backend/wasm-training-kernels';
 // 'wasm' name is harmless when wasm is absent. initBackend() repeats it, so a wasm
 // backend imported after @gen/core also gets its faster replacement kernels.
 registerTfjsGradients();
+registerGradientFixes();
 registerSecondOrderGradients();
 registerWasmTrainingKernels();
 
@@ -21,6 +23,7 @@ export {
   registerTfjsGradients,
   vendoredGradientKernels,
   registerWasmTrainingKernels,
+  registerGradientFixes,
 } from './backend';
 export type { BackendName, BackendReport, InitBackendOptions } from './backend';
 export type { NamedTensors, Stateful, JsonValue } from './types';

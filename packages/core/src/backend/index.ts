@@ -2,3 +2,4 @@ export { initBackend, registeredBackends, BACKEND_PREFERENCE } from './init-back
 export type { BackendName, BackendReport, InitBackendOptions } from './init-backend';
 export { registerTfjsGradients, vendoredGradientKernels } from './register-gradients';
 export { registerWasmTrainingKernels } from './wasm-training-kernels';
+export { registerGradientFixes } from './gradient-fixes';
