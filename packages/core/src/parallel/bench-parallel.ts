@@ -120,14 +120,15 @@ export async function benchParallel(options: BenchOptions): Promise<BenchRow[]> 
 export function formatBench(rows: BenchRow[], batch: number): string {
   const base = rows[0];
   const lines = [
-    '| workers | ms / step (median) | samples / s | speed-up (median of per-round ratios) | CPU ms / step, all threads | CPU ms / step, busiest thread | CPU-bound speed-up |',
+    '| workers | ms / step (median) | samples / s | speed-up (median of per-round ratios) | CPU ms / step, all threads | CPU ms / step, busiest thread | CPU-bound speed-up (median of per-round ratios) |',
     '|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows) {
     const ms = median(row.msPerStep);
     const ratios = row.msPerStep.map((value, round) => base.msPerStep[round] / value);
     const busiest = row.busiestThreadCpuMsPerStep.length > 0 ? median(row.busiestThreadCpuMsPerStep) : NaN;
-    const cpuBound = median(base.cpuMsPerStep) / busiest;
+    // Per round: the one-thread CPU time of the step over this configuration's busiest thread.
+    const cpuBound = Number.isNaN(busiest) ? NaN : median(row.busiestThreadCpuMsPerStep.map((value, round) => base.cpuMsPerStep[round] / value));
     lines.push(
       `| ${row.config} | ${ms.toFixed(0)} | ${((batch * 1000) / ms).toFixed(1)} | ${median(ratios).toFixed(2)}× | ` +
         `${median(row.cpuMsPerStep).toFixed(0)} | ${Number.isNaN(busiest) ? 'n/a' : busiest.toFixed(0)} | ${Number.isNaN(cpuBound) ? 'n/a' : `${cpuBound.toFixed(2)}×`} |`,

@@ -114,6 +114,18 @@ describe('DataParallelTrainer agrees with single-thread training', () => {
   });
 });
 
-afterAll(() => {
-  expect(tf.getBackend()).toBe('wasm');
+describe('DataParallelTrainer on the cpu backend', () => {
+  it('agrees with single-thread training (cpu replicas copy shared buffers before use)', async () => {
+    const replicaOptions = { seed: 11, norm: 'group', optimizer: 'sgd' };
+    const single = await DataParallelTrainer.create({ ...options(1, replicaOptions, 8), backend: 'cpu' });
+    const parallel = await DataParallelTrainer.create({ ...options(2, replicaOptions, 8), backend: 'cpu', checkEvery: 1 });
+    try {
+      expect(tf.getBackend()).toBe('cpu');
+      await train(single, 2);
+      await train(parallel, 2);
+      expect((await relativeDifferences(parallel, single)).max).toBeLessThan(1e-6);
+    } finally {
+      await Promise.all([single.dispose(), parallel.dispose()]);
+    }
+  });
 });

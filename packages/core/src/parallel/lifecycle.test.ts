@@ -57,6 +57,31 @@ describe('DataParallelTrainer lifecycle', () => {
     }
   });
 
+  it('resumes exactly from stateDict() (parameters and optimizer moments) in every replica', async () => {
+    const run = async (trainer: DataParallelTrainer, from: number, to: number) => {
+      for (let step = from; step < to; step++) {
+        await trainer.step('critic', { step });
+        await trainer.step('generator', { step });
+      }
+    };
+    const straight = await DataParallelTrainer.create(options());
+    const first = await DataParallelTrainer.create(options());
+    const resumed = await DataParallelTrainer.create(options()); // fresh: initial values, zero moments
+    try {
+      await run(straight, 0, 4);
+      await run(first, 0, 2);
+      const saved = Object.fromEntries(Object.entries(first.stateDict()).map(([name, t]) => [name, t.clone()]));
+      expect(Object.keys(saved)).toEqual(expect.arrayContaining(['critic/conv.weight', 'optimizer.critic/m/conv.weight', 'optimizer.generator/step']));
+      await resumed.loadStateDict(saved);
+      Object.values(saved).forEach((t) => t.dispose());
+      await run(resumed, 2, 4);
+      await resumed.checkReplicas();
+      expect(await parameterValues(resumed)).toEqual(await parameterValues(straight));
+    } finally {
+      await Promise.all([straight.dispose(), first.dispose(), resumed.dispose()]);
+    }
+  });
+
   it("surfaces a worker's error message; the failed step changes nothing", async () => {
     const trainer = await DataParallelTrainer.create(options({ throwAt: { replica: 1, step: 2 } }));
     try {
