@@ -56,6 +56,11 @@ export interface DataParallelTrainerOptions {
    * rejects with the signal's reason; later steps reject; the worker threads are terminated.
    */
   signal?: AbortSignal;
+  /**
+   * Path of @gen/core's built worker entry (`dist/parallel-worker.js`). Default: found next
+   * to this code; set it only when an app bundles @gen/core/node into its own file.
+   */
+  workerEntry?: string;
 }
 
 export interface StepOptions {
@@ -159,7 +164,7 @@ export class DataParallelTrainer {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', options, 'must be { replica, globalBatchSize, workers?, backend? }');
     }
-    const { replica: spec, globalBatchSize, workers = 'auto', backend = 'wasm', update = 'replicated', checkEvery = 0, signal } = options;
+    const { replica: spec, globalBatchSize, workers = 'auto', backend = 'wasm', update = 'replicated', checkEvery = 0, signal, workerEntry } = options;
     if (typeof spec !== 'object' || spec === null || typeof spec.module !== 'string' || spec.module.length === 0) {
       throw new InvalidArgumentError('replica', spec, 'must be { module: absolute path or file: URL, exportName?, options? }');
     }
@@ -177,6 +182,9 @@ export class DataParallelTrainer {
     if (update !== 'replicated' && update !== 'broadcast') {
       throw new InvalidArgumentError('update', update, "must be 'replicated' or 'broadcast'");
     }
+    if (workerEntry !== undefined && (typeof workerEntry !== 'string' || workerEntry.length === 0)) {
+      throw new InvalidArgumentError('workerEntry', workerEntry, 'must be the path of parallel-worker.js');
+    }
     if (!(Number.isInteger(checkEvery) && checkEvery >= 0)) {
       throw new InvalidArgumentError('checkEvery', checkEvery, 'must be an integer >= 0 (0: never)');
     }
@@ -192,7 +200,7 @@ export class DataParallelTrainer {
     let host: ReplicaHost | null = null;
     try {
       if (replicas > 1) {
-        scripts = await prepareWorkerScripts(file);
+        scripts = await prepareWorkerScripts(file, workerEntry === undefined ? undefined : modulePath(workerEntry));
         for (let r = 1; r < replicas; r++) {
           handles.push(
             new WorkerHandle(r, scripts.workerEntry, {

@@ -111,7 +111,7 @@ export class ReplicaHost {
         const grad = output.grads[group.params[i].name];
         if (grad == null) continue;
         present.push(i);
-        slot.set((await grad.data()) as Float32Array, group.offsets[i]);
+        await copyInto(grad, slot, group.offsets[i]);
       }
       return { present, losses: await readLosses(output.losses) };
     } finally {
@@ -147,7 +147,7 @@ export class ReplicaHost {
     const group = this.groupLayouts.get(groupName)!;
     const variables = this.replica.groups[groupName];
     for (let i = 0; i < group.params.length; i++) {
-      target.set((await variables[group.params[i].name].data()) as Float32Array, group.offsets[i]);
+      await copyInto(variables[group.params[i].name], target, group.offsets[i]);
     }
   }
 
@@ -340,8 +340,8 @@ function checkOutput(output: PhaseOutput, group: GroupLayout & { offsets: number
     if (param === undefined) {
       throw new InvalidArgumentError(`phase '${phase}' grads['${name}']`, grad, `is not a parameter of group '${group.name}'`);
     }
-    if (!(grad instanceof tf.Tensor) || !tf.util.arraysEqual(grad.shape, param.shape)) {
-      throw new InvalidArgumentError(`phase '${phase}' grads['${name}']`, grad, `must be a tensor of shape [${param.shape.join(', ')}]`);
+    if (!(grad instanceof tf.Tensor) || grad.dtype !== 'float32' || !tf.util.arraysEqual(grad.shape, param.shape)) {
+      throw new InvalidArgumentError(`phase '${phase}' grads['${name}']`, grad, `must be a float32 tensor of shape [${param.shape.join(', ')}]`);
     }
   }
   for (const [name, loss] of Object.entries(output.losses)) {
@@ -359,6 +359,19 @@ export async function readLosses(losses: Record<string, tf.Scalar>): Promise<Rec
 
 export function disposeOutput(output: PhaseOutput): void {
   tf.dispose([...Object.values(output.grads), ...Object.values(output.losses)]);
+}
+
+/**
+ * Copies a float32 tensor's values into `target` at `offset`. On wasm straight from the
+ * wasm heap (one copy, no intermediate array: `dataSync()` would slice the heap first).
+ */
+async function copyInto(tensor: tf.Tensor, target: Float32Array, offset: number): Promise<void> {
+  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
+  if (tf.getBackend() === 'wasm' && typeof backend.typedArrayFromHeap === 'function') {
+    target.set(backend.typedArrayFromHeap(tensor), offset);
+  } else {
+    target.set((await tensor.data()) as Float32Array, offset);
+  }
 }
 
 /** The cpu backend keeps a reference to the array a tensor is made from; wasm copies it. */

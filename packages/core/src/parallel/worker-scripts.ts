@@ -23,7 +23,7 @@ export interface WorkerScripts {
 }
 
 /** Names of the built worker entry next to the built coordinator. */
-export const BUILT_WORKER_ENTRIES = ['parallel-worker.js', 'parallel-worker.mjs'];
+export const BUILT_WORKER_ENTRIES = ['parallel-worker.js', 'parallel-worker.mjs', path.join('parallel', 'worker.js')];
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 
@@ -47,9 +47,13 @@ export function isTypeScript(file: string): boolean {
   return TYPESCRIPT.test(file);
 }
 
-export async function prepareWorkerScripts(replicaFile: string): Promise<WorkerScripts> {
+/**
+ * The worker entry and the replica module as a worker loads them. `workerEntry` overrides
+ * the built entry's location (apps that bundle @gen/core/node into one file).
+ */
+export async function prepareWorkerScripts(replicaFile: string, workerEntry?: string): Promise<WorkerScripts> {
   const here = path.dirname(currentFile());
-  const built = BUILT_WORKER_ENTRIES.map((name) => path.join(here, name)).find((file) => fs.existsSync(file));
+  const built = workerEntry ?? BUILT_WORKER_ENTRIES.map((name) => path.join(here, name)).find((file) => fs.existsSync(file));
   const noCleanup = () => {};
   if (built !== undefined) {
     if (!isTypeScript(replicaFile)) {
