@@ -42,7 +42,10 @@ export function resolveLabels(generator: GanGenerator, n: number, labels: Labels
   };
   if (labels === undefined) {
     if (!rng) throw new InvalidArgumentError('labels', labels, 'are required here (no rng to draw them from)');
-    return rng.randint([n], 0, numClasses).dataSync() as Int32Array;
+    const drawn = rng.randint([n], 0, numClasses);
+    const values = drawn.dataSync() as Int32Array;
+    drawn.dispose();
+    return values;
   }
   if (typeof labels === 'number') {
     checkClass('labels', labels);
