@@ -6,6 +6,7 @@ import { loadNodeBackends } from '../backend/load-node-backends';
 import { registerTfjsGradients } from '../backend/register-gradients';
 import { registerWasmTrainingKernels } from '../backend/wasm-training-kernels';
 import { GenError, InvalidArgumentError } from '../errors';
+import { registerSecondOrderGradients } from '../losses/second-order-gradients';
 import type { JsonValue, NamedTensors } from '../types';
 import type { GroupBuffers, ToMain, ToWorker, WorkerBoot } from './protocol';
 import {
@@ -546,7 +547,9 @@ function autoWorkers(backend: string, globalBatchSize: number): number {
 }
 
 async function setupBackend(backend: string): Promise<void> {
+  // As importing @gen/core does (the worker threads do the same).
   registerTfjsGradients();
+  registerSecondOrderGradients();
   if (!registeredBackends().includes(backend)) await loadNodeBackends({ only: [backend] });
   if (backend === 'wasm') registerWasmTrainingKernels();
   if (tf.getBackend() !== backend) await initBackend({ prefer: backend });

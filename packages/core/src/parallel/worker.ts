@@ -5,7 +5,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend/init-backend';
 import { loadNodeBackends } from '../backend/load-node-backends';
+import { registerTfjsGradients } from '../backend/register-gradients';
 import { registerWasmTrainingKernels } from '../backend/wasm-training-kernels';
+import { registerSecondOrderGradients } from '../losses/second-order-gradients';
 import { deserializeState, ReplicaHost } from './replica-host';
 import type { ToMain, ToWorker, WorkerBoot } from './protocol';
 
@@ -26,6 +28,9 @@ function fail(error: unknown, id?: number): void {
 }
 
 async function start(): Promise<void> {
+  // What importing @gen/core does, so a replica written against bare tfjs trains alike.
+  registerTfjsGradients();
+  registerSecondOrderGradients();
   await loadNodeBackends({ only: [boot.backend] });
   if (boot.backend === 'wasm') registerWasmTrainingKernels();
   await initBackend({ prefer: boot.backend });
