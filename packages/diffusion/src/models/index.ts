@@ -7,3 +7,5 @@ export { ResnetBlock, Downsample, Upsample } from './resnet-block';
 export type { ResnetBlockOptions } from './resnet-block';
 export { AttentionBlock } from './attention-block';
 export type { AttentionBlockOptions, CrossAttentionInputs } from './attention-block';
+export { originalSampleFromPrediction, predictionFromOriginalSample } from './prediction-type';
+export type { AlphaBar } from './prediction-type';
