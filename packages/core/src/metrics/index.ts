@@ -16,3 +16,22 @@ export { kernelInceptionDistance } from './kernel-inception-distance';
 export type { KernelInceptionDistance, KernelInceptionDistanceOptions } from './kernel-inception-distance';
 export { sqrtmPsd, symmetricEigen } from './symmetric-eigen';
 export type { SymmetricEigen, SymmetricEigenOptions } from './symmetric-eigen';
+export { FeatureClassifier } from './feature-classifier';
+export type { FeatureClassifierConfig, FeatureClassifierOutput } from './feature-classifier';
+export { classifierOutputs } from './classifier-outputs';
+export type { ClassifierOutputs, ClassifierOutputsOptions, ImageInput } from './classifier-outputs';
+export { trainFeatureClassifier, classifierAccuracy } from './train-feature-classifier';
+export type {
+  FeatureClassifierAugment,
+  TrainFeatureClassifierOptions,
+  TrainFeatureClassifierResult,
+} from './train-feature-classifier';
+export {
+  FEATURE_CLASSIFIER_FAMILY,
+  saveFeatureClassifier,
+  loadFeatureClassifier,
+  loadFeatureClassifierFrom,
+} from './feature-classifier-io';
+export type { FeatureClassifierSource, LoadedFeatureClassifier } from './feature-classifier-io';
+export { evaluateSamples, SAMPLE_RANGE_TOLERANCE } from './evaluate-samples';
+export type { EvaluateSamplesOptions, SampleEvaluation } from './evaluate-samples';
