@@ -31,6 +31,7 @@ def emit(event):
 DEFAULT_CONFIG = {
     "matmulSizes": [512, 1024],
     "dcganBatch": 64,
+    "dcganChannels": [64, 128],
     "unetBatch": 64,
     "unetChannels": [32, 64],
     "warmup": 2,
@@ -124,35 +125,37 @@ class Bench:
             result["gflops"] = 2 * n ** 3 / (result["medianMs"] * 1e6)
             return result
         if measurement_id == "dcgan-train":
-            return self.measure(measurement_id, dcgan_step(torch, config["dcganBatch"]))
+            return self.measure(measurement_id, dcgan_step(torch, config["dcganBatch"], config["dcganChannels"]))
         if measurement_id in ("unet-forward", "unet-train"):
             return self.measure(measurement_id, unet_step(torch, config, train=measurement_id == "unet-train"))
         return {"id": measurement_id, "status": "skipped", "detail": "unknown measurement"}
 
 
-def dcgan_step(torch, batch, latent=100):
-    """Mirror of packages/cli/src/bench/dcgan.ts."""
+def dcgan_step(torch, batch, channels, latent=100):
+    """Mirror of packages/cli/src/bench/dcgan.ts (widths [c0, c1], default [64, 128])."""
+    c0, c1 = channels
+    half = c0 // 2
     nn = torch.nn
     F = torch.nn.functional
 
     class Generator(nn.Module):
         def __init__(self):
             super().__init__()
-            self.dense = nn.Linear(latent, 7 * 7 * 64)
-            self.up1 = nn.ConvTranspose2d(64, 32, 5, stride=2, padding=2, output_padding=1)  # 7 → 14
-            self.up2 = nn.ConvTranspose2d(32, 1, 5, stride=2, padding=2, output_padding=1)  # 14 → 28
+            self.dense = nn.Linear(latent, 7 * 7 * c0)
+            self.up1 = nn.ConvTranspose2d(c0, half, 5, stride=2, padding=2, output_padding=1)  # 7 → 14
+            self.up2 = nn.ConvTranspose2d(half, 1, 5, stride=2, padding=2, output_padding=1)  # 14 → 28
 
         def forward(self, z):
-            h = F.relu(self.dense(z)).view(-1, 64, 7, 7)
+            h = F.relu(self.dense(z)).view(-1, c0, 7, 7)
             h = F.relu(self.up1(h))
             return torch.tanh(self.up2(h))
 
     class Critic(nn.Module):
         def __init__(self):
             super().__init__()
-            self.conv1 = nn.Conv2d(1, 64, 5, stride=2, padding=2)  # 28 → 14
-            self.conv2 = nn.Conv2d(64, 128, 5, stride=2, padding=2)  # 14 → 7
-            self.dense = nn.Linear(7 * 7 * 128, 1)
+            self.conv1 = nn.Conv2d(1, c0, 5, stride=2, padding=2)  # 28 → 14
+            self.conv2 = nn.Conv2d(c0, c1, 5, stride=2, padding=2)  # 14 → 7
+            self.dense = nn.Linear(7 * 7 * c1, 1)
 
         def forward(self, x):
             h = F.leaky_relu(self.conv1(x), 0.2)

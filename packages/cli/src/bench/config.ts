@@ -4,6 +4,8 @@ export interface BenchConfig {
   matmulSizes: number[];
   /** Batch of the DCGAN training step. */
   dcganBatch: number;
+  /** DCGAN widths [c0, c1]: generator dense → 7·7·c0, c0 → c0/2 → 1; critic 1 → c0 → c1 (default [64, 128]). */
+  dcganChannels: [number, number];
   /** Batch of the UNet forward pass and training step. */
   unetBatch: number;
   /** UNet channels at 28×28 and 14×14. */
@@ -23,6 +25,7 @@ export interface BenchConfig {
 export const FULL_CONFIG: BenchConfig = {
   matmulSizes: [512, 1024],
   dcganBatch: 64,
+  dcganChannels: [64, 128],
   unetBatch: 64,
   unetChannels: [32, 64],
   warmup: 2,
@@ -36,6 +39,7 @@ export const FULL_CONFIG: BenchConfig = {
 export const QUICK_CONFIG: BenchConfig = {
   matmulSizes: [256, 512],
   dcganBatch: 16,
+  dcganChannels: [64, 128],
   unetBatch: 8,
   unetChannels: [32, 64],
   warmup: 1,

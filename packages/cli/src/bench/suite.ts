@@ -96,8 +96,8 @@ async function benchMatmul(n: number, seed: number, options: Options): Promise<T
 }
 
 async function benchDcgan(config: BenchConfig, options: Options): Promise<Timing> {
-  const { dcganBatch: batch, seed } = config;
-  const model = new BenchDcgan({ batch, seed });
+  const { dcganBatch: batch, dcganChannels: channels, seed } = config;
+  const model = new BenchDcgan({ batch, channels, seed });
   const real = tf.randomUniform([batch, 28, 28, 1], -1, 1, 'float32', seed + 2) as tf.Tensor4D;
   const z = tf.randomNormal([batch, model.latent], 0, 1, 'float32', seed + 3) as tf.Tensor2D;
   try {

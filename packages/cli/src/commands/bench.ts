@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { outOption, seedOption } from '../common-options';
 import { integerOption, listOption, nonEmptyOption } from '../options';
@@ -39,6 +39,12 @@ export const benchCommand: CommandSpec = {
       default: 'auto',
       parse: nonEmptyOption,
     },
+    config: {
+      type: 'string',
+      valueName: 'file',
+      description: 'JSON file overriding fields of the preset (matmulSizes, dcganBatch, dcganChannels, unetBatch, unetChannels, warmup, repeats, maxSeconds, minRepeats)',
+      parse: nonEmptyOption,
+    },
     python: { type: 'string', valueName: 'path', description: 'Python with torch for the torch columns', default: SYSTEM_PYTHON, parse: nonEmptyOption },
     seed: seedOption(),
   },
@@ -49,7 +55,8 @@ export const benchCommand: CommandSpec = {
 async function runBenchCommand({ options, argv, io, verbose }: CommandContext): Promise<number> {
   const backends = options.backends as BenchBackend[];
   const quick = options.quick === true;
-  const base = quick ? QUICK_CONFIG : FULL_CONFIG;
+  const preset = quick ? QUICK_CONFIG : FULL_CONFIG;
+  const base = options.config === undefined ? preset : { ...preset, ...readConfigFile(options.config as string) };
   const repeats = (options.repeats as number | undefined) ?? base.repeats;
   const config: BenchConfig = { ...base, repeats, minRepeats: Math.min(base.minRepeats, repeats), seed: options.seed as number };
   const limitSeconds = (options.limit as number | undefined) ?? (quick ? 60 : 600);
@@ -93,6 +100,35 @@ async function runBenchCommand({ options, argv, io, verbose }: CommandContext): 
     io.stdout.write(`wrote ${docsPath}\n`);
   }
   return 0;
+}
+
+const CONFIG_CHECKS: Record<string, (value: unknown) => boolean> = {
+  matmulSizes: (v) => Array.isArray(v) && v.length > 0 && v.every((n) => Number.isInteger(n) && n >= 1 && n <= 8192),
+  dcganBatch: (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1024,
+  dcganChannels: (v) => Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n) && n >= 2 && n % 2 === 0),
+  unetBatch: (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1024,
+  unetChannels: (v) => Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n) && n >= 8 && n % 8 === 0),
+  warmup: (v) => Number.isInteger(v) && (v as number) >= 0,
+  repeats: (v) => Number.isInteger(v) && (v as number) >= 1,
+  maxSeconds: (v) => typeof v === 'number' && v > 0,
+  minRepeats: (v) => Number.isInteger(v) && (v as number) >= 1,
+};
+
+/** Reads `--config`: a JSON object with some BenchConfig fields (UNet channels: multiples of 8, the GroupNorm groups). */
+function readConfigFile(path: string): Partial<BenchConfig> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError('--config', path, `must be a readable JSON file (${String((error as Error).message).split('\n')[0]})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--config', path, 'must hold a JSON object');
+  for (const [key, value] of Object.entries(parsed)) {
+    const check = CONFIG_CHECKS[key];
+    if (!check) throw new UsageError('--config', path, `has an unknown field "${key}"; fields: ${Object.keys(CONFIG_CHECKS).join(', ')}`);
+    if (!check(value)) throw new UsageError('--config', path, `has a bad value for "${key}": ${JSON.stringify(value)}`);
+  }
+  return parsed as Partial<BenchConfig>;
 }
 
 /** `auto` → docs/benchmarks.md of the gen repo containing the cwd; `none` → no page. */

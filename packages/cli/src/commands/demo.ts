@@ -35,9 +35,9 @@ async function runDemo({ options, io, verbose }: CommandContext): Promise<number
   const { height, width, channels, size } = dataset;
   io.stdout.write(`data: mnist test split, ${size} images of ${height}×${width}×${channels}\n`);
 
-  // 64 distinct digits chosen by --seed (a seeded shuffle of the indices, first 64).
+  // 64 distinct digits chosen by --seed: the first 64 of a seeded permutation.
   const count = Math.min(DEMO_IMAGES, size);
-  const order = core.seededOrder(size, options.seed as number, 'gen-demo');
+  const order = new core.Generator(options.seed as number).fork('gen-demo').permutation(size);
   const pixels = height * width * channels;
   const picked = new Float32Array(count * pixels);
   for (let i = 0; i < count; i++) picked.set(dataset.images.subarray(order[i] * pixels, (order[i] + 1) * pixels), i * pixels);
