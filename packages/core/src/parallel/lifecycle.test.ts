@@ -119,6 +119,21 @@ describe('DataParallelTrainer lifecycle', () => {
     if (threads !== null) expect(threadCount()).toBe(threads);
   });
 
+  it('refuses replicas that start from other values, and reports a replica that diverges (checkEvery)', async () => {
+    await expect(DataParallelTrainer.create(options({ otherSeedIn: 1 }))).rejects.toThrow(
+      "replica 1 (worker thread) starts with other values than the main thread ('generator/fc.weight'); initialise every replica from a Generator seeded by the replica options",
+    );
+    const trainer = await DataParallelTrainer.create(options({ otherLearningRateIn: 1 }, { checkEvery: 1 }));
+    try {
+      await expect(trainer.step('critic')).rejects.toThrow(
+        "replica 1 (worker thread) diverged from the main replica (after step 0 of phase 'critic'): 'critic/conv.weight' differs",
+      );
+      await expect(trainer.step('critic')).rejects.toThrow('diverged');
+    } finally {
+      await trainer.dispose();
+    }
+  });
+
   it('rejects unknown phases and bad options with one-line messages', async () => {
     await expect(DataParallelTrainer.create(options({}, { workers: 0 }))).rejects.toThrow(
       "workers (0) must be 'auto' or an integer from 1 to 256",

@@ -19,6 +19,10 @@ interface Options {
   throwAt?: { replica: number; step: number };
   /** Throw from the factory in replica `replica`. */
   failBuildIn?: number;
+  /** Test of the start check: replica `replica` initialises from seed + 1. */
+  otherSeedIn?: number;
+  /** Test of checkEvery: replica `replica` uses a learning rate 1.001× larger. */
+  otherLearningRateIn?: number;
 }
 
 type Norm = nn.GroupNorm | nn.BatchNorm;
@@ -87,12 +91,12 @@ const trainable = (module: nn.Module) => Object.fromEntries(module.namedParamete
 export function createReplica(json: JsonValue, context: ReplicaContext): Replica {
   const options = json as unknown as Options;
   if (options.failBuildIn === context.replicaIndex) throw new Error(`replica ${context.replicaIndex} refuses to build`);
-  const root = new Generator(options.seed);
+  const root = new Generator(options.seed + (options.otherSeedIn === context.replicaIndex ? 1 : 0));
   const generator = new SmallGenerator(root.fork('init/generator'), options.norm ?? 'group');
   const critic = new SmallCritic(root.fork('init/critic'), options.norm ?? 'group');
   const data = root.fork('data');
   const groups = { generator: trainable(generator), critic: trainable(critic) };
-  const lr = options.learningRate ?? 1e-3;
+  const lr = (options.learningRate ?? 1e-3) * (options.otherLearningRateIn === context.replicaIndex ? 1.001 : 1);
   const makeOptimizer = () => (options.optimizer === 'sgd' ? new Sgd(lr) : new Adam({ learningRate: lr, beta1: 0.5 }));
   const optimizers = { generator: makeOptimizer(), critic: makeOptimizer() };
 
