@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataParallelTrainer } from './data-parallel-trainer';
 import type { DataParallelTrainerOptions } from './data-parallel-trainer';
@@ -149,6 +150,15 @@ describe('DataParallelTrainer lifecycle', () => {
     } finally {
       await trainer.dispose();
     }
+  });
+
+  it("workers: 'auto' is one replica per core with at least 8 samples each", async () => {
+    const small = await DataParallelTrainer.create(options({}, { workers: 'auto', globalBatchSize: 12 }));
+    expect([small.replicas, small.liveWorkers]).toEqual([1, 0]);
+    await small.dispose();
+    const trainer = await DataParallelTrainer.create(options({}, { workers: 'auto', globalBatchSize: 16 }));
+    expect(trainer.replicas).toBe(Math.min(os.availableParallelism(), 2));
+    await trainer.dispose();
   });
 
   it('dispose() terminates every worker thread; later calls reject', async () => {
