@@ -10,6 +10,8 @@ import { parseEvent, type BenchEvent } from './events';
 import type { BenchSession, StartSession } from './session';
 import { runTfjsSuite } from './suite';
 
+const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
+
 /**
  * Activates `backend` in this process and runs the suite on it, reporting events.
  * Used by the bench worker process and, when no built worker exists (tests run sources),
@@ -22,7 +24,9 @@ export async function runTfjsBackendHere(backend: string, config: BenchConfig, i
     const report = await initBackend({ prefer: backend });
     const info: Record<string, unknown> = { backend: report.name, tfjs: tf.version_core };
     if (backend === 'wasm') {
-      info.wasmTrainingKernels = registerWasmTrainingKernels();
+      registerWasmTrainingKernels();
+      // Which of the training kernels tfjs-backend-wasm 4.22 lacks are present (from @gen/core).
+      info.wasmTrainingKernels = WASM_TRAINING_KERNELS.filter((name) => tf.getKernel(name, 'wasm') != null);
       info.wasmSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       info.wasmThreads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
     }
