@@ -55,4 +55,17 @@ describe('wasm BatchMatMul / _FusedMatMul with transposed operands', () => {
     expect([tf.memory().numTensors, wasmDataIds()]).toEqual(before);
     tf.dispose([a, b]);
   });
+
+  it('survives one weights buffer seen under two shapes (tfjs wasm caches XNNPACK operators per buffer)', async () => {
+    await tf.setBackend('wasm');
+    const b = tf.ones([1, 32]);
+    const first = tf.matMul(tf.ones([1, 1]), b);
+    // Both of these reach wasm with b's buffer under the shape [32, 1]: stock tfjs aborts here.
+    const transposed = tf.matMul(tf.ones([1, 32]), b, false, true);
+    const reshaped = tf.matMul(tf.ones([1, 32]), tf.reshape(b, [32, 1]));
+    expect(Array.from(await first.data())).toEqual(new Array(32).fill(1));
+    expect(Array.from(await transposed.data())).toEqual([32]);
+    expect(Array.from(await reshaped.data())).toEqual([32]);
+    tf.dispose([b, first, transposed, reshaped]);
+  });
 });

@@ -65,6 +65,12 @@ export class KernelScope {
   }
 
   /** float32 zeros, for gradients of empty outputs (XNNPACK would leave them unwritten). */
+  /** A copy in a fresh buffer (x + 0): a view that must not share x's buffer id. */
+  copy(x: TensorInfo): TensorInfo {
+    const zero = this.run('Fill', {}, { shape: [], value: 0, dtype: x.dtype });
+    return this.run('Add', { a: x, b: zero });
+  }
+
   zeros(shape: number[]): TensorInfo {
     return this.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
   }
