@@ -37,8 +37,8 @@ describe('trainDiffusion: exact resume (cpu)', () => {
       conditionDropProb: 0.3,
       lr: 2e-3,
       seed,
-      logEvery: 1,
-      checkpointEvery: 3,
+      logEvery: 5,
+      checkpointEvery: 4,
     });
     const straight = await trainDiffusion({ ...options(1), checkpointDir: path.join(root, 'straight') });
     expect(straight.summary).toMatchObject({ steps: 8, stoppedBy: 'done' });
