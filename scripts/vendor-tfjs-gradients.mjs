@@ -108,6 +108,8 @@ const result = await build({
   plugins: [redirect, rewriteChained],
   write: false,
   legalComments: 'none',
+  // Source-path comments in the output are relative to this: keep them independent of cwd.
+  absWorkingDir: root,
   logLevel: 'silent',
   target: 'es2020',
 });
