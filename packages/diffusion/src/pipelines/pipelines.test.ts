@@ -128,6 +128,38 @@ describeWithBackends('pipelines', () => {
     expect(stopped.images.shape).toEqual([1, 8, 8, 1]);
   });
 
+  it('rejects bad input with one-line errors', async () => {
+    const image = tf.zeros([1, 8, 8, 1]);
+    await expect(classConditionalPipeline({ model, scheduler: ddim(), classLabels: [0, 7] })).rejects.toThrow(
+      'classLabels (7) is not a class label: use integers in [0, 1], or 2 for the null class',
+    );
+    await expect(classConditionalPipeline({ model, scheduler: ddim(), classLabels: [0], guidanceScale: '3' as never })).rejects.toThrow(
+      'guidanceScale ("3") must be a finite number >= 0 (1 = no guidance)',
+    );
+    await expect(img2imgPipeline({ model, scheduler: ddim(), image, strength: 1.5 })).rejects.toThrow(
+      'strength (1.5) must be a number in [0, 1] (0 = keep the image, 1 = start from noise)',
+    );
+    await expect(img2imgPipeline({ model, scheduler: ddim(), image: tf.zeros([1, 9, 9, 1]) })).rejects.toThrow(
+      'image (Tensor<float32>[1, 9, 9, 1]) must have shape [batch, 8, 8, 1] with values in [0, 1]',
+    );
+    await expect(inpaintPipeline({ model, scheduler: ddim(), image, mask: tf.ones([1, 4, 4, 1]) })).rejects.toThrow(
+      'mask (Tensor<float32>[1, 4, 4, 1]) must have shape [1, 8, 8, 1] (1 = generate, 0 = keep)',
+    );
+    await expect(unconditionalPipeline({ model, scheduler: ddim(), numInferenceSteps: 2000 })).rejects.toThrow(/^numInferenceSteps \(2000\)/);
+  });
+});
+
+// Heavier loops: Node backends only (the webgl leg runs the suite above).
+describeWithBackends(
+  'pipelines: schedulers and memory',
+  () => {
+    let model: UNet2DModel;
+    beforeAll(() => {
+      model = tiny({ numClasses: 2 });
+    });
+    afterAll(() => model.dispose());
+    const ddim = () => new DDIMScheduler();
+
   it('works with other schedulers (DDPM, Euler, DPM-Solver++), giving images in [0, 1]', async () => {
     for (const scheduler of [new DDPMScheduler(), new EulerDiscreteScheduler(), new DPMSolverMultistepScheduler()]) {
       const { images, stepsCompleted } = await classConditionalPipeline({ model, scheduler, classLabels: [0], numInferenceSteps: steps, generator: new Generator(8) });
@@ -158,24 +190,6 @@ describeWithBackends('pipelines', () => {
     selfConditioned.dispose();
     text.dispose();
   });
-
-  it('rejects bad input with one-line errors', async () => {
-    const image = tf.zeros([1, 8, 8, 1]);
-    await expect(classConditionalPipeline({ model, scheduler: ddim(), classLabels: [0, 7] })).rejects.toThrow(
-      'classLabels (7) is not a class label: use integers in [0, 1], or 2 for the null class',
-    );
-    await expect(classConditionalPipeline({ model, scheduler: ddim(), classLabels: [0], guidanceScale: '3' as never })).rejects.toThrow(
-      'guidanceScale ("3") must be a finite number >= 0 (1 = no guidance)',
-    );
-    await expect(img2imgPipeline({ model, scheduler: ddim(), image, strength: 1.5 })).rejects.toThrow(
-      'strength (1.5) must be a number in [0, 1] (0 = keep the image, 1 = start from noise)',
-    );
-    await expect(img2imgPipeline({ model, scheduler: ddim(), image: tf.zeros([1, 9, 9, 1]) })).rejects.toThrow(
-      'image (Tensor<float32>[1, 9, 9, 1]) must have shape [batch, 8, 8, 1] with values in [0, 1]',
-    );
-    await expect(inpaintPipeline({ model, scheduler: ddim(), image, mask: tf.ones([1, 4, 4, 1]) })).rejects.toThrow(
-      'mask (Tensor<float32>[1, 4, 4, 1]) must have shape [1, 8, 8, 1] (1 = generate, 0 = keep)',
-    );
-    await expect(unconditionalPipeline({ model, scheduler: ddim(), numInferenceSteps: 2000 })).rejects.toThrow(/^numInferenceSteps \(2000\)/);
-  });
-});
+  },
+  { skip: ['webgl'] },
+);
