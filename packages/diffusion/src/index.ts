@@ -41,3 +41,8 @@ export type {
   UniPCSolverType,
   SchedulerName,
 } from './schedulers';
+
+// Models, training and pipelines (each sub-barrel lists its exports explicitly).
+export * from './models';
+export * from './training';
+export * from './pipelines';
