@@ -2,6 +2,13 @@ import { main } from './main';
 import { memoryIO } from './output';
 import { CommandRegistry } from './registry';
 import { defaultRegistry } from './commands';
+import { benchCommand } from './commands/bench';
+import { demoCommand } from './commands/demo';
+
+/** The built-in commands without any model family: how train | sample | eval read before one registers. */
+function withoutFamilies(): CommandRegistry {
+  return new CommandRegistry().registerCommand(benchCommand).registerCommand(demoCommand);
+}
 
 async function run(argv: string[], registry?: CommandRegistry) {
   const io = memoryIO();
@@ -11,7 +18,7 @@ async function run(argv: string[], registry?: CommandRegistry) {
 
 describe('gen --help', () => {
   test('lists every command and exits 0', async () => {
-    const { code, out, err } = await run(['--help']);
+    const { code, out, err } = await run(['--help'], withoutFamilies());
     expect(code).toBe(0);
     expect(err).toBe('');
     for (const command of ['train', 'sample', 'eval', 'bench', 'demo']) expect(out).toMatch(new RegExp(`^  ${command} `, 'm'));
@@ -49,7 +56,7 @@ describe('gen --help', () => {
   });
 
   test('gen train --help names the families and the shared options', async () => {
-    const { code, out } = await run(['train', '--help']);
+    const { code, out } = await run(['train', '--help'], withoutFamilies());
     expect(code).toBe(0);
     expect(out).toContain('Usage: gen train <family> [options]');
     expect(out).toContain('Families: none registered yet (planned: diffusion, gan, vae, clip-guidance');
@@ -84,7 +91,7 @@ describe('bad command lines: one line on stderr, exit code 2', () => {
     [['demo', '--out='], 'gen demo: --out ("") must not be empty'],
     [['demo', '--backend', 'Metal!'], 'gen demo: --backend ("Metal!") must be a backend name such as tensorflow, wasm or cpu'],
   ])('gen %j', async (argv, message) => {
-    const { code, out, err } = await run(argv as string[]);
+    const { code, out, err } = await run(argv as string[], withoutFamilies());
     expect(err).toBe(`${message}\n`);
     expect(code).toBe(2);
     expect(out).toBe('');

@@ -25,7 +25,7 @@ describe('CommandRegistry', () => {
   });
 
   test('help and errors name the registered families', async () => {
-    const registry = defaultRegistry().registerFamily(toyFamily);
+    const registry = new CommandRegistry().registerFamily(toyFamily);
     const help = memoryIO();
     await main(['train', '--help'], { io: help, registry });
     expect(help.out()).toMatch(/Families:\n  toy  a test family/);

@@ -1,0 +1,359 @@
+// gen train | sample | eval gan: @gen/gan's trainGan, generate, latentInterpolation,
+// truncationSweep and loadGan behind the command line.
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as core from '@gen/core';
+import * as coreNode from '@gen/core/node';
+import {
+  GAN_ARCHITECTURES,
+  GAN_LOSSES,
+  ganConfig,
+  generate,
+  latentInterpolation,
+  loadGan,
+  trainGan,
+  truncationSweep,
+  type GanArchitecture,
+  type GanConfig,
+  type GanLoss,
+  type LoadedGan,
+} from '@gen/gan';
+import { choiceOption, integerOption } from '../options';
+import type { CommandContext, FamilyCommands } from '../registry';
+import { setupBackend } from '../setup-backend';
+import { UsageError } from '../usage-error';
+import {
+  appendJsonLine,
+  checkConfigKeys,
+  checkEvalN,
+  checkLabel,
+  checkpointConfig,
+  configOption,
+  evalDataset,
+  evalOptions,
+  gcd,
+  gridColumns,
+  interruptSignal,
+  loadCheckpointOrFail,
+  loadClassifier,
+  loadTrainingData,
+  nonNegativeNumberOption,
+  positiveNumberOption,
+  prepareRun,
+  realTestImages,
+  reportTrainingEnd,
+  resolveCheckpoint,
+  sampleGridPath,
+  sampleLabels,
+  sampleOptions,
+  sampleSeed,
+  scoreSamples,
+  tenth,
+  trainOptions,
+  trainingDatasetOf,
+  TrainingProgress,
+  writeFrames,
+  writeMetrics,
+  writeRunRecord,
+  writeSampleSet,
+  type DatasetChoice,
+} from './shared';
+
+const CONDITIONAL_ARCHITECTURES: readonly GanArchitecture[] = ['conditional', 'acgan', 'biggan'];
+const GAN_CONFIG_FIELDS = ['latentDim', 'generatorWidths', 'discriminatorWidths'] as const;
+
+const truncationOption = {
+  type: 'string' as const,
+  valueName: 'τ',
+  description: 'truncate latents to [−τ, τ] (smaller: cleaner, less varied); Infinity: none',
+  default: Infinity,
+  defaultLabel: 'Infinity',
+  parse: positiveNumberOption(''),
+};
+
+async function trainGanCommand({ options, io, verbose, argv, commandPath }: CommandContext): Promise<number> {
+  const steps = options.steps as number;
+  const dataset = options.dataset as DatasetChoice;
+  const conditional = options.conditional as boolean;
+  const architecture = (options.architecture as GanArchitecture | undefined) ?? (conditional ? 'conditional' : 'dcgan');
+  if (conditional !== CONDITIONAL_ARCHITECTURES.includes(architecture)) {
+    throw new UsageError(
+      '--architecture',
+      architecture,
+      conditional ? `is unconditional; with --conditional use one of ${CONDITIONAL_ARCHITECTURES.join(', ')}` : `is conditional: add --conditional (or use dcgan, sngan, sagan)`,
+    );
+  }
+  const overrides = checkConfigKeys(options.config as Record<string, unknown> | undefined, GAN_CONFIG_FIELDS);
+  const every = (options.every as number | undefined) ?? tenth(steps);
+  const checkpointEvery = (options['checkpoint-every'] as number | undefined) ?? tenth(steps);
+  const fidEveryOption = options['fid-every'] as number | undefined;
+  const fidN = options['fid-n'] as number;
+  const folders = prepareRun(options.out as string, options.resume as boolean, steps);
+
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const data = await loadTrainingData(dataset, options['limit-data'] as number | undefined);
+  if ((options['batch-size'] as number) > data.size) {
+    throw new UsageError('--batch-size', String(options['batch-size']), `must be at most the number of training images (${data.size})`);
+  }
+  const numClasses = conditional ? data.classNames.length : 0;
+  let config: GanConfig;
+  try {
+    config = ganConfig({ architecture, height: data.height, width: data.width, channels: data.channels, numClasses, ...(overrides as object) });
+  } catch (error) {
+    if (core.InvalidArgumentError.isInstance(error)) throw new UsageError('--config', JSON.stringify(overrides), `is not a valid GAN config: ${error.message}`);
+    throw error;
+  }
+  if (options.sn) config = { ...config, discriminator: { ...config.discriminator, spectralNorm: true } };
+  writeRunRecord(
+    folders,
+    { family: 'gan', dataset, conditional, numClasses, classNames: data.classNames, argv: ['train', 'gan', ...argv], architecture, loss: options.loss, config: config as unknown as Record<string, unknown> },
+    options.resume as boolean,
+  );
+  io.stdout.write(`data: ${data.name}, ${data.size} images; ${architecture} GAN, loss ${options.loss}${options.sn ? ', spectral norm in D' : ''}${conditional ? `, ${numClasses} classes` : ''}\n`);
+  if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
+
+  // FID every N steps with keep-best (<out>/best), when the dataset's feature classifier is there.
+  const classifier = fidEveryOption === 0 ? null : await loadClassifier(dataset);
+  const fidEvery = classifier ? (fidEveryOption ?? checkpointEvery) : 0;
+  const real = classifier ? await realTestImages(dataset) : null;
+  if (classifier && real) checkEvalN(fidN, dataset, real.size, '--fid-n');
+  if (fidEveryOption !== 0 && !classifier) io.stdout.write(`fid: off (no feature classifier for ${dataset})\n`);
+
+  const progress = new TrainingProgress(io, 'train gan', folders.startStep, steps);
+  const interrupt = interruptSignal(io);
+  const logEvery = gcd(gcd(10, every || 10), fidEvery || 10);
+  const seed = options.seed as number;
+  let result: Awaited<ReturnType<typeof trainGan>> | null = null;
+  let lastScore: Awaited<ReturnType<typeof scoreSamples>> | null = null;
+  try {
+    result = await trainGan({
+      dataset: data,
+      config,
+      loss: options.loss as GanLoss,
+      steps,
+      batchSize: options['batch-size'] as number,
+      seed,
+      ...(options['critic-steps'] !== undefined ? { criticSteps: options['critic-steps'] as number } : {}),
+      ...(options['lr-g'] !== undefined ? { lrG: options['lr-g'] as number } : {}),
+      ...(options['lr-d'] !== undefined ? { lrD: options['lr-d'] as number } : {}),
+      r1Gamma: options['r1-gamma'] as number,
+      ema: (options.ema as number) > 0 ? { decay: options.ema as number } : false,
+      diffAugment: options['diff-augment'] as boolean,
+      checkpointDir: folders.checkpoints,
+      checkpointEvery,
+      keepCheckpoints: options.keep as number,
+      resume: options.resume as boolean,
+      signal: interrupt.signal,
+      logEvery,
+      metricsFile: folders.metricsFile,
+      onProgress: (event) => progress.update(event),
+      ...(every > 0
+        ? {
+            samples: {
+              every,
+              onSamples: async ({ step, grid }) => {
+                await coreNode.writePng(sampleGridPath(folders, step), grid);
+              },
+            },
+          }
+        : {}),
+      ...(classifier && real && fidEvery > 0
+        ? {
+            evaluation: {
+              every: fidEvery,
+              bestCheckpoint: join(folders.out, 'best'),
+              score: async ({ sample, generator }) => {
+                const labels = sampleLabels(fidN, generator.numClasses, undefined);
+                const images = sample({ n: fidN, ...(labels ? { labels } : {}), rng: new core.Generator(seed).fork('fid') });
+                try {
+                  const metrics = await scoreSamples({ samples: images, labels, classifier, real, n: fidN, seed });
+                  lastScore = metrics;
+                  return metrics.fid;
+                } finally {
+                  images.dispose();
+                }
+              },
+              onScore: ({ step, score, bestScore, bestStep, improved }) => {
+                appendJsonLine(folders.evalFile, { step, ...lastScore, best: improved });
+                progress.log(`step ${step}: fid ${score.toFixed(2)} (ratio ${lastScore?.ratio.toFixed(2)}, n ${fidN})${improved ? ' — best so far, saved to best/' : `; best ${bestScore.toFixed(2)} at step ${bestStep}`}`);
+              },
+            },
+          }
+        : {}),
+    });
+    progress.done();
+    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+  } finally {
+    interrupt.dispose();
+    classifier?.dispose();
+    result?.dispose();
+  }
+}
+/** Finds and checks a GAN checkpoint without touching tensors (before the backend starts). */
+function findGanCheckpoint(given: string | undefined, commandPath: string) {
+  const checkpoint = resolveCheckpoint(given, commandPath);
+  const config = checkpointConfig('gan', checkpoint.location);
+  const numClasses = Number((config.generator as { numClasses?: unknown } | undefined)?.numClasses ?? 0) || 0;
+  return { checkpoint, config, numClasses };
+}
+
+async function loadGanAt(location: string): Promise<LoadedGan> {
+  return loadCheckpointOrFail('gan', location, () => loadGan(location));
+}
+
+async function sampleGanCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
+  const n = options.n as number;
+  const label = options.label as number | undefined;
+  const truncation = options.truncation as number;
+  const seed = options.seed as number;
+  const out = resolve(options.out as string);
+  const { checkpoint, numClasses } = findGanCheckpoint(options.checkpoint as string | undefined, commandPath);
+  checkLabel(label, numClasses);
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const gan = await loadGanAt(checkpoint.location);
+  try {
+    const labels = sampleLabels(n, numClasses, label);
+    const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
+    const images = tf.tidy(() =>
+      tf.concat(
+        seeds.map((s, i) => generate({ generator: gan.generator, n: 1, ...(labels ? { labels: labels[i] } : {}), truncation, rng: new core.Generator(s) })),
+      ),
+    ) as tf.Tensor4D;
+    try {
+      const written = await writeSampleSet({
+        out,
+        images,
+        seeds,
+        labels,
+        columns: gridColumns(n, numClasses, label === undefined),
+        extra: { family: 'gan', checkpoint: checkpoint.location, step: checkpoint.step, truncation: Number.isFinite(truncation) ? truncation : null, ema: gan.usedEma },
+      });
+      io.stdout.write(`sampled ${n} images from ${checkpoint.location}${gan.usedEma ? ' (EMA weights)' : ''}\n`);
+      io.stdout.write(`${written.grid}\n${written.json}\n`);
+    } finally {
+      images.dispose();
+    }
+    const rows = options.rows as number;
+    const rowLabels = numClasses > 0 ? (label !== undefined ? label : Array.from({ length: rows }, (_, r) => r % numClasses)) : undefined;
+    if (options.interpolate) {
+      const frames = options.frames as number;
+      const strip = latentInterpolation({ generator: gan.generator, rows, steps: frames, ...(rowLabels !== undefined ? { labels: rowLabels } : {}), truncation, method: 'slerp', rng: new core.Generator(seed).fork('interpolate') });
+      try {
+        const path = join(out, 'interpolation.png');
+        await writeFrames(path, strip, frames);
+        io.stdout.write(`${path}\n`);
+      } finally {
+        strip.dispose();
+      }
+    }
+    if (options['truncation-sweep']) {
+      const truncations = [Infinity, 2, 1, 0.7, 0.5, 0.25];
+      const sweep = truncationSweep({ generator: gan.generator, rows, truncations, ...(rowLabels !== undefined ? { labels: rowLabels } : {}), rng: new core.Generator(seed).fork('truncation-sweep') });
+      try {
+        const path = join(out, 'truncation-sweep.png');
+        await writeFrames(path, sweep, truncations.length);
+        io.stdout.write(`${path}\n`);
+      } finally {
+        sweep.dispose();
+      }
+    }
+    return 0;
+  } finally {
+    gan.dispose();
+  }
+}
+
+async function evalGanCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
+  const n = options.n as number;
+  const seed = options.seed as number;
+  const truncation = options.truncation as number;
+  const { checkpoint, config, numClasses } = findGanCheckpoint(options.checkpoint as string | undefined, commandPath);
+  const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config));
+  const real = await realTestImages(dataset);
+  checkEvalN(n, dataset, real.size, '--n');
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const gan = await loadGanAt(checkpoint.location);
+  try {
+    const classifier = await loadClassifier(dataset);
+    if (!classifier) throw new core.GenError(`the feature classifier for ${dataset} was not found (@gen/core's assets/feature-classifiers/${dataset})`);
+    const labels = sampleLabels(n, numClasses, undefined);
+    const images = generate({ generator: gan.generator, n, ...(labels ? { labels } : {}), truncation, rng: new core.Generator(seed).fork('eval') });
+    try {
+      const metrics = await scoreSamples({ samples: images, labels, classifier, real, n, seed });
+      const path = writeMetrics(io, resolve(options.out as string), {
+        family: 'gan',
+        checkpoint: checkpoint.location,
+        step: checkpoint.step,
+        dataset,
+        conditional: numClasses > 0,
+        ema: gan.usedEma,
+        truncation: Number.isFinite(truncation) ? truncation : null,
+        seed,
+        ...metrics,
+      });
+      io.stdout.write(
+        `fid ${metrics.fid.toFixed(3)} floor ${metrics.floor.toFixed(3)} ratio ${metrics.ratio.toFixed(3)} kid ${metrics.kid.toFixed(5)}${metrics.classAccuracy !== undefined ? ` accuracy ${metrics.classAccuracy.toFixed(3)}` : ''} (n ${n}, ${dataset} test)\n${path}\n`,
+      );
+    } finally {
+      images.dispose();
+      classifier.dispose();
+    }
+    return 0;
+  } finally {
+    gan.dispose();
+  }
+}
+
+export const ganCommands: FamilyCommands = {
+  family: 'gan',
+  summary: 'GANs: DCGAN, SNGAN, SAGAN, conditional (projection), ACGAN, BigGAN tricks',
+  train: {
+    summary: 'Train a GAN on MNIST or Fashion-MNIST',
+    description: [
+      'Runs @gen/gan trainGan with checkpoints in <out>/checkpoints (--resume continues; Ctrl-C stops',
+      'after the current step with a final checkpoint), sample grids in <out>/samples, losses in',
+      '<out>/metrics.jsonl and, when the dataset has a feature classifier, FID every --fid-every steps',
+      '(<out>/eval.jsonl) with the best generator kept in <out>/best.',
+    ].join('\n'),
+    options: {
+      ...trainOptions('gan'),
+      loss: { type: 'string', valueName: 'name', description: `objective: ${GAN_LOSSES.join(', ')}`, default: 'non-saturating', parse: choiceOption(GAN_LOSSES) },
+      architecture: { type: 'string', valueName: 'name', description: `${GAN_ARCHITECTURES.join(', ')}`, defaultLabel: 'dcgan, or conditional with --conditional', parse: choiceOption(GAN_ARCHITECTURES) },
+      sn: { type: 'boolean', description: 'spectral norm in the discriminator (with --loss hinge: SNGAN)', default: false },
+      'critic-steps': { type: 'string', valueName: 'n', description: 'discriminator updates per generator update', defaultLabel: '5 for wasserstein losses, else 1', parse: integerOption(1, 100) },
+      'lr-g': { type: 'string', valueName: 'x', description: 'generator learning rate', defaultLabel: 'per loss', parse: positiveNumberOption('') },
+      'lr-d': { type: 'string', valueName: 'x', description: 'discriminator learning rate', defaultLabel: 'per loss', parse: positiveNumberOption('') },
+      'r1-gamma': { type: 'string', valueName: 'γ', description: 'R1 penalty on real images (0: off)', default: 0, parse: nonNegativeNumberOption },
+      ema: { type: 'string', valueName: 'decay', description: 'EMA decay of the generator weights (0: no EMA)', default: 0.999, parse: nonNegativeNumberOption },
+      'diff-augment': { type: 'boolean', description: "DiffAugment (color, translation, cutout) on the discriminator's inputs", default: false },
+      'fid-every': { type: 'string', valueName: 'n', description: 'FID every n steps, best generator kept in <out>/best (0: off)', defaultLabel: '--checkpoint-every', parse: integerOption(0, 1e9) },
+      'fid-n': { type: 'string', valueName: 'n', description: 'samples (and real test images) per FID', default: 500, parse: integerOption(2, 1e7) },
+      config: configOption(GAN_CONFIG_FIELDS.join(', ')),
+    },
+    examples: [
+      'gen train gan --dataset mnist --steps 5000 --out runs/dcgan',
+      'gen train gan --dataset fashion --conditional --loss hinge --sn --steps 20000 --out runs/cgan',
+      'gen train gan --out runs/dcgan --steps 10000 --resume',
+    ],
+    run: trainGanCommand,
+  },
+  sample: {
+    summary: 'Sample images from a GAN checkpoint',
+    options: {
+      ...sampleOptions('gan'),
+      truncation: truncationOption,
+      interpolate: { type: 'boolean', description: 'also write <out>/interpolation.png: slerp walks between latents, one per row', default: false },
+      'truncation-sweep': { type: 'boolean', description: 'also write <out>/truncation-sweep.png: each row one latent at τ = ∞, 2, 1, 0.7, 0.5, 0.25', default: false },
+      rows: { type: 'string', valueName: 'n', description: 'rows of --interpolate / --truncation-sweep', default: 8, parse: integerOption(1, 1000) },
+      frames: { type: 'string', valueName: 'n', description: 'frames per --interpolate row (both ends included)', default: 10, parse: integerOption(2, 1000) },
+    },
+    examples: ['gen sample gan --checkpoint runs/cgan --label 3 --truncation 0.7 --n 64 --out out/threes', 'gen sample gan --checkpoint runs/dcgan --interpolate --truncation-sweep'],
+    run: sampleGanCommand,
+  },
+  eval: {
+    summary: 'FID, floor, ratio, KID (and class accuracy) of a GAN checkpoint',
+    options: { ...evalOptions('gan'), truncation: truncationOption },
+    examples: ['gen eval gan --checkpoint runs/cgan --n 1000 --out eval/cgan'],
+    run: evalGanCommand,
+  },
+};

@@ -1,0 +1,450 @@
+// gen train | sample | eval vae: @gen/vae's trainVae, samplers, latent tools and estimateNll
+// behind the command line.
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as core from '@gen/core';
+import * as coreNode from '@gen/core/node';
+import {
+  LIKELIHOODS,
+  createVaeModel,
+  estimateNll,
+  fitPosteriorMixture,
+  interpolate,
+  latentGrid,
+  loadVaeModel,
+  reconstructionError,
+  sampleMixture,
+  samplePrior,
+  trainVae,
+  type PartialVaeFamilyConfig,
+  type TrainableVae,
+  type VaeFamilyModel,
+} from '@gen/vae';
+import { choiceOption, integerOption } from '../options';
+import type { CommandContext, FamilyCommands } from '../registry';
+import { setupBackend } from '../setup-backend';
+import { UsageError } from '../usage-error';
+import {
+  checkConfigKeys,
+  checkEvalN,
+  checkLabel,
+  checkpointConfig,
+  configOption,
+  datasetOption,
+  evalDataset,
+  evalOptions,
+  gcd,
+  gridColumns,
+  interruptSignal,
+  loadCheckpointOrFail,
+  loadClassifier,
+  loadTrainingData,
+  nonNegativeNumberOption,
+  positiveNumberOption,
+  prepareRun,
+  realTestImages,
+  reportTrainingEnd,
+  resolveCheckpoint,
+  sampleGridPath,
+  sampleLabels,
+  sampleOptions,
+  sampleSeed,
+  scoreSamples,
+  tenth,
+  toUnitRange,
+  trainingDatasetOf,
+  trainOptions,
+  TrainingProgress,
+  writeFrames,
+  writeMetrics,
+  writeRunRecord,
+  writeSampleSet,
+  type DatasetChoice,
+  type ResolvedCheckpoint,
+} from './shared';
+
+const VAE_CONFIG_FIELDS = ['latentDim', 'widths', 'hiddenDim', 'activation', 'likelihood', 'embeddingDim'] as const;
+
+const temperatureOption = {
+  type: 'string' as const,
+  valueName: 't',
+  description: "scale of the prior's standard deviation (< 1: cleaner, less varied)",
+  default: 1,
+  parse: positiveNumberOption(''),
+};
+
+/** Labels as an int32 tensor (or undefined when unconditional). */
+function labelTensor(labels: Int32Array | null): tf.Tensor1D | undefined {
+  return labels ? tf.tensor1d(labels, 'int32') : undefined;
+}
+
+async function trainVaeCommand({ options, io, verbose, argv, commandPath }: CommandContext): Promise<number> {
+  const steps = options.steps as number;
+  const dataset = options.dataset as DatasetChoice;
+  const conditional = options.conditional as boolean;
+  const objective = options.objective as 'elbo' | 'iwae';
+  const k = (options.k as number | undefined) ?? (objective === 'iwae' ? 5 : 1);
+  if (objective === 'elbo' && k !== 1) throw new UsageError('--k', String(k), 'must be 1 with --objective elbo (use --objective iwae for k > 1)');
+  if (objective === 'iwae' && (options.beta !== undefined || options['beta-warmup'] !== undefined)) {
+    throw new UsageError(options.beta !== undefined ? '--beta' : '--beta-warmup', String(options.beta ?? options['beta-warmup']), 'must be omitted with --objective iwae (the bound has no KL weight)');
+  }
+  const overrides = checkConfigKeys(options.config as Record<string, unknown> | undefined, VAE_CONFIG_FIELDS);
+  if (!conditional && overrides.embeddingDim !== undefined) throw new UsageError('--config', JSON.stringify(overrides), 'has embeddingDim, which needs --conditional');
+  const every = (options.every as number | undefined) ?? tenth(steps);
+  const checkpointEvery = (options['checkpoint-every'] as number | undefined) ?? tenth(steps);
+  const folders = prepareRun(options.out as string, options.resume as boolean, steps);
+
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const data = await loadTrainingData(dataset, options['limit-data'] as number | undefined);
+  const numClasses = conditional ? data.classNames.length : 0;
+  const seed = options.seed as number;
+  const config = {
+    kind: conditional ? 'conditional-vae' : 'vae',
+    height: data.height,
+    width: data.width,
+    channels: data.channels,
+    ...(options.likelihood !== undefined ? { likelihood: options.likelihood } : {}),
+    ...(options['latent-dim'] !== undefined ? { latentDim: options['latent-dim'] } : {}),
+    ...overrides,
+    ...(conditional ? { numClasses } : {}),
+  } as PartialVaeFamilyConfig;
+  let model: TrainableVae;
+  try {
+    // The same weights trainVae({ config, seed }) would draw: Generator(seed).fork('init').
+    model = createVaeModel(config, new core.Generator(seed).fork('init')) as TrainableVae;
+  } catch (error) {
+    if (core.InvalidArgumentError.isInstance(error)) throw new UsageError('--config', JSON.stringify(overrides), `is not a valid VAE config: ${error.message}`);
+    throw error;
+  }
+  const interrupt = interruptSignal(io);
+  let optimizer: { dispose(): void } | null = null;
+  try {
+    writeRunRecord(
+      folders,
+      { family: 'vae', dataset, conditional, numClasses, classNames: data.classNames, argv: ['train', 'vae', ...argv], objective, k, config: model.config as unknown as Record<string, unknown> },
+      options.resume as boolean,
+    );
+    io.stdout.write(
+      `data: ${data.name}, ${data.size} images; ${conditional ? `conditional VAE (${numClasses} classes)` : 'VAE'}, ${model.likelihood} decoder, latent ${model.latentShape.join('×')}, objective ${objective}${objective === 'iwae' ? ` (k ${k})` : ''}\n`,
+    );
+    if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
+    const progress = new TrainingProgress(io, 'train vae', folders.startStep, steps);
+    const gridCount = numClasses > 0 ? numClasses * Math.max(1, Math.floor(64 / numClasses)) : 64;
+    const beta =
+      options['beta-warmup'] !== undefined
+        ? { kind: 'linear' as const, warmupSteps: options['beta-warmup'] as number, ...(options.beta !== undefined ? { end: options.beta as number } : {}) }
+        : (options.beta as number | undefined);
+    const result = await trainVae({
+      model,
+      dataset: data,
+      objective,
+      k,
+      ...(beta !== undefined ? { beta: beta as never } : {}),
+      steps,
+      batchSize: options['batch-size'] as number,
+      lr: options.lr as number,
+      seed,
+      checkpointDir: folders.checkpoints,
+      checkpointEvery,
+      keep: options.keep as number,
+      resume: options.resume as boolean,
+      signal: interrupt.signal,
+      logEvery: every > 0 ? gcd(10, every) : 10,
+      metricsFile: folders.metricsFile,
+      onProgress: async (event) => {
+        progress.update(event);
+        if (every > 0 && event.step % every === 0 && event.step > folders.startStep) {
+          const labels = labelTensor(sampleLabels(gridCount, numClasses, undefined));
+          const images = tf.tidy(() => toUnitRange(samplePrior({ model, count: gridCount, generator: new core.Generator(seed).fork('samples'), labels }), model.range));
+          labels?.dispose();
+          try {
+            await writeFrames(sampleGridPath(folders, event.step), images, gridColumns(gridCount, numClasses, true));
+          } finally {
+            images.dispose();
+          }
+        }
+      },
+    });
+    optimizer = result.optimizer;
+    progress.done();
+    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+  } finally {
+    interrupt.dispose();
+    optimizer?.dispose();
+    model.dispose();
+  }
+}
+
+/** Finds and checks a VAE checkpoint without touching tensors (before the backend starts). */
+function findVaeCheckpoint(given: string | undefined, commandPath: string) {
+  const checkpoint = resolveCheckpoint(given, commandPath);
+  const config = checkpointConfig('vae', checkpoint.location);
+  const model = (config.model ?? {}) as { kind?: unknown; numClasses?: unknown; latentDim?: unknown };
+  const numClasses = model.kind === 'conditional-vae' ? Number(model.numClasses ?? 10) : 0;
+  return { checkpoint, config, numClasses, latentDim: model.latentDim };
+}
+
+async function loadVaeAt(location: string): Promise<VaeFamilyModel> {
+  const { model } = await loadCheckpointOrFail('vae', location, () => loadVaeModel({ source: coreNode.fileCheckpoint(location) }));
+  return model;
+}
+
+/** Real images of `dataset` in the model's range (`split`, the first `count` of a seeded order). */
+async function realImages(
+  dataset: DatasetChoice,
+  split: 'train' | 'test',
+  count: number,
+  model: VaeFamilyModel,
+  seed: number,
+  stream: string,
+): Promise<{ images: tf.Tensor4D; labels: tf.Tensor1D; size: number }> {
+  const data = await coreNode.loadDataset(dataset, { split });
+  const size = Math.min(count, data.size);
+  const order = new core.Generator(seed).fork(stream).permutation(data.size).slice(0, size);
+  const picked = core.subset(data, Array.from(order));
+  const [low, high] = model.range;
+  const images = tf.tidy(() => {
+    const unit = tf.tensor4d(picked.images, [size, picked.height, picked.width, picked.channels]);
+    return (low === 0 && high === 1 ? unit : tf.add(tf.mul(unit, high - low), low)) as tf.Tensor4D;
+  });
+  return { images, labels: tf.tensor1d(picked.labels, 'int32'), size };
+}
+
+function vaeDataset(given: DatasetChoice | undefined, checkpoint: ResolvedCheckpoint, config: Record<string, unknown>): DatasetChoice {
+  return evalDataset(given, checkpoint, trainingDatasetOf(config));
+}
+
+async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
+  const n = options.n as number;
+  const label = options.label as number | undefined;
+  const seed = options.seed as number;
+  const temperature = options.temperature as number;
+  const out = resolve(options.out as string);
+  const { checkpoint, config, numClasses: savedClasses, latentDim } = findVaeCheckpoint(options.checkpoint as string | undefined, commandPath);
+  checkLabel(label, savedClasses);
+  if (options['latent-grid'] && latentDim !== 2) {
+    throw new UsageError('--latent-grid', undefined, `needs a checkpoint with a 2-D latent (this one has latentDim ${String(latentDim)}); train with --latent-dim 2`);
+  }
+  const needsData = (options.mixture as boolean) || (options.interpolate as boolean);
+  const dataset = needsData ? vaeDataset(options.dataset as DatasetChoice | undefined, checkpoint, config) : null;
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const model = await loadVaeAt(checkpoint.location);
+  const owned: tf.Tensor[] = [];
+  try {
+    const numClasses = model.numClasses;
+    const labels = sampleLabels(n, numClasses, label);
+    const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
+
+    // The sampler: the prior N(0, t²I), or a Gaussian mixture fitted to the posterior means of training images.
+    let fitted: Awaited<ReturnType<typeof fitPosteriorMixture>> | null = null;
+    if (options.mixture && dataset) {
+      const train = await realImages(dataset, 'train', options['mixture-images'] as number, model, seed, 'mixture/images');
+      owned.push(train.images, train.labels);
+      if (train.size < (options.components as number)) {
+        throw new UsageError('--components', String(options.components), `must be at most the number of images fitted (${train.size})`);
+      }
+      fitted = await fitPosteriorMixture({
+        model,
+        images: train.images,
+        ...(numClasses > 0 ? { labels: train.labels } : {}),
+        numComponents: options.components as number,
+        generator: new core.Generator(seed).fork('mixture/fit'),
+      });
+    }
+    const images = tf.tidy(() =>
+      tf.concat(
+        seeds.map((s, i) => {
+          const y = labels ? tf.tensor1d([labels[i]], 'int32') : undefined;
+          const generator = new core.Generator(s);
+          const raw = fitted ? sampleMixture({ model, mixture: fitted.mixture, count: 1, generator, labels: y }) : samplePrior({ model, count: 1, generator, labels: y, temperature });
+          return toUnitRange(raw, model.range);
+        }),
+      ),
+    ) as tf.Tensor4D;
+    try {
+      const written = await writeSampleSet({
+        out,
+        images,
+        seeds,
+        labels,
+        columns: gridColumns(n, numClasses, label === undefined),
+        extra: {
+          family: 'vae',
+          checkpoint: checkpoint.location,
+          step: checkpoint.step,
+          sampler: fitted ? `mixture of ${options.components} Gaussians fitted to ${options['mixture-images']} training posterior means` : 'prior',
+          ...(fitted ? {} : { temperature }),
+        },
+      });
+      io.stdout.write(`sampled ${n} images from ${checkpoint.location} (${fitted ? 'posterior mixture' : 'prior'})\n${written.grid}\n${written.json}\n`);
+    } finally {
+      images.dispose();
+    }
+
+    if (options.interpolate && dataset) {
+      const rows = options.rows as number;
+      const frames = options.frames as number;
+      const test = await realImages(dataset, 'test', 2 * rows, model, seed, 'interpolate/images');
+      owned.push(test.images, test.labels);
+      const pairs = Math.floor(test.size / 2);
+      const from = tf.slice(test.images, 0, pairs);
+      const to = tf.slice(test.images, pairs, pairs);
+      const stripLabels = numClasses > 0 ? (label !== undefined ? tf.fill([pairs], label, 'int32') : tf.slice(test.labels, 0, pairs)) : undefined;
+      owned.push(from, to, ...(stripLabels ? [stripLabels] : []));
+      const strips = await interpolate({ model, from, to, ...(stripLabels ? { labels: stripLabels } : {}), steps: frames, method: 'slerp' });
+      const unit = toUnitRange(strips, model.range);
+      strips.dispose();
+      try {
+        const path = join(out, 'interpolation.png');
+        await writeFrames(path, unit, frames);
+        io.stdout.write(`${path}\n`);
+      } finally {
+        unit.dispose();
+      }
+    }
+    if (options['latent-grid']) {
+      const rows = options['grid-size'] as number;
+      const grid = latentGrid({ model, rows, columns: rows, ...(numClasses > 0 ? { label: label ?? 0 } : {}) });
+      const unit = toUnitRange(grid, model.range);
+      grid.dispose();
+      try {
+        const path = join(out, 'latent-grid.png');
+        await writeFrames(path, unit, rows);
+        io.stdout.write(`${path}\n`);
+      } finally {
+        unit.dispose();
+      }
+    }
+    return 0;
+  } finally {
+    tf.dispose(owned);
+    model.dispose();
+  }
+}
+
+async function evalVaeCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
+  const n = options.n as number;
+  const seed = options.seed as number;
+  const k = options.k as number;
+  const { checkpoint, config } = findVaeCheckpoint(options.checkpoint as string | undefined, commandPath);
+  const dataset = vaeDataset(options.dataset as DatasetChoice | undefined, checkpoint, config);
+  const real = await realTestImages(dataset);
+  checkEvalN(n, dataset, real.size, '--n');
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const model = await loadVaeAt(checkpoint.location);
+  const owned: tf.Tensor[] = [];
+  try {
+    const classifier = await loadClassifier(dataset);
+    if (!classifier) throw new core.GenError(`the feature classifier for ${dataset} was not found (@gen/core's assets/feature-classifiers/${dataset})`);
+    const numClasses = model.numClasses;
+
+    // 1. Sample quality: FID / floor / ratio / KID (and class accuracy) of n prior samples.
+    const labels = sampleLabels(n, numClasses, undefined);
+    const y = labelTensor(labels);
+    if (y) owned.push(y);
+    const samples = tf.tidy(() => toUnitRange(samplePrior({ model, count: n, generator: new core.Generator(seed).fork('eval'), labels: y }), model.range));
+    owned.push(samples);
+    let metrics: Awaited<ReturnType<typeof scoreSamples>>;
+    try {
+      metrics = await scoreSamples({ samples, labels, classifier, real, n, seed });
+    } finally {
+      classifier.dispose();
+    }
+
+    // 2. Likelihood: importance-sampled NLL (k samples per image) and the ELBO, on test images.
+    const test = await realImages(dataset, 'test', options['nll-n'] as number, model, seed, 'nll/images');
+    owned.push(test.images, test.labels);
+    const binarized = model.likelihood === 'bernoulli';
+    const images = binarized ? core.binarize(test.images, { mode: 'dynamic', generator: new core.Generator(seed).fork('nll/binarize') }) : test.images;
+    if (binarized) owned.push(images);
+    const nllLabels = numClasses > 0 ? test.labels : undefined;
+    const started = Date.now();
+    const estimate = await estimateNll({ model, images, ...(nllLabels ? { labels: nllLabels } : {}), k, generator: new core.Generator(seed).fork('nll/samples') });
+    const reconstruction = await reconstructionError({ model, images, ...(nllLabels ? { labels: nllLabels } : {}) });
+    const path = writeMetrics(io, resolve(options.out as string), {
+      family: 'vae',
+      checkpoint: checkpoint.location,
+      step: checkpoint.step,
+      dataset,
+      conditional: numClasses > 0,
+      likelihood: model.likelihood,
+      seed,
+      ...metrics,
+      nll: estimate.nll,
+      nllStandardError: estimate.standardError,
+      elbo: estimate.elbo,
+      nllUnit: 'nats per image',
+      k: estimate.k,
+      nllImages: estimate.count,
+      nllData: `${dataset} test split, ${estimate.count} images${binarized ? ', dynamically binarized (seeded)' : ''}`,
+      nllSeconds: (Date.now() - started) / 1000,
+      reconstruction: { mse: reconstruction.mse, mae: reconstruction.mae, nll: reconstruction.nll },
+    });
+    io.stdout.write(
+      `fid ${metrics.fid.toFixed(3)} floor ${metrics.floor.toFixed(3)} ratio ${metrics.ratio.toFixed(3)} kid ${metrics.kid.toFixed(5)}${metrics.classAccuracy !== undefined ? ` accuracy ${metrics.classAccuracy.toFixed(3)}` : ''} (n ${n})\n` +
+        `nll ${estimate.nll.toFixed(2)} ± ${estimate.standardError.toFixed(2)} nats (k ${estimate.k}, ${estimate.count} test images), elbo ${estimate.elbo.toFixed(2)} nats\n${path}\n`,
+    );
+    return 0;
+  } finally {
+    tf.dispose(owned);
+    model.dispose();
+  }
+}
+
+export const vaeCommands: FamilyCommands = {
+  family: 'vae',
+  summary: 'VAEs: conv VAE (Bernoulli / Gaussian / logistic), β-VAE, IWAE, conditional VAE',
+  train: {
+    summary: 'Train a VAE on MNIST or Fashion-MNIST',
+    description: [
+      'Runs @gen/vae trainVae with checkpoints in <out>/checkpoints (--resume continues; Ctrl-C stops',
+      'after the current step with a final checkpoint), prior-sample grids in <out>/samples and losses',
+      '(nats per image) in <out>/metrics.jsonl.',
+    ].join('\n'),
+    options: {
+      ...trainOptions('vae'),
+      objective: { type: 'string', valueName: 'name', description: 'elbo, or iwae (the k-sample bound)', default: 'elbo', parse: choiceOption(['elbo', 'iwae'] as const) },
+      k: { type: 'string', valueName: 'n', description: 'importance samples per image for --objective iwae', defaultLabel: '5 for iwae, 1 for elbo', parse: integerOption(1, 10000) },
+      beta: { type: 'string', valueName: 'β', description: 'KL weight (β-VAE; the end value of --beta-warmup)', defaultLabel: '1', parse: nonNegativeNumberOption },
+      'beta-warmup': { type: 'string', valueName: 'n', description: 'KL warm-up: β rises linearly from 0 over n steps', defaultLabel: 'none', parse: integerOption(1, 1e9) },
+      likelihood: { type: 'string', valueName: 'name', description: `decoder distribution: ${LIKELIHOODS.join(', ')}`, defaultLabel: 'bernoulli', parse: choiceOption(LIKELIHOODS) },
+      'latent-dim': { type: 'string', valueName: 'n', description: 'size of the latent (2 allows sample --latent-grid)', defaultLabel: '32', parse: integerOption(1, 4096) },
+      lr: { type: 'string', valueName: 'x', description: 'Adam learning rate', default: 1e-3, parse: positiveNumberOption('') },
+      config: configOption(VAE_CONFIG_FIELDS.join(', ')),
+    },
+    examples: [
+      'gen train vae --dataset mnist --steps 10000 --out runs/vae',
+      'gen train vae --objective iwae --k 5 --steps 10000 --out runs/iwae',
+      'gen train vae --dataset fashion --likelihood logistic --beta-warmup 5000 --out runs/fashion-vae',
+    ],
+    run: trainVaeCommand,
+  },
+  sample: {
+    summary: 'Sample images from a VAE checkpoint',
+    options: {
+      ...sampleOptions('vae'),
+      temperature: temperatureOption,
+      mixture: { type: 'boolean', description: 'sample a Gaussian mixture fitted to posterior means of training images instead of the prior', default: false },
+      components: { type: 'string', valueName: 'n', description: 'components of --mixture', default: 10, parse: integerOption(1, 1000) },
+      'mixture-images': { type: 'string', valueName: 'n', description: 'training images --mixture is fitted to', default: 2000, parse: integerOption(1, 1e7) },
+      interpolate: { type: 'boolean', description: 'also write <out>/interpolation.png: slerp between the latents of pairs of test images, one per row', default: false },
+      'latent-grid': { type: 'boolean', description: 'also write <out>/latent-grid.png: the decoded 2-D latent plane (needs --latent-dim 2)', default: false },
+      'grid-size': { type: 'string', valueName: 'n', description: 'rows and columns of --latent-grid', default: 15, parse: integerOption(1, 1000) },
+      rows: { type: 'string', valueName: 'n', description: 'rows of --interpolate', default: 8, parse: integerOption(1, 1000) },
+      frames: { type: 'string', valueName: 'n', description: 'frames per --interpolate row (both ends included)', default: 10, parse: integerOption(2, 1000) },
+      dataset: { ...datasetOption('images for --mixture and --interpolate; default: the run\'s dataset'), default: undefined, defaultLabel: 'from the run' },
+    },
+    examples: ['gen sample vae --checkpoint runs/vae --n 64', 'gen sample vae --checkpoint runs/vae --mixture --interpolate', 'gen sample vae --checkpoint runs/vae2d --latent-grid'],
+    run: sampleVaeCommand,
+  },
+  eval: {
+    summary: 'FID / KID of prior samples, and the importance-sampled NLL (nats) with the ELBO',
+    options: {
+      ...evalOptions('vae'),
+      k: { type: 'string', valueName: 'n', description: 'importance samples per image for the NLL', default: 1000, parse: integerOption(1, 1e6) },
+      'nll-n': { type: 'string', valueName: 'n', description: 'test images the NLL is averaged over', default: 200, parse: integerOption(1, 1e6) },
+    },
+    examples: ['gen eval vae --checkpoint runs/vae --n 1000 --k 1000 --out eval/vae'],
+    run: evalVaeCommand,
+  },
+};
