@@ -1,0 +1,111 @@
+// gen train | sample | eval vae end to end on a tiny VAE and 64 MNIST digits (wasm backend).
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkpointTensors, expectSampleSet, gen, jsonLines, pngInfo, readJson } from './test-utils';
+
+const TINY = '{"widths":[4,8],"hiddenDim":16}';
+const COMMON = ['--backend', 'wasm', '--batch-size', '8', '--limit-data', '64', '--latent-dim', '2', '--config', TINY];
+
+describe('gen train | sample | eval vae', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gen-vae-test-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const run = (name: string) => join(dir, name);
+
+  test('train writes checkpoints, prior-sample grids and metrics (nats per image)', async () => {
+    const { code, out, err } = await gen(['train', 'vae', ...COMMON, '--steps', '4', '--every', '2', '--checkpoint-every', '2', '--out', run('a')]);
+    expect(code).toBe(0);
+    expect(out).toContain('bernoulli decoder, latent 2, objective elbo');
+    expect(out).toContain('trained to step 4');
+    expect(err).toMatch(/train vae .*step 4\/4 loss [\d.]+ reconstruction [\d.]+ kl [\d.]+ negativeElbo [\d.]+/);
+    for (const step of ['00000002', '00000004']) expect(existsSync(join(run('a'), 'checkpoints', `step-${step}`, 'config.json'))).toBe(true);
+    for (const step of ['000002', '000004']) expect(pngInfo(join(run('a'), 'samples', `step-${step}.png`))).toMatchObject({ width: 242, height: 242 });
+    expect(jsonLines(join(run('a'), 'metrics.jsonl')).at(-1)).toMatchObject({ step: 4, losses: { loss: expect.any(Number), kl: expect.any(Number) } });
+  });
+
+  test('--resume continues to --steps exactly (same tensors as uninterrupted)', async () => {
+    const args = ['train', 'vae', ...COMMON, '--every', '0', '--checkpoint-every', '2', '--out', run('b')];
+    expect((await gen([...args, '--steps', '2'])).code).toBe(0);
+    const resumed = await gen([...args, '--steps', '4', '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toContain('resuming from step 2');
+    const uninterrupted = await checkpointTensors(join(run('a'), 'checkpoints', 'step-00000004'));
+    const continued = await checkpointTensors(join(run('b'), 'checkpoints', 'step-00000004'));
+    expect(Object.keys(continued).sort()).toEqual(Object.keys(uninterrupted).sort());
+    for (const [name, values] of Object.entries(uninterrupted)) expect([name, Array.from(continued[name])]).toEqual([name, Array.from(values)]);
+  });
+
+  test('sample: files, seeds, --mixture, --interpolate and --latent-grid', async () => {
+    const out = run('s');
+    const { code, err } = await gen(['sample', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '4', '--seed', '3', '--interpolate', '--rows', '2', '--frames', '4', '--latent-grid', '--grid-size', '5', '--out', out]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const json = expectSampleSet(out, 4, { labels: 'none' });
+    expect(json.samples.map((s: { seed: number }) => s.seed)).toEqual([3, 4, 5, 6]);
+    expect(json).toMatchObject({ family: 'vae', sampler: 'prior', temperature: 1, step: 4 });
+    expect(pngInfo(join(out, 'interpolation.png'))).toMatchObject({ width: 4 * 30 + 2, height: 2 * 30 + 2 });
+    expect(pngInfo(join(out, 'latent-grid.png'))).toMatchObject({ width: 5 * 30 + 2, height: 5 * 30 + 2 });
+
+    const single = run('s1');
+    expect((await gen(['sample', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '1', '--seed', '5', '--out', single])).code).toBe(0);
+    expect(readFileSync(join(single, 'samples', '0000.png'))).toEqual(readFileSync(join(out, 'samples', '0002.png')));
+
+    const mixture = run('m');
+    const fitted = await gen(['sample', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '3', '--mixture', '--components', '2', '--mixture-images', '50', '--out', mixture]);
+    expect(fitted.err).toBe('');
+    expect(fitted.code).toBe(0);
+    expect(expectSampleSet(mixture, 3).sampler).toBe('mixture of 2 Gaussians fitted to 50 training posterior means');
+  });
+
+  test('eval: FID / KID of prior samples and the importance-sampled NLL with the ELBO, k stated', async () => {
+    const out = run('e');
+    const { code, out: stdout, err } = await gen(['eval', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '20', '--k', '8', '--nll-n', '10', '--out', out]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^nll [\d.]+ ± [\d.]+ nats \(k 8, 10 test images\), elbo -?[\d.]+ nats$/m);
+    const metrics = readJson(join(out, 'metrics.json'));
+    expect(metrics).toMatchObject({ family: 'vae', dataset: 'mnist', n: 20, k: 8, nllImages: 10, nllUnit: 'nats per image', likelihood: 'bernoulli' });
+    for (const field of ['fid', 'floor', 'ratio', 'kid', 'nll', 'elbo']) expect(Number.isFinite(metrics[field])).toBe(true);
+    // log p(x) ≥ ELBO on average: NLL ≤ −ELBO.
+    expect(metrics.nll).toBeLessThanOrEqual(-metrics.elbo + 1e-6);
+    expect(metrics.ratio).toBeCloseTo(metrics.fid / metrics.floor, 6);
+  });
+
+  test('a conditional VAE samples the requested classes and reports class accuracy', async () => {
+    expect((await gen(['train', 'vae', ...COMMON, '--conditional', '--steps', '2', '--every', '0', '--out', run('c')])).code).toBe(0);
+    expect((await gen(['sample', 'vae', '--checkpoint', run('c'), '--backend', 'wasm', '--n', '11', '--out', run('c-s')])).code).toBe(0);
+    expectSampleSet(run('c-s'), 11, { labels: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0] });
+    const evaluated = await gen(['eval', 'vae', '--checkpoint', run('c'), '--backend', 'wasm', '--n', '20', '--k', '4', '--nll-n', '5', '--out', run('c-e')]);
+    expect(evaluated.err).toBe('');
+    expect(readJson(join(run('c-e'), 'metrics.json'))).toMatchObject({ conditional: true, classAccuracy: expect.any(Number) });
+  });
+
+  describe('bad input: one line, exit 2 (command line) or 1 (checkpoint)', () => {
+    test.each([
+      [['train', 'vae', '--objective', 'elbo', '--k', '5'], 2, 'gen train vae: --k ("5") must be 1 with --objective elbo (use --objective iwae for k > 1)'],
+      [['train', 'vae', '--objective', 'iwae', '--beta', '0.5'], 2, 'gen train vae: --beta ("0.5") must be omitted with --objective iwae (the bound has no KL weight)'],
+      [['train', 'vae', '--likelihood', 'poisson'], 2, 'gen train vae: --likelihood ("poisson") must be one of bernoulli, gaussian, logistic'],
+      [['sample', 'vae'], 2, 'gen sample vae: --checkpoint is required: gen sample vae --checkpoint <dir> (a run folder of gen train, its checkpoints/ folder or one checkpoint folder)'],
+      [['sample', 'vae', '--checkpoint', 'RUN_A', '--n', '0'], 2, 'gen sample vae: --n ("0") must be an integer from 1 to 100000'],
+      [['sample', 'vae', '--checkpoint', 'RUN_A', '--label', '2'], 2, 'gen sample vae: --label ("2") must be omitted: the checkpoint is unconditional'],
+      [['sample', 'vae', '--checkpoint', 'RUN_C', '--label', '10'], 2, 'gen sample vae: --label ("10") must be a class from 0 to 9 (the checkpoint has 10 classes)'],
+      [['sample', 'vae', '--checkpoint', 'RUN_A', '--temperature', '0'], 2, 'gen sample vae: --temperature ("0") must be a number > 0'],
+      [['eval', 'vae', '--checkpoint', 'RUN_A', '--n', '1'], 2, 'gen eval vae: --n ("1") must be an integer from 2 to 1000 for mnist (FID\'s floor needs two disjoint subsets of n real test images out of 2000)'],
+      [['sample', 'vae', '--checkpoint', 'GAN'], 1, 'gen sample vae: GAN is a gan checkpoint, not a vae checkpoint'],
+    ])('gen %j', async (argv, exitCode, message) => {
+      const gan = join(dir, 'gan-checkpoint');
+      if (!existsSync(gan)) {
+        expect((await gen(['train', 'gan', '--backend', 'wasm', '--steps', '1', '--batch-size', '8', '--limit-data', '16', '--every', '0', '--fid-every', '0', '--config', '{"latentDim":4,"generatorWidths":[8,4],"discriminatorWidths":[4,8]}', '--out', gan])).code).toBe(0);
+      }
+      const names: Record<string, string> = { RUN_A: run('a'), RUN_C: run('c'), GAN: join(gan, 'checkpoints', 'step-00000001') };
+      const substitute = (text: string) => text.replace(/RUN_A|RUN_C|GAN/g, (name) => names[name]);
+      const { code, out, err } = await gen([...(argv as string[]).map(substitute), '--backend', 'wasm']);
+      expect(err).toBe(`${substitute(message as string)}\n`);
+      expect(code).toBe(exitCode);
+      if (exitCode === 2) expect(out).toBe('');
+    });
+  });
+});
