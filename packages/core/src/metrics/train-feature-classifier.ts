@@ -10,10 +10,16 @@ import type { ProgressEvent, TrainSummary } from '../train';
 import { argMaxRows, classifierOutputs } from './classifier-outputs';
 import { FeatureClassifier, type FeatureClassifierConfig } from './feature-classifier';
 
-/** Light augmentation: integer shifts up to `maxShift` pixels, optional mirror flips. */
+/**
+ * Light augmentation: integer shifts up to `maxShift` pixels and optional mirror flips (the
+ * `DataLoader`'s), then optionally a random rotation by up to ±`rotate` degrees and scaling by
+ * a factor in [1 − `scale`, 1 + `scale`] about the image centre (bilinear, zeros outside).
+ */
 export interface FeatureClassifierAugment {
   maxShift?: number;
   horizontalFlip?: boolean;
+  rotate?: number;
+  scale?: number;
 }
 
 export interface TrainFeatureClassifierOptions {
@@ -95,6 +101,11 @@ export async function trainFeatureClassifier(options: TrainFeatureClassifierOpti
     dropLast: true,
     augment: augment === false ? false : { maxShift: augment.maxShift ?? 2, horizontalFlip: augment.horizontalFlip ?? false },
   });
+  const rotate = augment === false ? 0 : augment.rotate ?? 0;
+  const scale = augment === false ? 0 : augment.scale ?? 0;
+  if (!(rotate >= 0 && rotate < 180)) throw new InvalidArgumentError('augment.rotate', rotate, 'must be a number of degrees in [0, 180)');
+  if (!(scale >= 0 && scale < 1)) throw new InvalidArgumentError('augment.scale', scale, 'must be in [0, 1)');
+  const affineGenerator = generator.fork('feature-classifier/affine');
   const warmupSteps = Math.min(100, Math.max(1, Math.floor(steps / 10)));
   const optimizer = new Adam({ learningRate: cosineWithWarmupLr({ peak: learningRate, warmupSteps, totalSteps: Math.max(steps, warmupSteps + 1) }) });
   const named = model.namedParameters().filter(([, variable]) => variable.trainable);
@@ -112,6 +123,11 @@ export async function trainFeatureClassifier(options: TrainFeatureClassifierOpti
       resume: checkpointDir !== undefined,
       step: ({ step }) => {
         const batch = loader.batchAt(step);
+        if (rotate > 0 || scale > 0) {
+          const warped = randomAffine(batch.images, rotate, scale, affineGenerator.fork(`step/${step}`));
+          batch.images.dispose();
+          batch.images = warped;
+        }
         const loss = tf.tidy(() => {
           const { value, grads } = tf.variableGrads(() => {
             const { logits } = model.forward(batch.images);
@@ -136,6 +152,22 @@ export async function trainFeatureClassifier(options: TrainFeatureClassifierOpti
   } finally {
     optimizer.dispose();
   }
+}
+
+/** Each image rotated by U(±rotate)° and scaled by U(1 ± scale) about its centre (tf.image.transform). */
+function randomAffine(images: tf.Tensor4D, rotate: number, scale: number, generator: Generator): tf.Tensor4D {
+  const [batch, height, width] = images.shape;
+  const draws = generator.uniformArray(2 * batch);
+  const transforms = new Float32Array(8 * batch);
+  const [cx, cy] = [(width - 1) / 2, (height - 1) / 2];
+  for (let b = 0; b < batch; b++) {
+    const angle = ((2 * draws[2 * b] - 1) * rotate * Math.PI) / 180;
+    const factor = 1 + (2 * draws[2 * b + 1] - 1) * scale;
+    // Output pixel (x, y) reads input (a0 x + a1 y + a2, b0 x + b1 y + b2): the inverse map.
+    const [c, s] = [Math.cos(angle) / factor, Math.sin(angle) / factor];
+    transforms.set([c, -s, cx - c * cx + s * cy, s, c, cy - s * cx - c * cy, 0, 0], 8 * b);
+  }
+  return tf.tidy(() => tf.image.transform(images, tf.tensor2d(transforms, [batch, 8]), 'bilinear', 'constant', 0));
 }
 
 /** Fraction of `dataset`'s images whose arg-max class equals their label (batched, no leaks). */
