@@ -1,10 +1,11 @@
 import type { FamilyCommands } from '../registry';
+import { diffusionCommands } from './diffusion';
 import { ganCommands } from './gan';
 import { vaeCommands } from './vae';
 
 /**
  * The model families `gen train | sample | eval` dispatch to. A family adds a file here
  * (`diffusion.ts` exporting a `FamilyCommands`, built on its package's public API) and
- * lists it below. Until then `gen train diffusion` says that no family is registered.
+ * lists it below; `gen train <family>` then dispatches to it.
  */
-export const FAMILIES: FamilyCommands[] = [ganCommands, vaeCommands];
+export const FAMILIES: FamilyCommands[] = [diffusionCommands, ganCommands, vaeCommands];

@@ -1,0 +1,419 @@
+// gen train | sample | eval diffusion: @gen/diffusion's trainDiffusion, UNet2DModel, schedulers
+// and pipelines behind the command line.
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as core from '@gen/core';
+import * as coreNode from '@gen/core/node';
+import {
+  DEFAULT_UNET_CONFIG,
+  SCHEDULERS,
+  UNet2DModel,
+  classConditionalPipeline,
+  trainDiffusion,
+  unconditionalPipeline,
+  type SchedulerName,
+  type UNet2DConfig,
+  type UNet2DConfigInput,
+} from '@gen/diffusion';
+import { choiceOption, integerOption } from '../options';
+import type { CommandContext, FamilyCommands } from '../registry';
+import { setupBackend } from '../setup-backend';
+import { UsageError } from '../usage-error';
+import {
+  appendJsonLine,
+  checkConfigKeys,
+  checkEvalN,
+  checkLabel,
+  checkpointConfig,
+  configOption,
+  evalDataset,
+  evalOptions,
+  gcd,
+  gridColumns,
+  interruptSignal,
+  loadCheckpointOrFail,
+  loadClassifier,
+  loadTrainingData,
+  nonNegativeNumberOption,
+  positiveNumberOption,
+  prepareRun,
+  realTestImages,
+  reportTrainingEnd,
+  resolveCheckpoint,
+  sampleGridPath,
+  sampleLabels,
+  sampleOptions,
+  sampleSeed,
+  scoreSamples,
+  tenth,
+  trainOptions,
+  TrainingProgress,
+  writeFrames,
+  writeMetrics,
+  writeRunRecord,
+  writeSampleSet,
+  type DatasetChoice,
+} from './shared';
+
+const UNET_CONFIG_FIELDS = ['blockOutChannels', 'layersPerBlock', 'attentionLevels', 'midBlockAttention', 'attentionHeadDim', 'normNumGroups', 'timeEmbeddingDim'] as const;
+const SCHEDULER_NAMES = Object.keys(SCHEDULERS) as SchedulerName[];
+const PREDICTION_TYPES = { epsilon: 'epsilon', sample: 'sample', v: 'v_prediction', v_prediction: 'v_prediction' } as const;
+
+/** `--scheduler`, `--steps` (inference steps) and `--guidance-scale` of sample and eval. */
+function samplerOptions(defaultSteps: number) {
+  return {
+    scheduler: { type: 'string' as const, valueName: 'name', description: `sampler: ${SCHEDULER_NAMES.join(', ')}`, default: 'ddim', parse: choiceOption(SCHEDULER_NAMES) },
+    steps: { type: 'string' as const, valueName: 'n', description: 'denoising steps', default: defaultSteps, parse: integerOption(1, 100000) },
+    'guidance-scale': {
+      type: 'string' as const,
+      valueName: 'w',
+      description: 'classifier-free guidance weight of conditional checkpoints (1: plain conditional, 0: unconditional)',
+      defaultLabel: '3',
+      parse: nonNegativeNumberOption,
+    },
+  };
+}
+
+/** A class-conditional UNet's classes (the null class excluded), or 0. */
+function classesOf(config: Pick<UNet2DConfig, 'numClasses'>): number {
+  return config.numClasses ?? 0;
+}
+
+/**
+ * Images `[count, H, W, C]` in [0, 1] from one pipeline run: class-conditional with
+ * classifier-free guidance when there are labels, unconditional otherwise.
+ */
+async function runPipeline(options: {
+  model: UNet2DModel;
+  schedulerName: SchedulerName;
+  schedulerConfig: core.SchedulerConfig;
+  steps: number;
+  count: number;
+  labels: ArrayLike<number> | null;
+  guidanceScale: number;
+  generator: core.Generator;
+}): Promise<tf.Tensor4D> {
+  const { model, schedulerName, schedulerConfig, steps, count, labels, guidanceScale, generator } = options;
+  const scheduler = SCHEDULERS[schedulerName].fromConfig(schedulerConfig as never);
+  const output = labels
+    ? await classConditionalPipeline({ model, scheduler, numInferenceSteps: steps, classLabels: Array.from(labels), guidanceScale, generator })
+    : await unconditionalPipeline({ model, scheduler, numInferenceSteps: steps, batchSize: count, generator });
+  return output.images;
+}
+
+async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }: CommandContext): Promise<number> {
+  const steps = options.steps as number;
+  const dataset = options.dataset as DatasetChoice;
+  const conditional = options.conditional as boolean;
+  const overrides = checkConfigKeys(options.config as Record<string, unknown> | undefined, UNET_CONFIG_FIELDS);
+  const predictionType = PREDICTION_TYPES[options['prediction-type'] as keyof typeof PREDICTION_TYPES];
+  const every = (options.every as number | undefined) ?? tenth(steps);
+  const checkpointEvery = (options['checkpoint-every'] as number | undefined) ?? tenth(steps);
+  const folders = prepareRun(options.out as string, options.resume as boolean, steps);
+
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const data = await loadTrainingData(dataset, options['limit-data'] as number | undefined);
+  const numClasses = conditional ? data.classNames.length : 0;
+  const config: UNet2DConfigInput = {
+    ...DEFAULT_UNET_CONFIG,
+    height: data.height,
+    width: data.width,
+    inChannels: data.channels,
+    outChannels: data.channels,
+    ...(overrides as Partial<UNet2DConfigInput>),
+    numClasses: conditional ? numClasses : null,
+    selfConditioning: options['self-conditioning'] as boolean,
+  };
+  // Validate the UNet config up front (a bad --config is exit 2, not a failed run).
+  try {
+    new UNet2DModel({ ...config, generator: new core.Generator(0) }).dispose();
+  } catch (error) {
+    if (core.InvalidArgumentError.isInstance(error)) throw new UsageError('--config', JSON.stringify(overrides), `is not a valid UNet config: ${error.message}`);
+    throw error;
+  }
+  writeRunRecord(
+    folders,
+    { family: 'diffusion', dataset, conditional, numClasses, classNames: data.classNames, argv: ['train', 'diffusion', ...argv], predictionType, config: config as unknown as Record<string, unknown> },
+    options.resume as boolean,
+  );
+  io.stdout.write(`data: ${data.name}, ${data.size} images; UNet ${JSON.stringify(config.blockOutChannels)}${conditional ? `, ${numClasses} classes (CFG dropout)` : ''}, prediction ${predictionType}\n`);
+  if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
+
+  const progress = new TrainingProgress(io, 'train diffusion', folders.startStep, steps);
+  const interrupt = interruptSignal(io);
+  const seed = options.seed as number;
+  const sampleScheduler = options['sample-scheduler'] as SchedulerName;
+  const sampleSteps = options['sample-steps'] as number;
+  const gridCount = numClasses > 0 ? numClasses * Math.max(1, Math.floor(64 / numClasses)) : 64;
+  let result: Awaited<ReturnType<typeof trainDiffusion>> | null = null;
+  try {
+    result = await trainDiffusion({
+      config,
+      dataset: data,
+      steps,
+      batchSize: options['batch-size'] as number,
+      predictionType,
+      ...(options['snr-gamma'] !== undefined ? { snrGamma: options['snr-gamma'] as number } : {}),
+      offsetNoise: options['offset-noise'] as number,
+      ...(conditional && options['cond-drop'] !== undefined ? { conditionDropProb: options['cond-drop'] as number } : {}),
+      ema: (options.ema as number) > 0 ? { decay: options.ema as number, warmup: 'power' } : false,
+      lr: options.lr as number,
+      ...(options['train-timesteps'] !== undefined ? { noiseSchedule: { numTrainTimesteps: options['train-timesteps'] as number } } : {}),
+      seed,
+      checkpointDir: folders.checkpoints,
+      checkpointEvery,
+      checkpointKeep: options.keep as number,
+      resume: options.resume as boolean,
+      signal: interrupt.signal,
+      logEvery: every > 0 ? gcd(10, every) : 10,
+      onProgress: (event) => {
+        progress.update(event);
+        appendJsonLine(folders.metricsFile, { step: event.step, losses: event.losses, stepsPerSecond: event.stepsPerSecond, eta: event.eta });
+      },
+      ...(every > 0
+        ? {
+            sampleEvery: every,
+            onSample: async ({ step, model, schedulerConfig }) => {
+              const labels = sampleLabels(gridCount, numClasses, undefined);
+              const images = await runPipeline({
+                model,
+                schedulerName: sampleScheduler,
+                schedulerConfig,
+                steps: sampleSteps,
+                count: gridCount,
+                labels,
+                guidanceScale: 3,
+                generator: new core.Generator(seed).fork('samples'),
+              });
+              try {
+                await writeFrames(sampleGridPath(folders, step), images, gridColumns(gridCount, numClasses, true));
+              } finally {
+                images.dispose();
+              }
+            },
+          }
+        : {}),
+    });
+    progress.done();
+    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+  } finally {
+    interrupt.dispose();
+    result?.dispose();
+  }
+}
+
+interface LoadedDiffusion {
+  model: UNet2DModel;
+  schedulerConfig: core.SchedulerConfig;
+  usedEma: boolean;
+}
+
+/** Finds and checks a diffusion checkpoint without touching tensors (before the backend starts). */
+function findDiffusionCheckpoint(given: string | undefined, commandPath: string) {
+  const checkpoint = resolveCheckpoint(given, commandPath);
+  const config = checkpointConfig('diffusion', checkpoint.location);
+  const model = config.model as UNet2DConfig | undefined;
+  if (typeof model !== 'object' || model === null || typeof config.scheduler !== 'object' || config.scheduler === null) {
+    throw new core.GenError(`${checkpoint.location} is not a readable diffusion checkpoint: its config has no model or scheduler`);
+  }
+  return { checkpoint, config, numClasses: classesOf(model) };
+}
+
+/** Builds the UNet from the checkpoint's config and loads its weights (the EMA weights when saved). */
+async function loadDiffusionAt(location: string, config: Record<string, unknown>): Promise<LoadedDiffusion> {
+  return loadCheckpointOrFail('diffusion', location, async () => {
+    const { tensors } = await core.loadCheckpoint(coreNode.fileCheckpoint(location));
+    let model: UNet2DModel | null = null;
+    try {
+      model = UNet2DModel.fromConfig(config.model as UNet2DConfig);
+      const part = (prefix: string): core.NamedTensors =>
+        Object.fromEntries(Object.entries(tensors).filter(([name]) => name.startsWith(prefix)).map(([name, t]) => [name.slice(prefix.length), t]));
+      model.loadStateDict(part('model/'));
+      const shadows = part('ema/shadow/');
+      const usedEma = Object.keys(shadows).length > 0;
+      if (usedEma) model.loadStateDict(shadows, { strict: false });
+      return { model, schedulerConfig: config.scheduler as core.SchedulerConfig, usedEma };
+    } catch (error) {
+      model?.dispose();
+      throw error;
+    } finally {
+      tf.dispose(Object.values(tensors));
+    }
+  });
+}
+
+function guidanceOf(options: Record<string, unknown>, numClasses: number): number {
+  const given = options['guidance-scale'] as number | undefined;
+  if (given !== undefined && numClasses === 0) throw new UsageError('--guidance-scale', String(given), 'must be omitted: the checkpoint is unconditional');
+  return given ?? 3;
+}
+
+async function sampleDiffusionCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
+  const n = options.n as number;
+  const label = options.label as number | undefined;
+  const seed = options.seed as number;
+  const out = resolve(options.out as string);
+  const { checkpoint, config, numClasses } = findDiffusionCheckpoint(options.checkpoint as string | undefined, commandPath);
+  checkLabel(label, numClasses);
+  const guidanceScale = guidanceOf(options, numClasses);
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location, config);
+  try {
+    const labels = sampleLabels(n, numClasses, label);
+    const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
+    const schedulerName = options.scheduler as SchedulerName;
+    const parts: tf.Tensor4D[] = [];
+    let images: tf.Tensor4D | null = null;
+    try {
+      // One pipeline run per image, each from its own seed: `--n 1 --seed <seed>` redraws it.
+      for (let i = 0; i < n; i++) {
+        parts.push(
+          await runPipeline({
+            model,
+            schedulerName,
+            schedulerConfig,
+            steps: options.steps as number,
+            count: 1,
+            labels: labels ? [labels[i]] : null,
+            guidanceScale,
+            generator: new core.Generator(seeds[i]),
+          }),
+        );
+      }
+      images = tf.concat(parts) as tf.Tensor4D;
+      const written = await writeSampleSet({
+        out,
+        images,
+        seeds,
+        labels,
+        columns: gridColumns(n, numClasses, label === undefined),
+        extra: {
+          family: 'diffusion',
+          checkpoint: checkpoint.location,
+          step: checkpoint.step,
+          scheduler: schedulerName,
+          steps: options.steps,
+          ...(numClasses > 0 ? { guidanceScale } : {}),
+          ema: usedEma,
+        },
+      });
+      io.stdout.write(`sampled ${n} images from ${checkpoint.location} (${schedulerName}, ${String(options.steps)} steps${usedEma ? ', EMA weights' : ''})\n${written.grid}\n${written.json}\n`);
+    } finally {
+      tf.dispose(parts);
+      images?.dispose();
+    }
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+async function evalDiffusionCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
+  const n = options.n as number;
+  const seed = options.seed as number;
+  const { checkpoint, config, numClasses } = findDiffusionCheckpoint(options.checkpoint as string | undefined, commandPath);
+  const guidanceScale = guidanceOf(options, numClasses);
+  const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, undefined);
+  const real = await realTestImages(dataset);
+  checkEvalN(n, dataset, real.size, '--n');
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location, config);
+  const parts: tf.Tensor4D[] = [];
+  let samples: tf.Tensor4D | null = null;
+  try {
+    const classifier = await loadClassifier(dataset);
+    if (!classifier) throw new core.GenError(`the feature classifier for ${dataset} was not found (@gen/core's assets/feature-classifiers/${dataset})`);
+    const labels = sampleLabels(n, numClasses, undefined);
+    const batch = options['batch-size'] as number;
+    try {
+      for (let start = 0, chunk = 0; start < n; start += batch, chunk++) {
+        const count = Math.min(batch, n - start);
+        parts.push(
+          await runPipeline({
+            model,
+            schedulerName: options.scheduler as SchedulerName,
+            schedulerConfig,
+            steps: options.steps as number,
+            count,
+            labels: labels ? labels.subarray(start, start + count) : null,
+            guidanceScale,
+            generator: new core.Generator(seed).fork(`eval/${chunk}`),
+          }),
+        );
+      }
+      samples = tf.concat(parts) as tf.Tensor4D;
+      const metrics = await scoreSamples({ samples, labels, classifier, real, n, seed });
+      const path = writeMetrics(io, resolve(options.out as string), {
+        family: 'diffusion',
+        checkpoint: checkpoint.location,
+        step: checkpoint.step,
+        dataset,
+        conditional: numClasses > 0,
+        scheduler: options.scheduler,
+        steps: options.steps,
+        ...(numClasses > 0 ? { guidanceScale } : {}),
+        ema: usedEma,
+        seed,
+        ...metrics,
+      });
+      io.stdout.write(
+        `fid ${metrics.fid.toFixed(3)} floor ${metrics.floor.toFixed(3)} ratio ${metrics.ratio.toFixed(3)} kid ${metrics.kid.toFixed(5)}${metrics.classAccuracy !== undefined ? ` accuracy ${metrics.classAccuracy.toFixed(3)}` : ''} (n ${n}, ${dataset} test)\n${path}\n`,
+      );
+    } finally {
+      classifier.dispose();
+    }
+    return 0;
+  } finally {
+    tf.dispose(parts);
+    samples?.dispose();
+    model.dispose();
+  }
+}
+
+export const diffusionCommands: FamilyCommands = {
+  family: 'diffusion',
+  summary: 'Diffusion: DDPM-trained UNets (ε / x₀ / v), class-conditional with CFG, any scheduler',
+  train: {
+    summary: 'Train a diffusion UNet on MNIST or Fashion-MNIST',
+    description: [
+      'Runs @gen/diffusion trainDiffusion with checkpoints in <out>/checkpoints (--resume continues;',
+      'Ctrl-C stops after the current step with a final checkpoint), sample grids (EMA weights) in',
+      '<out>/samples and losses in <out>/metrics.jsonl.',
+    ].join('\n'),
+    options: {
+      ...trainOptions('diffusion'),
+      'prediction-type': { type: 'string', valueName: 'name', description: 'what the UNet predicts: epsilon, sample (x₀) or v', default: 'epsilon', parse: choiceOption(Object.keys(PREDICTION_TYPES)) },
+      'snr-gamma': { type: 'string', valueName: 'γ', description: 'min-SNR-γ loss weighting (5 is usual)', defaultLabel: 'off', parse: positiveNumberOption('') },
+      'offset-noise': { type: 'string', valueName: 'x', description: 'offset-noise strength (0.1 is usual)', default: 0, parse: nonNegativeNumberOption },
+      'self-conditioning': { type: 'boolean', description: 'self-conditioning (the UNet also reads its previous x₀ estimate)', default: false },
+      'cond-drop': { type: 'string', valueName: 'p', description: 'probability of dropping the class (classifier-free guidance) with --conditional', defaultLabel: '0.1', parse: nonNegativeNumberOption },
+      ema: { type: 'string', valueName: 'decay', description: 'EMA decay of the weights (0: no EMA)', default: 0.999, parse: nonNegativeNumberOption },
+      lr: { type: 'string', valueName: 'x', description: 'peak AdamW learning rate (linear warm-up)', default: 1e-3, parse: positiveNumberOption('') },
+      'train-timesteps': { type: 'string', valueName: 'n', description: 'diffusion timesteps T of the forward process', defaultLabel: '1000', parse: integerOption(2, 100000) },
+      'sample-scheduler': { type: 'string', valueName: 'name', description: 'sampler of the --every grids', default: 'ddim', parse: choiceOption(SCHEDULER_NAMES) },
+      'sample-steps': { type: 'string', valueName: 'n', description: 'denoising steps of the --every grids', default: 20, parse: integerOption(1, 100000) },
+      config: configOption(UNET_CONFIG_FIELDS.join(', ')),
+    },
+    examples: [
+      'gen train diffusion --dataset mnist --steps 20000 --out runs/ddpm',
+      'gen train diffusion --dataset fashion --conditional --prediction-type v --snr-gamma 5 --out runs/cfg',
+    ],
+    run: trainDiffusionCommand,
+  },
+  sample: {
+    summary: 'Sample images from a diffusion checkpoint with any scheduler',
+    options: { ...sampleOptions('diffusion'), ...samplerOptions(20) },
+    examples: ['gen sample diffusion --checkpoint runs/cfg --label 3 --scheduler ddim --steps 20 --guidance-scale 3'],
+    run: sampleDiffusionCommand,
+  },
+  eval: {
+    summary: 'FID, floor, ratio, KID (and class accuracy) of a diffusion checkpoint',
+    options: {
+      ...evalOptions('diffusion'),
+      ...samplerOptions(20),
+      'batch-size': { type: 'string', valueName: 'n', description: 'images per pipeline run', default: 100, parse: integerOption(1, 100000) },
+    },
+    examples: ['gen eval diffusion --checkpoint runs/ddpm --n 1000 --scheduler ddim --steps 20'],
+    run: evalDiffusionCommand,
+  },
+};
