@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main } from '../main';
 import { checkpointTensors, expectSampleSet, gen, jsonLines, pngInfo, readJson } from './test-utils';
 
 const TINY = '{"widths":[4,8],"hiddenDim":16}';
@@ -35,6 +36,39 @@ describe('gen train | sample | eval vae', () => {
     const uninterrupted = await checkpointTensors(join(run('a'), 'checkpoints', 'step-00000004'));
     const continued = await checkpointTensors(join(run('b'), 'checkpoints', 'step-00000004'));
     expect(Object.keys(continued).sort()).toEqual(Object.keys(uninterrupted).sort());
+    for (const [name, values] of Object.entries(uninterrupted)) expect([name, Array.from(continued[name])]).toEqual([name, Array.from(values)]);
+  });
+
+  test('Ctrl-C (SIGINT) stops after the current step with a final checkpoint, exit 130; --resume finishes the run', async () => {
+    let err = '';
+    let sent = false;
+    const io = {
+      stdout: { write: (text: string) => (out += text) },
+      stderr: {
+        isTTY: true,
+        write: (text: string) => {
+          err += text;
+          // Interrupt once the progress bar (redrawn on each read, as on a terminal) reports step 3.
+          if (!sent && /step 3\/50 /.test(text)) {
+            sent = true;
+            process.emit('SIGINT');
+          }
+          return true;
+        },
+      },
+    };
+    let out = '';
+    const args = ['train', 'vae', ...COMMON, '--steps', '50', '--every', '1', '--checkpoint-every', '1000', '--out', run('i')];
+    const code = await main(args, { io });
+    expect(sent).toBe(true);
+    expect(err).toContain('stopping after this step and writing a checkpoint (Ctrl-C again to quit now)');
+    expect(code).toBe(130);
+    expect(out).toContain(`stopped at step 3 (interrupted); checkpoint: ${join(run('i'), 'checkpoints', 'step-00000003')} (step 3); continue with --resume`);
+    expect(process.listenerCount('SIGINT')).toBe(0);
+    const resumed = await gen([...args.slice(0, args.indexOf('--steps')), '--steps', '4', '--every', '0', '--out', run('i'), '--resume']);
+    expect(resumed.code).toBe(0);
+    const uninterrupted = await checkpointTensors(join(run('a'), 'checkpoints', 'step-00000004'));
+    const continued = await checkpointTensors(join(run('i'), 'checkpoints', 'step-00000004'));
     for (const [name, values] of Object.entries(uninterrupted)) expect([name, Array.from(continued[name])]).toEqual([name, Array.from(values)]);
   });
 
@@ -72,6 +106,14 @@ describe('gen train | sample | eval vae', () => {
     // log p(x) ≥ ELBO on average: NLL ≤ −ELBO.
     expect(metrics.nll).toBeLessThanOrEqual(-metrics.elbo + 1e-6);
     expect(metrics.ratio).toBeCloseTo(metrics.fid / metrics.floor, 6);
+  });
+
+  test('--objective iwae --k 3 trains on the k-sample bound', async () => {
+    const { code, out } = await gen(['train', 'vae', ...COMMON, '--objective', 'iwae', '--k', '3', '--steps', '2', '--every', '0', '--out', run('iwae')]);
+    expect(code).toBe(0);
+    expect(out).toContain('objective iwae (k 3)');
+    expect(readJson(join(run('iwae'), 'run.json'))).toMatchObject({ objective: 'iwae', k: 3 });
+    expect(jsonLines(join(run('iwae'), 'metrics.jsonl')).at(-1)).toMatchObject({ step: 2, losses: { loss: expect.any(Number) } });
   });
 
   test('a conditional VAE samples the requested classes and reports class accuracy', async () => {
