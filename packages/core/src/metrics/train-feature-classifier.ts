@@ -144,6 +144,8 @@ export async function trainFeatureClassifier(options: TrainFeatureClassifierOpti
       },
     });
     model.eval();
+    const calibration = Math.min(dataset.size, 2000);
+    await model.calibrateFeatureScale(dataset.images.subarray(0, calibration * dataset.height * dataset.width * dataset.channels));
     const testAccuracy = testDataset ? await classifierAccuracy(model, testDataset) : null;
     return { model, testAccuracy, summary };
   } catch (error) {
