@@ -98,7 +98,7 @@ export function checkpointOption(family: string): OptionSpec<string | undefined>
   return {
     type: 'string',
     valueName: 'dir',
-    description: `a run folder of gen train ${family}, its checkpoints/ folder or one checkpoint folder (required)`,
+    description: `a run folder of gen train ${family}, its checkpoints/ folder or one checkpoint folder`,
     defaultLabel: 'required',
     parse: nonEmptyOption,
   };
