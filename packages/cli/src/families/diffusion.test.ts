@@ -1,6 +1,7 @@
 // gen train | sample | eval diffusion end to end on a tiny UNet and 64 MNIST digits (wasm backend).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import { checkpointTensors, expectSampleSet, gen, jsonLines, pngInfo, readJson } from './test-utils';
 
@@ -69,6 +70,13 @@ describe('gen train | sample | eval diffusion', () => {
     const evaluated = await gen(['eval', 'diffusion', '--checkpoint', run('c'), '--backend', 'wasm', '--n', '20', '--steps', '1', '--out', run('c-e')]);
     expect(evaluated.err).toBe('');
     expect(readJson(join(run('c-e'), 'metrics.json'))).toMatchObject({ conditional: true, guidanceScale: 3, classAccuracy: expect.any(Number) });
+  });
+
+  test('sample and eval leave no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    expect((await gen(['sample', 'diffusion', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '2', '--steps', '2', '--out', run('leak')])).code).toBe(0);
+    expect((await gen(['eval', 'diffusion', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '10', ...['--steps', '1'], '--out', run('leak-e')])).code).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   describe('bad input: one line, exit 2 (command line) or 1 (checkpoint)', () => {

@@ -1,6 +1,7 @@
 // gen train | sample | eval gan end to end on a tiny GAN and 64 MNIST digits (wasm backend).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import { checkpointTensors, expectSampleSet, gen, jsonLines, pngInfo, readJson } from './test-utils';
 
@@ -95,6 +96,13 @@ describe('gen train | sample | eval gan', () => {
     const evaluated = await gen(['eval', 'gan', '--checkpoint', run('c'), '--backend', 'wasm', '--n', '20', '--out', run('c-e')]);
     expect(evaluated.code).toBe(0);
     expect(readJson(join(run('c-e'), 'metrics.json'))).toMatchObject({ conditional: true, classAccuracy: expect.any(Number) });
+  });
+
+  test('sample and eval leave no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    expect((await gen(['sample', 'gan', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '3', '--interpolate', '--truncation-sweep', '--rows', '2', '--frames', '3', '--out', run('leak')])).code).toBe(0);
+    expect((await gen(['eval', 'gan', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '10', ...[], '--out', run('leak-e')])).code).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   describe('bad input: one line, exit 2 (command line) or 1 (checkpoint)', () => {

@@ -1,6 +1,7 @@
 // gen train | sample | eval vae end to end on a tiny VAE and 64 MNIST digits (wasm backend).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import { main } from '../main';
 import { checkpointTensors, expectSampleSet, gen, jsonLines, pngInfo, readJson } from './test-utils';
@@ -123,6 +124,13 @@ describe('gen train | sample | eval vae', () => {
     const evaluated = await gen(['eval', 'vae', '--checkpoint', run('c'), '--backend', 'wasm', '--n', '20', '--k', '4', '--nll-n', '5', '--out', run('c-e')]);
     expect(evaluated.err).toBe('');
     expect(readJson(join(run('c-e'), 'metrics.json'))).toMatchObject({ conditional: true, classAccuracy: expect.any(Number) });
+  });
+
+  test('sample and eval leave no tensors behind', async () => {
+    const before = tf.memory().numTensors;
+    expect((await gen(['sample', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '3', '--mixture', '--components', '2', '--mixture-images', '20', '--interpolate', '--rows', '1', '--frames', '3', '--latent-grid', '--grid-size', '3', '--out', run('leak')])).code).toBe(0);
+    expect((await gen(['eval', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '10', ...['--k', '2', '--nll-n', '3'], '--out', run('leak-e')])).code).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   describe('bad input: one line, exit 2 (command line) or 1 (checkpoint)', () => {
