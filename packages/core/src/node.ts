@@ -4,3 +4,4 @@ export type { NodeBackendLoad } from './backend/load-node-backends';
 export * from './io/node';
 export * from './data/node';
 export * from './image/node';
+export * from './metrics/node';
