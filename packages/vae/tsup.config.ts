@@ -4,6 +4,8 @@ export default defineConfig({
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
   dts: true,
+  // Without the source `paths` of tsconfig.json: declarations import @gen/* from their dist.
+  tsconfig: 'tsconfig.build.json',
   clean: true,
   sourcemap: true,
   target: 'es2022',

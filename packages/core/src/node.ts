@@ -5,3 +5,4 @@ export * from './io/node';
 export * from './data/node';
 export * from './image/node';
 export * from './metrics/node';
+export * from './parallel/node';

@@ -184,7 +184,9 @@ describe('DataParallelTrainer lifecycle', () => {
       // Aborted while the worker computes: the computation finishes, nothing is applied.
       const late = new AbortController();
       const pending = trainer.step('generator', { signal: late.signal });
-      setTimeout(() => late.abort(), 0);
+      // Synchronously after step() starts: the worker's reply cannot have arrived yet (it
+      // comes as a message event), so the abort always lands mid-step.
+      late.abort();
       await expect(pending).rejects.toThrow(/aborted/);
       expect(await parameterValues(trainer)).toEqual(before);
       await trainer.checkReplicas();
