@@ -115,6 +115,37 @@ check('@gen/core trains from CommonJS in a consumer', () =>
       console.log(report.name, values.join());
     });`], consumer),
 );
+// Types as a strict TypeScript user sees them (node16 resolution, no skipLibCheck):
+// namespace members used as types (nn.Module), subpaths, and values crossing entry points.
+check('published types compile for a strict node16 TypeScript consumer', () => {
+  writeFileSync(
+    path.join(consumer, 'consumer.mts'),
+    [
+      "import * as tf from '@tensorflow/tfjs-core';",
+      "import { nn, metrics, losses, Generator, initBackend, type Stateful } from '@gen/core';",
+      "import { loadDataset, loadFeatureClassifier } from '@gen/core/node';",
+      "import { describeWithBackends } from '@gen/core/testing';",
+      "import { DDIMScheduler } from '@gen/diffusion';",
+      "const layer: nn.Module = new nn.Linear({ inFeatures: 2, outFeatures: 3, generator: new Generator(0) });",
+      "const options: nn.LoadStateDictOptions = { strict: true };",
+      "const state: Stateful = layer;",
+      "export async function main(): Promise<number> {",
+      "  await initBackend();",
+      "  const data = await loadDataset('mnist', { split: 'test' });",
+      "  const classifier: metrics.FeatureClassifier = await loadFeatureClassifier('mnist');",
+      "  const loss: tf.Tensor = losses.hingeGeneratorLoss(tf.zeros([2]));",
+      "  return data.size + classifier.numParameters() + loss.size + Number(options.strict) + Object.keys(state.stateDict()).length + new DDIMScheduler().timesteps.length + (typeof describeWithBackends === 'function' ? 1 : 0);",
+      "}",
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    path.join(consumer, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false }, files: ['consumer.mts'] }),
+  );
+  return run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', consumer], consumer) || 'tsc: no errors';
+});
+
 if (files['@gen/cli']) {
   check('the gen bin runs from the installed tarball', () => run('npx', ['--no-install', 'gen', '--help'], consumer));
 }
