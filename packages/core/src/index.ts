@@ -15,7 +15,16 @@ registerGradientFixes();
 registerSecondOrderGradients();
 registerWasmTrainingKernels();
 
-export { GenError, InvalidArgumentError } from './errors';
+export {
+  GenError,
+  InvalidArgumentError,
+  checkBoolean,
+  checkNonNegativeInteger,
+  checkNonNegativeNumber,
+  checkOneOf,
+  checkPositiveInteger,
+  checkPositiveNumber,
+} from './errors';
 export {
   initBackend,
   registeredBackends,

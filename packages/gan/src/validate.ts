@@ -1,45 +1,15 @@
 // Argument checks shared by @gen/gan: one-line InvalidArgumentErrors naming the argument.
 import { InvalidArgumentError } from '@gen/core';
 
-export function checkPositiveInteger(argument: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(argument, value, 'must be a positive integer');
-  }
-  return value;
-}
-
-export function checkNonNegativeInteger(argument: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidArgumentError(argument, value, 'must be a non-negative integer');
-  }
-  return value;
-}
-
-export function checkPositiveNumber(argument: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(argument, value, 'must be a positive finite number');
-  }
-  return value;
-}
-
-export function checkNonNegativeNumber(argument: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidArgumentError(argument, value, 'must be a finite number >= 0');
-  }
-  return value;
-}
-
-export function checkBoolean(argument: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new InvalidArgumentError(argument, value, 'must be true or false');
-  return value;
-}
-
-export function checkOneOf<T extends string>(argument: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw new InvalidArgumentError(argument, value, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
-  }
-  return value as T;
-}
+// The generic checks live in @gen/core; re-exported so family code imports one place.
+export {
+  checkPositiveInteger,
+  checkNonNegativeInteger,
+  checkPositiveNumber,
+  checkNonNegativeNumber,
+  checkBoolean,
+  checkOneOf,
+} from '@gen/core';
 
 /** Channel widths per stage: a non-empty array of positive integers. */
 export function checkWidths(argument: string, value: unknown): number[] {

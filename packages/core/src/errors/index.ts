@@ -1,1 +1,9 @@
 export { GenError, InvalidArgumentError, describeValue } from './gen-error';
+export {
+  checkBoolean,
+  checkNonNegativeInteger,
+  checkNonNegativeNumber,
+  checkOneOf,
+  checkPositiveInteger,
+  checkPositiveNumber,
+} from './argument-checks';
