@@ -59,7 +59,7 @@ describeWithBackends('harness basics', ({ backend }) => {
 
   it('fails: expect.assertions is enforced', () => {
     expect.assertions(2);
-    expect(true).toBe(true);
+    expect([1, 2]).toHaveLength(2); // one assertion of the two declared: the harness must fail this test
   });
 
   it('runs afterEach after a failing test (hook order)', () => {
