@@ -97,7 +97,7 @@ describe('gen train | sample | eval vae', () => {
 
   test('eval: FID / KID of prior samples and the importance-sampled NLL with the ELBO, k stated', async () => {
     const out = run('e');
-    const { code, out: stdout, err } = await gen(['eval', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '20', '--k', '8', '--nll-n', '10', '--out', out]);
+    const { code, out: stdout, err } = await gen(['eval', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '20', '--k', '8', '--nll-n', '10', '--components', '2', '--mixture-images', '30', '--out', out]);
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^nll [\d.]+ ± [\d.]+ nats \(k 8, 10 test images\), elbo -?[\d.]+ nats$/m);
@@ -107,6 +107,11 @@ describe('gen train | sample | eval vae', () => {
     // log p(x) ≥ ELBO on average: NLL ≤ −ELBO.
     expect(metrics.nll).toBeLessThanOrEqual(-metrics.elbo + 1e-6);
     expect(metrics.ratio).toBeCloseTo(metrics.fid / metrics.floor, 6);
+    // Gaussian-mixture samples are scored against the same real images (same floor).
+    expect(metrics.sampler).toBe('prior N(0, I)');
+    expect(metrics.mixture).toMatchObject({ sampler: 'mixture of 2 Gaussians fitted to 30 training posterior means', floor: metrics.floor });
+    expect(metrics.mixture.ratio).toBeCloseTo(metrics.mixture.fid / metrics.floor, 6);
+    expect(stdout).toMatch(/^mixture: fid [\d.]+ ratio [\d.]+$/m);
   });
 
   test('--objective iwae --k 3 trains on the k-sample bound', async () => {
@@ -121,7 +126,7 @@ describe('gen train | sample | eval vae', () => {
     expect((await gen(['train', 'vae', ...COMMON, '--conditional', '--steps', '2', '--every', '0', '--out', run('c')])).code).toBe(0);
     expect((await gen(['sample', 'vae', '--checkpoint', run('c'), '--backend', 'wasm', '--n', '11', '--out', run('c-s')])).code).toBe(0);
     expectSampleSet(run('c-s'), 11, { labels: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0] });
-    const evaluated = await gen(['eval', 'vae', '--checkpoint', run('c'), '--backend', 'wasm', '--n', '20', '--k', '4', '--nll-n', '5', '--out', run('c-e')]);
+    const evaluated = await gen(['eval', 'vae', '--checkpoint', run('c'), '--backend', 'wasm', '--n', '20', '--k', '4', '--nll-n', '5', '--components', '0', '--out', run('c-e')]);
     expect(evaluated.err).toBe('');
     expect(readJson(join(run('c-e'), 'metrics.json'))).toMatchObject({ conditional: true, classAccuracy: expect.any(Number) });
   });
@@ -129,7 +134,7 @@ describe('gen train | sample | eval vae', () => {
   test('sample and eval leave no tensors behind', async () => {
     const before = tf.memory().numTensors;
     expect((await gen(['sample', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '3', '--mixture', '--components', '2', '--mixture-images', '20', '--interpolate', '--rows', '1', '--frames', '3', '--latent-grid', '--grid-size', '3', '--out', run('leak')])).code).toBe(0);
-    expect((await gen(['eval', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '10', ...['--k', '2', '--nll-n', '3'], '--out', run('leak-e')])).code).toBe(0);
+    expect((await gen(['eval', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '10', ...['--k', '2', '--nll-n', '3', '--mixture-images', '20', '--components', '2'], '--out', run('leak-e')])).code).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -345,8 +345,28 @@ async function evalVaeCommand({ options, io, verbose, commandPath }: CommandCont
     const samples = tf.tidy(() => toUnitRange(samplePrior({ model, count: n, generator: new core.Generator(seed).fork('eval'), labels: y }), model.range));
     owned.push(samples);
     let metrics: Awaited<ReturnType<typeof scoreSamples>>;
+    let mixtureMetrics: Awaited<ReturnType<typeof scoreSamples>> | null = null;
+    const components = options.components as number;
     try {
       metrics = await scoreSamples({ samples, labels, classifier, real, n, seed });
+      // 1b. The same for a Gaussian mixture fitted to training posterior means (often much better samples).
+      if (components > 0) {
+        const train = await realImages(dataset, 'train', options['mixture-images'] as number, model, seed, 'mixture/images');
+        owned.push(train.images, train.labels);
+        if (train.size < components) {
+          throw new UsageError('--components', String(components), `must be at most the number of images fitted (${train.size})`);
+        }
+        const fitted = await fitPosteriorMixture({
+          model,
+          images: train.images,
+          ...(numClasses > 0 ? { labels: train.labels } : {}),
+          numComponents: components,
+          generator: new core.Generator(seed).fork('mixture/fit'),
+        });
+        const mixtureSamples = tf.tidy(() => toUnitRange(sampleMixture({ model, mixture: fitted.mixture, count: n, generator: new core.Generator(seed).fork('eval/mixture'), labels: y }), model.range));
+        owned.push(mixtureSamples);
+        mixtureMetrics = await scoreSamples({ samples: mixtureSamples, labels, classifier, real, n, seed });
+      }
     } finally {
       classifier.dispose();
     }
@@ -370,6 +390,8 @@ async function evalVaeCommand({ options, io, verbose, commandPath }: CommandCont
       likelihood: model.likelihood,
       seed,
       ...metrics,
+      sampler: 'prior N(0, I)',
+      ...(mixtureMetrics ? { mixture: { sampler: `mixture of ${components} Gaussians fitted to ${String(options['mixture-images'])} training posterior means`, ...mixtureMetrics } } : {}),
       nll: estimate.nll,
       nllStandardError: estimate.standardError,
       elbo: estimate.elbo,
@@ -382,6 +404,7 @@ async function evalVaeCommand({ options, io, verbose, commandPath }: CommandCont
     });
     io.stdout.write(
       `fid ${metrics.fid.toFixed(3)} floor ${metrics.floor.toFixed(3)} ratio ${metrics.ratio.toFixed(3)} kid ${metrics.kid.toFixed(5)}${metrics.classAccuracy !== undefined ? ` accuracy ${metrics.classAccuracy.toFixed(3)}` : ''} (n ${n})\n` +
+        (mixtureMetrics ? `mixture: fid ${mixtureMetrics.fid.toFixed(3)} ratio ${mixtureMetrics.ratio.toFixed(3)}${mixtureMetrics.classAccuracy !== undefined ? ` accuracy ${mixtureMetrics.classAccuracy.toFixed(3)}` : ''}\n` : '') +
         `nll ${estimate.nll.toFixed(2)} ± ${estimate.standardError.toFixed(2)} nats (k ${estimate.k}, ${estimate.count} test images), elbo ${estimate.elbo.toFixed(2)} nats\n${path}\n`,
     );
     return 0;
@@ -438,11 +461,13 @@ export const vaeCommands: FamilyCommands = {
     run: sampleVaeCommand,
   },
   eval: {
-    summary: 'FID / KID of prior samples, and the importance-sampled NLL (nats) with the ELBO',
+    summary: 'FID / KID of prior and Gaussian-mixture samples, the importance-sampled NLL (nats) with the ELBO, reconstruction error',
     options: {
       ...evalOptions('vae'),
       k: { type: 'string', valueName: 'n', description: 'importance samples per image for the NLL', default: 1000, parse: integerOption(1, 1e6) },
       'nll-n': { type: 'string', valueName: 'n', description: 'test images the NLL is averaged over', default: 200, parse: integerOption(1, 1e6) },
+      components: { type: 'string', valueName: 'n', description: 'also score samples of a Gaussian mixture with n components fitted to training posterior means (0: prior only)', default: 10, parse: integerOption(0, 1000) },
+      'mixture-images': { type: 'string', valueName: 'n', description: 'training images the mixture is fitted to', default: 2000, parse: integerOption(1, 1e7) },
     },
     examples: ['gen eval vae --checkpoint runs/vae --n 1000 --k 1000 --out eval/vae'],
     run: evalVaeCommand,
