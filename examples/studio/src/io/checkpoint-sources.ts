@@ -1,0 +1,92 @@
+// Where studio models come from: the shipped manifest (public/checkpoints.json: checkpoint
+// folders served next to the studio, in @gen/core's format), runs trained in this browser
+// (IndexedDB), or a freshly initialised "untrained" model.
+import * as tf from '@tensorflow/tfjs-core';
+import { GenError } from '@gen/core';
+import { FAMILIES, type FamilyName } from '../models/family';
+
+/** One entry of public/checkpoints.json. */
+export interface ShippedCheckpoint {
+  /** Unique id (shown in the picker, used in URLs and tests). */
+  id: string;
+  family: FamilyName;
+  /** Human-readable name. */
+  name: string;
+  /**
+   * The checkpoint folder (the one holding config.json and weights.bin, as `gen train`
+   * writes them), relative to the studio's address or absolute.
+   */
+  url: string;
+  description?: string;
+}
+
+/** The picker's choices for a family. */
+export interface CheckpointChoice {
+  id: string;
+  label: string;
+  /** 'untrained', an indexeddb:// URL, or a folder URL. */
+  kind: 'untrained' | 'browser' | 'shipped';
+  location: string;
+}
+
+export const UNTRAINED: CheckpointChoice = { id: 'untrained', label: 'untrained (random weights)', kind: 'untrained', location: 'untrained' };
+
+/** Validates the manifest (untrusted JSON); one-line errors. */
+export function parseManifest(json: unknown, where: string): ShippedCheckpoint[] {
+  if (!Array.isArray(json)) throw new GenError(`${where} must be a JSON list of checkpoints`);
+  const ids = new Set<string>();
+  return json.map((entry, i) => {
+    const e = entry as Partial<ShippedCheckpoint> | null;
+    const at = `${where}[${i}]`;
+    if (typeof e !== 'object' || e === null) throw new GenError(`${at} must be an object`);
+    if (typeof e.id !== 'string' || !/^[\w.-]+$/.test(e.id)) throw new GenError(`${at}.id must be a string of letters, digits, '.', '_' or '-'`);
+    if (ids.has(e.id)) throw new GenError(`${at}.id "${e.id}" is used twice`);
+    ids.add(e.id);
+    if (!FAMILIES.includes(e.family as FamilyName)) throw new GenError(`${at}.family must be one of ${FAMILIES.join(', ')}`);
+    if (typeof e.name !== 'string' || e.name.length === 0) throw new GenError(`${at}.name must be a non-empty string`);
+    if (typeof e.url !== 'string' || e.url.length === 0) throw new GenError(`${at}.url must be the checkpoint folder's URL`);
+    return { id: e.id, family: e.family as FamilyName, name: e.name, url: e.url, ...(typeof e.description === 'string' ? { description: e.description } : {}) };
+  });
+}
+
+/** Fetches and validates the manifest next to the page. */
+export async function fetchManifest(url = 'checkpoints.json'): Promise<ShippedCheckpoint[]> {
+  const response = await fetch(url, { cache: 'no-store' });
+  if (!response.ok) throw new GenError(`${url}: HTTP ${response.status}`);
+  return parseManifest(await response.json(), url);
+}
+
+/** The IndexedDB slot the Train tab keeps a family's run in. */
+export function browserRunUrl(family: FamilyName): string {
+  return `indexeddb://gen-studio-train-${family}`;
+}
+
+/** Whether a tf.io IndexedDB slot exists. */
+export async function browserRunExists(url: string): Promise<boolean> {
+  const models = await tf.io.listModels();
+  return Object.prototype.hasOwnProperty.call(models, url);
+}
+
+/** A tf.io handler that reads a checkpoint folder over HTTP (config.json names weights.bin). */
+export function folderHandler(folderUrl: string): tf.io.IOHandler {
+  const base = new URL(folderUrl.endsWith('/') ? folderUrl : `${folderUrl}/`, globalThis.location?.href);
+  return tf.io.http(new URL('config.json', base).href);
+}
+
+/** Choices for `family`: untrained, the browser's own run (if saved), the shipped ones. */
+export async function checkpointChoices(family: FamilyName, manifest: ShippedCheckpoint[]): Promise<CheckpointChoice[]> {
+  const choices: CheckpointChoice[] = [UNTRAINED];
+  if (family !== 'diffusion') {
+    const url = browserRunUrl(family);
+    if (await browserRunExists(url)) choices.push({ id: 'browser', label: 'trained in this browser (Train tab)', kind: 'browser', location: url });
+  }
+  for (const entry of manifest.filter((e) => e.family === family)) {
+    choices.push({ id: entry.id, label: entry.name, kind: 'shipped', location: entry.url });
+  }
+  return choices;
+}
+
+/** The source to hand a family loader: a handler for folders, the URL for IndexedDB. */
+export function sourceOf(choice: CheckpointChoice): tf.io.IOHandler | string {
+  return choice.kind === 'shipped' ? folderHandler(choice.location) : choice.location;
+}

@@ -1,0 +1,112 @@
+// The diffusion family in the studio: a UNet (untrained, or from a checkpoint written by
+// trainDiffusion / the CLI: config `{ family: 'diffusion', model, scheduler }`, tensors
+// `model/…` and, when trained with EMA, `ema/shadow/…`), sampled by @gen/diffusion's pipelines
+// with any of its schedulers and a live per-step preview.
+import * as tf from '@tensorflow/tfjs-core';
+import { GenError, Generator, loadCheckpoint, type NamedTensors, type SchedulerConfig } from '@gen/core';
+import {
+  DDPM_DEFAULT_CONFIG,
+  SCHEDULERS,
+  UNet2DModel,
+  classConditionalPipeline,
+  unconditionalPipeline,
+  unet2dConfig,
+  type SchedulerName,
+  type StepCallback,
+  type UNet2DConfig,
+} from '@gen/diffusion';
+import { countParameters, type SampleRequest, type StudioModel } from './family';
+
+export const SCHEDULER_NAMES = Object.keys(SCHEDULERS) as SchedulerName[];
+
+/** The "untrained" UNet: 28×28×1, class-conditional (10 classes), two small levels. */
+export function untrainedUnetConfig(): UNet2DConfig {
+  return unet2dConfig({
+    height: 28,
+    width: 28,
+    inChannels: 1,
+    blockOutChannels: [8, 16],
+    layersPerBlock: 1,
+    attentionLevels: [false, false],
+    normNumGroups: 4,
+    timeEmbeddingDim: 32,
+    numClasses: 10,
+  });
+}
+
+export class DiffusionStudioModel implements StudioModel {
+  readonly family = 'diffusion' as const;
+  readonly imageShape: readonly [number, number, number];
+  readonly numClasses: number;
+  readonly parameterCount: number;
+
+  constructor(
+    readonly model: UNet2DModel,
+    /** The noise process the model was trained with (every scheduler is built from it). */
+    readonly schedulerConfig: Partial<SchedulerConfig>,
+    readonly source: string,
+  ) {
+    const { height, width, inChannels } = model.config;
+    this.imageShape = [height, width, inChannels];
+    this.numClasses = model.config.numClasses ?? 0;
+    this.parameterCount = countParameters(model);
+  }
+
+  static untrained(seed = 0): DiffusionStudioModel {
+    return new DiffusionStudioModel(new UNet2DModel({ ...untrainedUnetConfig(), generator: new Generator(seed) }), { ...DDPM_DEFAULT_CONFIG }, 'untrained');
+  }
+
+  /** Loads a diffusion checkpoint (the EMA weights when saved). Errors are one line. */
+  static async load(source: tf.io.IOHandler | string, name: string): Promise<DiffusionStudioModel> {
+    const { config, tensors } = await loadCheckpoint(source);
+    let model: UNet2DModel | null = null;
+    try {
+      const saved = config as { family?: unknown; model?: UNet2DConfig; scheduler?: SchedulerConfig } | null;
+      if (saved?.family !== 'diffusion' || typeof saved.model !== 'object' || saved.model === null || typeof saved.scheduler !== 'object' || saved.scheduler === null) {
+        throw new GenError(`${name} is not a diffusion checkpoint (config.family "diffusion" with model and scheduler configs)`);
+      }
+      model = UNet2DModel.fromConfig(saved.model);
+      const part = (prefix: string): NamedTensors =>
+        Object.fromEntries(Object.entries(tensors).filter(([key]) => key.startsWith(prefix)).map(([key, t]) => [key.slice(prefix.length), t]));
+      model.loadStateDict(part('model/'));
+      const shadows = part('ema/shadow/');
+      if (Object.keys(shadows).length > 0) model.loadStateDict(shadows, { strict: false });
+      return new DiffusionStudioModel(model, saved.scheduler, name);
+    } catch (error) {
+      model?.dispose();
+      throw error;
+    } finally {
+      tf.dispose(Object.values(tensors));
+    }
+  }
+
+  scheduler(name: string) {
+    const Scheduler = SCHEDULERS[name as SchedulerName];
+    if (!Scheduler) throw new GenError(`unknown scheduler "${name}" (one of ${SCHEDULER_NAMES.join(', ')})`);
+    return Scheduler.fromConfig(this.schedulerConfig);
+  }
+
+  async sample({ n, seed, label, steps, scheduler: schedulerName, guidanceScale, onStep, signal }: SampleRequest): Promise<tf.Tensor4D> {
+    const scheduler = this.scheduler(schedulerName);
+    const callback: StepCallback | undefined = onStep
+      ? async ({ step, totalSteps, predOriginalSample }) => {
+          const images = tf.tidy(() => tf.clipByValue(tf.mul(tf.add(predOriginalSample, 1), 0.5), 0, 1) as tf.Tensor4D);
+          try {
+            await onStep({ step, totalSteps, images });
+          } finally {
+            images.dispose();
+          }
+        }
+      : undefined;
+    const common = { model: this.model, scheduler, numInferenceSteps: steps, generator: new Generator(seed), callback, signal };
+    const { images } =
+      this.numClasses > 0
+        ? await classConditionalPipeline({ ...common, classLabels: new Array<number>(n).fill(label ?? 0), guidanceScale })
+        : await unconditionalPipeline({ ...common, batchSize: n });
+    return images;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,44 @@
+// Builds or loads the model a (family, checkpoint) choice names, keeping one loaded model per
+// tab and disposing the previous one.
+import { sourceOf, type CheckpointChoice } from '../io/checkpoint-sources';
+import { DiffusionStudioModel } from './diffusion-model';
+import type { FamilyName, StudioModel } from './family';
+import { GanStudioModel } from './gan-model';
+import { VaeStudioModel } from './vae-model';
+
+/** Seed of the untrained models' initial weights (fixed, so "untrained" is one model). */
+export const UNTRAINED_WEIGHTS_SEED = 1;
+
+export async function openModel(family: FamilyName, choice: CheckpointChoice): Promise<StudioModel> {
+  if (choice.kind === 'untrained') {
+    if (family === 'gan') return GanStudioModel.untrained(UNTRAINED_WEIGHTS_SEED);
+    if (family === 'vae') return VaeStudioModel.untrained(UNTRAINED_WEIGHTS_SEED);
+    return DiffusionStudioModel.untrained(UNTRAINED_WEIGHTS_SEED);
+  }
+  const source = sourceOf(choice);
+  if (family === 'gan') return GanStudioModel.load(source, choice.label);
+  if (family === 'vae') return VaeStudioModel.load(source, choice.label);
+  return DiffusionStudioModel.load(source, choice.label);
+}
+
+export class ModelSlot {
+  private key: string | null = null;
+  private current: StudioModel | null = null;
+
+  /** The model for (family, choice), loading it unless it is the one already held. */
+  async get(family: FamilyName, choice: CheckpointChoice): Promise<StudioModel> {
+    const key = `${family}\u0000${choice.kind}\u0000${choice.location}`;
+    if (this.current && this.key === key) return this.current;
+    this.release();
+    this.current = await openModel(family, choice);
+    this.key = key;
+    return this.current;
+  }
+
+  /** Forgets the held model (e.g. after the Train tab rewrote the checkpoint it came from). */
+  release(): void {
+    this.current?.dispose();
+    this.current = null;
+    this.key = null;
+  }
+}

@@ -1,0 +1,134 @@
+// Generate: pick a family and a checkpoint, set seed / class / steps / scheduler / guidance /
+// truncation, watch diffusion denoise step by step, get a sample grid, download it as PNG.
+import * as tf from '@tensorflow/tfjs-core';
+import { nextFrame } from '../backend';
+import { checkpointChoices, type CheckpointChoice, type ShippedCheckpoint } from '../io/checkpoint-sources';
+import { download } from '../io/export-checkpoint';
+import { SCHEDULER_NAMES } from '../models/diffusion-model';
+import { FAMILIES, type FamilyName } from '../models/family';
+import { ModelSlot } from '../models/model-cache';
+import { field, h, numberInput, readNumber, select, setOptions } from '../ui/dom';
+import { canvasToPng, showImages } from '../ui/image-canvas';
+import type { Progress } from '../ui/progress';
+
+const FAMILY_LABELS: Record<FamilyName, string> = { gan: 'GAN', vae: 'VAE', diffusion: 'Diffusion' };
+
+export class GenerateTab {
+  readonly element: HTMLElement;
+  readonly slot = new ModelSlot();
+  private choices: CheckpointChoice[] = [];
+  private readonly family = select('gen-family', FAMILIES.map((f) => [f, FAMILY_LABELS[f]]), 'gan');
+  private readonly checkpoint = select('gen-checkpoint', []);
+  private readonly seed = numberInput('gen-seed', 1, 0, 2 ** 31 - 1);
+  private readonly label = select('gen-class', [['none', 'any / none'], ...Array.from({ length: 10 }, (_, k): [string, string] => [String(k), String(k)])], 'none');
+  private readonly count = numberInput('gen-count', 16, 1, 64);
+  private readonly steps = numberInput('gen-steps', 20, 1, 1000);
+  private readonly scheduler = select('gen-scheduler', SCHEDULER_NAMES.map((s) => [s, s]), 'ddim');
+  private readonly guidance = numberInput('gen-guidance', 3, 0, 20, 0.5);
+  private readonly truncation = numberInput('gen-truncation', 0, 0, 10, 0.05);
+  private readonly run = h('button', { id: 'gen-run', class: 'primary' }, 'Generate');
+  private readonly stop = h('button', { id: 'gen-stop', disabled: true }, 'Stop');
+  private readonly save = h('button', { id: 'gen-download', disabled: true }, 'Download PNG');
+  private readonly preview = h('canvas', { id: 'gen-preview', width: 1, height: 1 });
+  private readonly canvas = h('canvas', { id: 'gen-canvas', width: 1, height: 1 });
+  private readonly info = h('p', { id: 'gen-info', class: 'info' });
+  private readonly diffusionFields: HTMLElement[];
+  private readonly truncationField: HTMLLabelElement;
+  private abort: AbortController | null = null;
+
+  constructor(
+    private readonly progress: Progress,
+    private readonly manifest: ShippedCheckpoint[],
+  ) {
+    this.diffusionFields = [field('steps', this.steps), field('scheduler', this.scheduler), field('guidance scale', this.guidance, 'classifier-free, 1 = none')];
+    this.truncationField = field('truncation τ', this.truncation, '0 = none');
+    this.element = h(
+      'section',
+      { id: 'tab-generate', class: 'tab' },
+      h('div', { class: 'controls' }, field('family', this.family), field('checkpoint', this.checkpoint), field('seed', this.seed), field('class', this.label), field('images', this.count), ...this.diffusionFields, this.truncationField),
+      h('div', { class: 'buttons' }, this.run, this.stop, this.save),
+      this.info,
+      h('div', { class: 'canvases' }, h('figure', {}, this.canvas, h('figcaption', {}, 'samples')), h('figure', { id: 'gen-preview-figure' }, this.preview, h('figcaption', { id: 'gen-preview-caption' }, 'denoising preview (x̂₀ at each step)'))),
+    );
+    this.family.addEventListener('change', () => void this.refreshChoices());
+    this.run.addEventListener('click', () => void this.generate().catch(() => undefined));
+    this.stop.addEventListener('click', () => this.abort?.abort());
+    this.save.addEventListener('click', () => void this.downloadPng());
+  }
+
+  get selectedFamily(): FamilyName {
+    return this.family.value as FamilyName;
+  }
+
+  /** Re-reads the checkpoint list (the Train tab may have saved a run) and shows the family's fields. */
+  async refreshChoices(): Promise<void> {
+    const family = this.selectedFamily;
+    this.choices = await checkpointChoices(family, this.manifest);
+    setOptions(this.checkpoint, this.choices.map((c) => [c.id, c.label]));
+    const isDiffusion = family === 'diffusion';
+    for (const f of this.diffusionFields) f.hidden = !isDiffusion;
+    this.truncationField.hidden = isDiffusion;
+    this.truncationField.querySelector('span')!.textContent = family === 'vae' ? 'temperature' : 'truncation τ';
+    this.truncationField.querySelector('small')!.textContent = family === 'vae' ? 'prior std, 0 = 1' : '0 = none';
+    document.getElementById('gen-preview-figure')?.toggleAttribute('hidden', !isDiffusion);
+  }
+
+  async generate(): Promise<void> {
+    const family = this.selectedFamily;
+    const choice = this.choices.find((c) => c.id === this.checkpoint.value) ?? this.choices[0];
+    this.run.disabled = true;
+    this.stop.disabled = family !== 'diffusion';
+    this.abort = new AbortController();
+    const t0 = performance.now();
+    try {
+      await this.progress.run(`generating with ${FAMILY_LABELS[family]} (${choice.label})`, async (report) => {
+        const seed = readNumber(this.seed, 'seed');
+        const n = readNumber(this.count, 'images');
+        const steps = readNumber(this.steps, 'steps');
+        const guidanceScale = readNumber(this.guidance, 'guidance scale');
+        const t = readNumber(this.truncation, family === 'vae' ? 'temperature' : 'truncation');
+        const model = await this.slot.get(family, choice);
+        const label = this.label.value === 'none' || model.numClasses === 0 ? null : Number(this.label.value);
+        if (label !== null && label >= model.numClasses) throw new Error(`class (${label}) must be below the model's ${model.numClasses} classes`);
+        const columns = Math.ceil(Math.sqrt(n));
+        report(0, family === 'diffusion' ? steps : 1);
+        await nextFrame();
+        const images = await model.sample({
+          n,
+          seed,
+          label,
+          truncation: t === 0 ? Infinity : t,
+          steps,
+          scheduler: this.scheduler.value,
+          guidanceScale,
+          signal: this.abort!.signal,
+          onStep: async ({ step, totalSteps, images: preview }) => {
+            await showImages(this.preview, preview, { columns, scale: 2 });
+            this.preview.dataset.step = String(step + 1);
+            report(step + 1, totalSteps, `step ${step + 1}/${totalSteps}`);
+            await nextFrame();
+          },
+        });
+        try {
+          await showImages(this.canvas, images, { columns });
+        } finally {
+          images.dispose();
+        }
+        const ms = Math.round(performance.now() - t0);
+        this.canvas.dataset.seed = String(seed);
+        this.canvas.dataset.family = family;
+        this.canvas.dataset.rendered = String(Number(this.canvas.dataset.rendered ?? 0) + 1);
+        this.info.textContent = `${FAMILY_LABELS[family]} · ${model.source} · ${model.parameterCount.toLocaleString()} parameters · seed ${seed}${label === null ? '' : ` · class ${label}`} · ${ms} ms on ${tf.getBackend()}`;
+        this.save.disabled = false;
+      });
+    } finally {
+      this.run.disabled = false;
+      this.stop.disabled = true;
+      this.abort = null;
+    }
+  }
+
+  private async downloadPng(): Promise<void> {
+    download(await canvasToPng(this.canvas), `gen-${this.canvas.dataset.family ?? 'samples'}-seed${this.canvas.dataset.seed ?? 0}.png`);
+  }
+}

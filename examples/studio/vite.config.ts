@@ -1,0 +1,15 @@
+// The studio is built against the workspace *sources* of @gen/* (as jest and scripts/run-ts.mjs
+// are), so it needs no package build first.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const packages = fileURLToPath(new URL('../../packages/', import.meta.url));
+
+export default defineConfig({
+  base: './',
+  resolve: {
+    alias: [{ find: /^@gen\/(core|gan|vae|diffusion)$/, replacement: `${packages}$1/src/index.ts` }],
+  },
+  build: { target: 'es2022', chunkSizeWarningLimit: 4096, sourcemap: true },
+  server: { port: 5173 },
+});
