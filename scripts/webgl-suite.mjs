@@ -20,6 +20,7 @@ import path from 'node:path';
 import { discoverTestFiles, selftestFiles, buildBundle, repoRoot } from './webgl/build.mjs';
 import { serveStatic } from './webgl/server.mjs';
 import { createStackMapper, trimStack } from './webgl/sourcemap.mjs';
+import { CHROMIUM_PATH, launchChromium } from './webgl/chromium.mjs';
 
 const artifactsDir = path.join(repoRoot, '.webgl-suite');
 // The bundle goes to a private temp dir: several runs (other worktrees, other engineers)
@@ -28,7 +29,7 @@ const workDir = mkdtempSync(path.join(os.tmpdir(), 'gen-webgl-'));
 const bundleDir = path.join(workDir, 'bundle');
 const keepBundle = process.env.GEN_WEBGL_KEEP_BUNDLE === '1';
 const MAX_CONSOLE_LINES = 12;
-const chromiumPath = process.env.GEN_CHROMIUM || '/usr/bin/chromium';
+const chromiumPath = CHROMIUM_PATH;
 const globalTimeoutMs = Number(process.env.GEN_WEBGL_TIMEOUT_S || 480) * 1000;
 const testTimeoutMs = Number(process.env.GEN_WEBGL_TEST_TIMEOUT_S || 60) * 1000;
 // Grace beyond a test's own timeout before we decide the page is wedged (a synchronous GPU
@@ -160,36 +161,15 @@ async function main() {
   // 3. Serve and launch.
   const server = await serveStatic(bundleDir);
   mapStack = createStackMapper(bundleDir, repoRoot, server.url);
-  let chromium;
-  try {
-    ({ chromium } = await import('playwright-core'));
-  } catch (error) {
-    await server.close();
-    throw new Error(`playwright-core is not installed (a root devDependency; run pnpm install): ${error.message}`);
-  }
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'gen-webgl-chromium-'));
   const tl = Date.now();
   let context;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      viewport: { width: 1100, height: 600 },
-      timeout: 60_000,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium(userDataDir, { executablePath: chromiumPath, viewport: { width: 1100, height: 600 } });
   } catch (error) {
     await server.close();
     rmSync(userDataDir, { recursive: true, force: true });
-    throw Object.assign(new Error(`Chromium (${chromiumPath}) could not start: ${error.message.split('\n')[0]}`), { chromium: true });
+    throw error;
   }
   results.timings.launch = Date.now() - tl;
   const browserVersion = context.browser()?.version() ?? 'unknown';

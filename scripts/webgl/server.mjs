@@ -10,6 +10,9 @@ const TYPES = {
   '.map': 'application/json',
   '.json': 'application/json',
   '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
 };
 
 /** Serves `root` on an ephemeral port; resolves to { url, close }. */
