@@ -16,3 +16,5 @@ export { fileCheckpoint, saveCheckpointToDir, loadCheckpointFromDir } from './fi
 export type { FileCheckpointOptions, SaveStage } from './file-checkpoint';
 export { folderStore, stepFolderName } from './folder-store';
 export { jsonLinesFile } from './metrics-file';
+export { packageAssetDir } from './package-asset-dir';
+export type { PackageAssetDirOptions } from './package-asset-dir';

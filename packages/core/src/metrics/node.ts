@@ -1,14 +1,14 @@
 // Node-only part of the metrics module, exported from @gen/core/node: the shipped feature
 // classifiers (packages/core/assets/feature-classifiers/<dataset>/) by name, and
 // evaluateSamples against a named dataset's real split.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertDatasetName, type DatasetName } from '../data/class-names';
 import { loadDataset, type DatasetSplitName } from '../data/package-datasets';
-import { GenError, InvalidArgumentError } from '../errors';
+import { InvalidArgumentError } from '../errors';
 import { fileCheckpoint } from '../io/file-checkpoint';
+import { packageAssetDir } from '../io/package-asset-dir';
 import type { Generator } from '../random';
 import type { LabelInput } from './class-accuracy';
 import type { ImageInput } from './classifier-outputs';
@@ -24,42 +24,16 @@ function currentFile(): string {
 
 /**
  * The folder of the shipped classifier for `dataset`: `assets/feature-classifiers/<dataset>` of
- * the @gen/core package, found from this module's file (src/metrics/ under jest, dist/ when
- * built and installed), else from wherever `@gen/core` resolves, else `packages/core` under the
- * current directory (scripts bundled elsewhere, such as scripts/run-ts.mjs).
+ * the @gen/core package (see `packageAssetDir` for where it is looked for).
  */
 export function featureClassifierDir(dataset: DatasetName): string {
   assertDatasetName(dataset, 'dataset');
-  const relative = path.join('assets', 'feature-classifiers', dataset);
-  const tried: string[] = [];
-  const check = (root: string): string | undefined => {
-    const dir = path.join(root, relative);
-    tried.push(dir);
-    return existsSync(path.join(dir, 'config.json')) ? dir : undefined;
-  };
-  // 1. The package this file belongs to: the nearest folder above it with a package.json.
-  let dir = path.dirname(currentFile());
-  for (let depth = 0; depth < 4; depth++, dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) {
-      const found = check(dir);
-      if (found) return found;
-      break;
-    }
-  }
-  // 2. @gen/core as resolved from here, from the running script and from the current directory.
-  for (const from of [currentFile(), process.argv[1], path.join(process.cwd(), 'package.json')]) {
-    if (!from) continue;
-    try {
-      const found = check(path.dirname(createRequire(from).resolve('@gen/core/package.json')));
-      if (found) return found;
-    } catch {
-      // not resolvable from there
-    }
-  }
-  // 3. A checkout of this repository.
-  const found = check(path.join(process.cwd(), 'packages', 'core'));
-  if (found) return found;
-  throw new GenError(`loadFeatureClassifier: the shipped '${dataset}' classifier was not found (looked in ${tried.join(', ')})`);
+  return packageAssetDir({
+    packageName: '@gen/core',
+    relative: path.join('assets', 'feature-classifiers', dataset),
+    fromFile: currentFile(),
+    what: `loadFeatureClassifier: the shipped '${dataset}' classifier`,
+  });
 }
 
 /**
