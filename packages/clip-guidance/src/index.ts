@@ -1,2 +1,65 @@
-// @gen/clip-guidance — model family package; its models land with their issue (see docs/roadmap.md).
+// @gen/clip-guidance: a CLIP-style text–image model trained in tfjs (captions from pixels,
+// BPE tokenizer, dual encoder, InfoNCE training, zero-shot classification).
 export { version } from './version';
+export {
+  measureImage,
+  INK_THRESHOLD,
+  ATTRIBUTE_NAMES,
+  measureDataset,
+  quantile,
+  attributeThresholds,
+  classifyAttributes,
+  classPhrases,
+  fillPhrase,
+  canonicalPhrase,
+  TRAINING_TEMPLATES,
+  HELD_OUT_TEMPLATES,
+  applyTemplate,
+  CaptionCorpus,
+  ATTRIBUTE_KINDS,
+  ATTRIBUTE_WORDS,
+  attributePhrase,
+  defaultAttributeKinds,
+  checkTemplates,
+} from './captions';
+export type {
+  ImageAttributes,
+  AttributeName,
+  AttributeThresholds,
+  AttributeThresholdOptions,
+  AttributeClasses,
+  AttributeKind,
+  CaptionCorpusOptions,
+  CaptionOptions,
+} from './captions';
+export { BpeTokenizer, PAD_ID, BOS_ID, EOS_ID, SPECIAL_TOKENS, BASE_VOCAB_SIZE, preTokenize } from './tokenizer';
+export type { EncodedBatch, EncodeBatchOptions, TrainBpeOptions, BpeTokenizerJson } from './tokenizer';
+export {
+  ClipModel,
+  clipModelConfig,
+  l2Normalize,
+  ClipTextEncoder,
+  textEncoderConfig,
+  TEXT_POOLINGS,
+  ClipImageEncoder,
+  imageEncoderConfig,
+  TransformerBlock,
+  ModuleList,
+} from './model';
+export type {
+  ClipModelConfig,
+  PartialClipModelConfig,
+  TextEncoderConfig,
+  TextPooling,
+  TokenTensors,
+  ImageEncoderConfig,
+  TransformerBlockOptions,
+} from './model';
+export { Clip, tokenTensors, checkTexts } from './clip';
+export type { EncodeTextOptions, ClassifyOptions } from './clip';
+export { saveClip, loadClip, clipCheckpointConfig, CLIP_FAMILY } from './clip-checkpoint';
+export type { SaveClipOptions, LoadedClip, ClipCheckpointTarget } from './clip-checkpoint';
+export { trainClip, captionGroups } from './train-clip';
+export type { TrainClipOptions, TrainClipResult, ClipTrainConfig } from './train-clip';
+export { zeroShotAccuracy } from './zero-shot-accuracy';
+export type { ZeroShotOptions, ZeroShotResult } from './zero-shot-accuracy';
