@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors';
+import { groupNorm } from './fused-group-norm';
 import { Module } from './module';
 import { checkBoolean, checkInput, checkPositiveInteger, checkPositiveNumber } from './validate';
 
@@ -42,14 +43,10 @@ export class GroupNorm extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     checkInput('GroupNorm', x, { minRank: 2, lastDim: this.numChannels, expected: `[batch, ..., ${this.numChannels}]` });
+    // One fused kernel on wasm / cpu (see fused-group-norm.ts), composed ops elsewhere.
     return tf.tidy(() => {
-      const grouped = tf.reshape(x, [x.shape[0], -1, this.numGroups, this.numChannels / this.numGroups]);
-      const mean = tf.mean(grouped, [1, 3], true);
-      const centered = tf.sub(grouped, mean);
-      const variance = tf.mean(tf.square(centered), [1, 3], true);
-      let y: tf.Tensor = tf.reshape(tf.mul(centered, tf.rsqrt(tf.add(variance, this.eps))), x.shape);
-      if (this.weight) y = tf.add(tf.mul(y, this.param('weight')), this.param('bias'));
-      return y;
+      const [gamma, beta] = this.weight ? [this.param('weight'), this.param('bias')] : [tf.ones([this.numChannels]), tf.zeros([this.numChannels])];
+      return groupNorm(x, gamma, beta, this.numGroups, this.eps);
     });
   }
 }

@@ -1,0 +1,270 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+
+/**
+ * GroupNorm as one kernel (`GenGroupNorm`) with a one-kernel gradient (`GenGroupNormGrad`)
+ * for the wasm and cpu backends. Composed from tf ops, a GroupNorm and its gradient are
+ * ~30 kernels, most of them broadcasting reductions that wasm runs through a transpose;
+ * here the forward is two passes over x and the gradient two passes over (x, dy), with the
+ * statistics in float64. Other backends (webgl, tensorflow) use the composed ops.
+ *
+ * Forward, x viewed as [B, S, G, C/G] (S = the middle dimensions):
+ *   μ, σ² = mean and biased variance of x over (S, C/G) per (b, g); r = 1/√(σ² + ε);
+ *   x̂ = (x − μ)·r; y = γ[c]·x̂ + β[c].
+ * Gradient, with g = γ[c]·dy and means over (S, C/G) per (b, g):
+ *   dx = r·(g − mean(g) − x̂·mean(g·x̂)); dγ[c] = Σ_{b,s} dy·x̂; dβ[c] = Σ_{b,s} dy.
+ * The gradient kernel has no gradient itself: differentiating twice through it throws
+ * (tfjs: "gradient function not found"); use `fused: false` for second-order terms.
+ */
+export const GROUP_NORM_KERNEL = 'GenGroupNorm';
+export const GROUP_NORM_GRAD_KERNEL = 'GenGroupNormGrad';
+
+interface GroupNormAttrs {
+  numGroups: number;
+  eps: number;
+}
+
+type Values = Float32Array;
+
+/** The parts of the wasm / cpu backends the kernels use to read inputs and make outputs. */
+interface HostBackend {
+  readonly kind: 'wasm' | 'cpu';
+  /** Allocates every output first (wasm's heap may move), then returns views of inputs and outputs. */
+  run(inputs: TensorInfo[], outputShapes: number[][], body: (inputs: Values[], outputs: Values[]) => void): TensorInfo[];
+}
+
+function host(backend: object, kind: 'wasm' | 'cpu'): HostBackend {
+  if (kind === 'wasm') {
+    const wasm = backend as {
+      makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+      typedArrayFromHeap(t: TensorInfo): Float32Array;
+    };
+    return {
+      kind,
+      run(inputs, shapes, body) {
+        const outs = shapes.map((s) => wasm.makeOutput(s, 'float32'));
+        body(inputs.map((t) => wasm.typedArrayFromHeap(t)), outs.map((t) => wasm.typedArrayFromHeap(t)));
+        return outs;
+      },
+    };
+  }
+  const cpu = backend as {
+    readSync(dataId: object): tf.BackendValues;
+    makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+  };
+  return {
+    kind,
+    run(inputs, shapes, body) {
+      const outs = shapes.map((s) => new Float32Array(tf.util.sizeFromShape(s)));
+      body(inputs.map((t) => cpu.readSync(t.dataId) as Float32Array), outs);
+      return outs.map((v, i) => cpu.makeTensorInfo(shapes[i], 'float32', v));
+    },
+  };
+}
+
+/** Per (b, g): mean and 1/√(var + ε), float64 (two passes: sum, then squared deviations). */
+function statistics(x: Values, batch: number, channels: number, numGroups: number, eps: number): { mean: Float64Array; rstd: Float64Array } {
+  const perSample = x.length / batch;
+  const groupSize = channels / numGroups;
+  const count = (perSample / channels) * groupSize;
+  const mean = new Float64Array(batch * numGroups);
+  const rstd = new Float64Array(batch * numGroups);
+  const acc = new Float64Array(numGroups);
+  for (let b = 0; b < batch; b++) {
+    const start = b * perSample;
+    const end = start + perSample;
+    acc.fill(0);
+    for (let i = start; i < end; i += channels) {
+      for (let g = 0, c = i; g < numGroups; g++) {
+        let s = 0;
+        for (let k = 0; k < groupSize; k++, c++) s += x[c];
+        acc[g] += s;
+      }
+    }
+    for (let g = 0; g < numGroups; g++) mean[b * numGroups + g] = acc[g] / count;
+    acc.fill(0);
+    for (let i = start; i < end; i += channels) {
+      for (let g = 0, c = i; g < numGroups; g++) {
+        const m = mean[b * numGroups + g];
+        let s = 0;
+        for (let k = 0; k < groupSize; k++, c++) {
+          const d = x[c] - m;
+          s += d * d;
+        }
+        acc[g] += s;
+      }
+    }
+    for (let g = 0; g < numGroups; g++) rstd[b * numGroups + g] = 1 / Math.sqrt(acc[g] / count + eps);
+  }
+  return { mean, rstd };
+}
+
+function forward(x: Values, gamma: Values, beta: Values, y: Values, batch: number, numGroups: number, eps: number): void {
+  const channels = gamma.length;
+  const perSample = x.length / batch;
+  const groupSize = channels / numGroups;
+  const { mean, rstd } = statistics(x, batch, channels, numGroups, eps);
+  // Per (b, c): y = x·a[c] + o[c] with a = γ·r, o = β − μ·γ·r.
+  const a = new Float32Array(channels);
+  const o = new Float32Array(channels);
+  for (let b = 0; b < batch; b++) {
+    for (let c = 0; c < channels; c++) {
+      const g = b * numGroups + ((c / groupSize) | 0);
+      a[c] = gamma[c] * rstd[g];
+      o[c] = beta[c] - mean[g] * gamma[c] * rstd[g];
+    }
+    const end = (b + 1) * perSample;
+    for (let i = b * perSample; i < end; i += channels) {
+      for (let c = 0; c < channels; c++) y[i + c] = x[i + c] * a[c] + o[c];
+    }
+  }
+}
+
+function backward(
+  dy: Values, x: Values, gamma: Values,
+  dx: Values, dgamma: Values, dbeta: Values,
+  batch: number, numGroups: number, eps: number,
+): void {
+  const channels = gamma.length;
+  const perSample = x.length / batch;
+  const groupSize = channels / numGroups;
+  const count = (perSample / channels) * groupSize;
+  const { mean, rstd } = statistics(x, batch, channels, numGroups, eps);
+  const dg = new Float64Array(channels);
+  const db = new Float64Array(channels);
+  const sumDy = new Float64Array(channels); // per sample: Σ_s dy, Σ_s dy·x
+  const sumDyX = new Float64Array(channels);
+  const k1 = new Float32Array(channels);
+  const k2 = new Float32Array(channels);
+  const k3 = new Float32Array(channels);
+  for (let b = 0; b < batch; b++) {
+    const start = b * perSample;
+    const end = start + perSample;
+    sumDy.fill(0);
+    sumDyX.fill(0);
+    for (let i = start; i < end; i += channels) {
+      for (let c = 0; c < channels; c++) {
+        const d = dy[i + c];
+        sumDy[c] += d;
+        sumDyX[c] += d * x[i + c];
+      }
+    }
+    for (let g = 0; g < numGroups; g++) {
+      const m = mean[b * numGroups + g];
+      const r = rstd[b * numGroups + g];
+      // Σ over the group of γ·dy and γ·dy·x̂ (x̂ = (x − μ)·r).
+      let sg = 0;
+      let sgx = 0;
+      for (let c = g * groupSize; c < (g + 1) * groupSize; c++) {
+        const dyXhat = (sumDyX[c] - m * sumDy[c]) * r;
+        db[c] += sumDy[c];
+        dg[c] += dyXhat;
+        sg += gamma[c] * sumDy[c];
+        sgx += gamma[c] * dyXhat;
+      }
+      const m1 = sg / count;
+      const m2 = sgx / count;
+      // dx = r·(γ·dy − m1 − (x − μ)·r·m2) = (γ·r)·dy − r²·m2·x + r·(μ·r·m2 − m1)
+      for (let c = g * groupSize; c < (g + 1) * groupSize; c++) {
+        k1[c] = gamma[c] * r;
+        k2[c] = -r * r * m2;
+        k3[c] = r * (m * r * m2 - m1);
+      }
+    }
+    for (let i = start; i < end; i += channels) {
+      for (let c = 0; c < channels; c++) dx[i + c] = k1[c] * dy[i + c] + k2[c] * x[i + c] + k3[c];
+    }
+  }
+  for (let c = 0; c < channels; c++) {
+    dgamma[c] = dg[c];
+    dbeta[c] = db[c];
+  }
+}
+
+function forwardKernel(kind: 'wasm' | 'cpu'): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, gamma, beta } = inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
+    const { numGroups, eps } = attrs as unknown as GroupNormAttrs;
+    const [y] = host(backend, kind).run([x, gamma, beta], [x.shape], ([xv, gv, bv], [yv]) =>
+      forward(xv, gv, bv, yv, x.shape[0], numGroups, eps),
+    );
+    return y;
+  };
+}
+
+function gradKernel(kind: 'wasm' | 'cpu'): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, x, gamma } = inputs as { dy: TensorInfo; x: TensorInfo; gamma: TensorInfo };
+    const { numGroups, eps } = attrs as unknown as GroupNormAttrs;
+    return host(backend, kind).run([dy, x, gamma], [x.shape, gamma.shape, gamma.shape], ([dyv, xv, gv], [dxv, dgv, dbv]) =>
+      backward(dyv, xv, gv, dxv, dgv, dbv, x.shape[0], numGroups, eps),
+    );
+  };
+}
+
+const KERNELS: KernelConfig[] = (['wasm', 'cpu'] as const).flatMap((kind) => [
+  { kernelName: GROUP_NORM_KERNEL, backendName: kind, kernelFunc: forwardKernel(kind) },
+  { kernelName: GROUP_NORM_GRAD_KERNEL, backendName: kind, kernelFunc: gradKernel(kind) },
+]);
+
+let registered = false;
+
+/** Registers the kernels (wasm, cpu) and the gradient, once. Called by `groupNorm`. */
+export function registerFusedGroupNorm(): void {
+  if (registered) return;
+  registered = true;
+  for (const config of KERNELS) {
+    if (tf.getKernel(config.kernelName, config.backendName) == null) tf.registerKernel(config);
+  }
+  tf.registerGradient({
+    kernelName: GROUP_NORM_KERNEL,
+    inputsToSave: ['x', 'gamma'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, gamma] = saved;
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(
+        GROUP_NORM_GRAD_KERNEL,
+        { dy: dy as tf.Tensor, x, gamma } as unknown as tf.NamedTensorMap,
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+      return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+    },
+  });
+}
+
+/** Whether the active backend runs `groupNorm` as the fused kernel. */
+export function hasFusedGroupNorm(): boolean {
+  registerFusedGroupNorm();
+  return tf.getKernel(GROUP_NORM_KERNEL, tf.getBackend()) != null;
+}
+
+/**
+ * Group normalisation of channels-last `x` [batch, ..., C] with per-channel scale `gamma`
+ * and shift `beta` ([C], float32): one fused kernel on wasm and cpu (`fused`, default
+ * true), the composed ops elsewhere or with `fused: false` (which is differentiable
+ * twice). Arguments are not validated here; `nn.GroupNorm` does that.
+ */
+export function groupNorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  numGroups: number,
+  eps = 1e-5,
+  fused = true,
+): tf.Tensor {
+  if (fused && x.dtype === 'float32' && x.size > 0 && hasFusedGroupNorm()) {
+    return tf.engine().runKernel(
+      GROUP_NORM_KERNEL,
+      { x, gamma, beta } as unknown as tf.NamedTensorMap,
+      { numGroups, eps } as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor;
+  }
+  return tf.tidy(() => {
+    const channels = x.shape[x.shape.length - 1];
+    const grouped = tf.reshape(x, [x.shape[0], -1, numGroups, channels / numGroups]);
+    const mean = tf.mean(grouped, [1, 3], true);
+    const centered = tf.sub(grouped, mean);
+    const variance = tf.mean(tf.square(centered), [1, 3], true);
+    const y = tf.reshape(tf.mul(centered, tf.rsqrt(tf.add(variance, eps))), x.shape);
+    return tf.add(tf.mul(y, gamma), beta);
+  });
+}
