@@ -116,6 +116,7 @@ describe('gen train | sample | eval gan', () => {
       [['sample', 'gan', '--checkpoint', 'RUN_C', '--label', '10'], 2, 'gen sample gan: --label ("10") must be a class from 0 to 9 (the checkpoint has 10 classes)'],
       [['sample', 'gan', '--checkpoint', 'RUN_A', '--label', '3'], 2, 'gen sample gan: --label ("3") must be omitted: the checkpoint is unconditional'],
       [['sample', 'gan', '--checkpoint', 'NOWHERE'], 2, 'gen sample gan: --checkpoint ("NOWHERE") is not a folder'],
+      [['sample', 'gan', '--checkpoint', 'pretrained:cifar'], 2, 'gen sample gan: --checkpoint ("pretrained:cifar") names no shipped checkpoint (shipped: pretrained:mnist, pretrained:fashion)'],
       [['eval', 'gan', '--checkpoint', 'RUN_A', '--n', '1001'], 2, 'gen eval gan: --n ("1001") must be an integer from 2 to 1000 for mnist (FID\'s floor needs two disjoint subsets of n real test images out of 2000)'],
       [['train', 'gan', '--loss', 'minimax'], 2, 'gen train gan: --loss ("minimax") must be one of non-saturating, hinge, wasserstein, wgan-gp, least-squares'],
       [['train', 'gan', '--dataset', 'cifar'], 2, 'gen train gan: --dataset ("cifar") must be one of mnist, fashion'],

@@ -18,6 +18,7 @@ import {
   type GanLoss,
   type LoadedGan,
 } from '@gen/gan';
+import { PRETRAINED_GANS, pretrainedGanDir, type PretrainedGanName } from '@gen/gan/node';
 import { choiceOption, integerOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
@@ -43,6 +44,7 @@ import {
   realTestImages,
   reportTrainingEnd,
   resolveCheckpoint,
+  type PretrainedLookup,
   sampleGridPath,
   sampleLabels,
   sampleOptions,
@@ -189,9 +191,11 @@ async function trainGanCommand({ options, io, verbose, argv, commandPath }: Comm
     result?.dispose();
   }
 }
+const PRETRAINED: PretrainedLookup = { names: PRETRAINED_GANS, dir: (name) => pretrainedGanDir(name as PretrainedGanName) };
+
 /** Finds and checks a GAN checkpoint without touching tensors (before the backend starts). */
 function findGanCheckpoint(given: string | undefined, commandPath: string) {
-  const checkpoint = resolveCheckpoint(given, commandPath);
+  const checkpoint = resolveCheckpoint(given, commandPath, PRETRAINED);
   const config = checkpointConfig('gan', checkpoint.location);
   const numClasses = Number((config.generator as { numClasses?: unknown } | undefined)?.numClasses ?? 0) || 0;
   return { checkpoint, config, numClasses };
@@ -347,13 +351,13 @@ export const ganCommands: FamilyCommands = {
       rows: { type: 'string', valueName: 'n', description: 'rows of --interpolate / --truncation-sweep', default: 8, parse: integerOption(1, 1000) },
       frames: { type: 'string', valueName: 'n', description: 'frames per --interpolate row (both ends included)', default: 10, parse: integerOption(2, 1000) },
     },
-    examples: ['gen sample gan --checkpoint runs/cgan --label 3 --truncation 0.7 --n 64 --out out/threes', 'gen sample gan --checkpoint runs/dcgan --interpolate --truncation-sweep'],
+    examples: ['gen sample gan --checkpoint pretrained:mnist --label 3 --n 16', 'gen sample gan --checkpoint runs/cgan --label 3 --truncation 0.7 --n 64 --out out/threes', 'gen sample gan --checkpoint runs/dcgan --interpolate --truncation-sweep'],
     run: sampleGanCommand,
   },
   eval: {
     summary: 'FID, floor, ratio, KID (and class accuracy) of a GAN checkpoint',
     options: { ...evalOptions('gan'), truncation: truncationOption },
-    examples: ['gen eval gan --checkpoint runs/cgan --n 1000 --out eval/cgan'],
+    examples: ['gen eval gan --checkpoint runs/cgan --n 1000 --out eval/cgan', 'gen eval gan --checkpoint pretrained:fashion'],
     run: evalGanCommand,
   },
 };

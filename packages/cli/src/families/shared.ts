@@ -94,11 +94,20 @@ export function trainOptions(family: string): OptionSpecs {
   };
 }
 
+/** `--checkpoint pretrained:<name>` selects a checkpoint the family package ships. */
+export const PRETRAINED_PREFIX = 'pretrained:';
+
+/** A family's shipped checkpoints: their names and where each one is. */
+export interface PretrainedLookup {
+  names: readonly string[];
+  dir(name: string): string;
+}
+
 export function checkpointOption(family: string): OptionSpec<string | undefined> {
   return {
     type: 'string',
     valueName: 'dir',
-    description: `a run folder of gen train ${family}, its checkpoints/ folder or one checkpoint folder`,
+    description: `a run folder of gen train ${family}, its checkpoints/ folder or one checkpoint folder; pretrained:<name> for a shipped one`,
     defaultLabel: 'required',
     parse: nonEmptyOption,
   };
@@ -237,9 +246,17 @@ export interface ResolvedCheckpoint {
  * (the newest is used) or a run folder of `gen train` (its checkpoints/). Missing: exit 2; a
  * folder without any checkpoint: exit 1.
  */
-export function resolveCheckpoint(given: string | undefined, commandPath: string): ResolvedCheckpoint {
+export function resolveCheckpoint(given: string | undefined, commandPath: string, pretrained?: PretrainedLookup): ResolvedCheckpoint {
   if (given === undefined) {
     throw new UsageError('--checkpoint', undefined, `is required: ${commandPath} --checkpoint <dir> (a run folder of gen train, its checkpoints/ folder or one checkpoint folder)`);
+  }
+  if (given.startsWith(PRETRAINED_PREFIX)) {
+    const name = given.slice(PRETRAINED_PREFIX.length);
+    if (!pretrained || !pretrained.names.includes(name)) {
+      const names = pretrained?.names ?? [];
+      throw new UsageError('--checkpoint', given, names.length > 0 ? `names no shipped checkpoint (shipped: ${names.map((n) => PRETRAINED_PREFIX + n).join(', ')})` : 'names no shipped checkpoint (this family ships none)');
+    }
+    return { location: pretrained.dir(name), step: null, run: null };
   }
   const path = resolve(given);
   if (!existsSync(path) || !statSync(path).isDirectory()) throw new UsageError('--checkpoint', given, 'is not a folder');

@@ -18,3 +18,5 @@ export { folderStore, stepFolderName } from './folder-store';
 export { jsonLinesFile } from './metrics-file';
 export { packageAssetDir } from './package-asset-dir';
 export type { PackageAssetDirOptions } from './package-asset-dir';
+export { pretrainedDir, readModelCard } from './pretrained';
+export type { ModelCard, PretrainedDirOptions } from './pretrained';

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { packageAssetDir } from './package-asset-dir';
+import { pretrainedDir } from './pretrained';
 
 describe('packageAssetDir', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'gen-asset-'));
@@ -27,5 +28,13 @@ describe('packageAssetDir', () => {
     const call = () => packageAssetDir({ packageName: '@gen/fake', relative: 'pretrained/cifar', fromFile: path.join(pkg, 'dist', 'index.js'), what: "the pretrained 'cifar' GAN" });
     expect(call).toThrow(new RegExp(`^the pretrained 'cifar' GAN was not found \\(looked in ${path.join(pkg, 'pretrained', 'cifar').replace(/[/\\]/g, '.')}`));
     expect(() => call()).not.toThrow(/\n/);
+  });
+});
+
+describe('pretrainedDir', () => {
+  test('an unknown name is a one-line error listing the shipped ones', () => {
+    expect(() => pretrainedDir({ packageName: '@gen/gan', kind: 'GAN', name: 'cifar' as 'mnist', available: ['mnist', 'fashion'], fromFile: __filename })).toThrow(
+      "name (\"cifar\") must be a pretrained GAN of @gen/gan: 'mnist', 'fashion'",
+    );
   });
 });
