@@ -6,7 +6,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
  * for the wasm and cpu backends. Composed from tf ops, a GroupNorm and its gradient are
  * ~30 kernels, most of them broadcasting reductions that wasm runs through a transpose;
  * here the forward is two passes over x and the gradient two passes over (x, dy), with the
- * statistics in float64. Other backends (webgl, tensorflow) use the composed ops.
+ * statistics in float64 (shifted sums, so a large mean does not cancel the variance). Other backends (webgl, tensorflow) use the composed ops.
  *
  * Forward, x viewed as [B, S, G, C/G] (S = the middle dimensions):
  *   μ, σ² = mean and biased variance of x over (S, C/G) per (b, g); r = 1/√(σ² + ε);
@@ -62,59 +62,93 @@ function host(backend: object, kind: 'wasm' | 'cpu'): HostBackend {
   };
 }
 
-/** Per (b, g): mean and 1/√(var + ε), float64 (two passes: sum, then squared deviations). */
-function statistics(x: Values, batch: number, channels: number, numGroups: number, eps: number): { mean: Float64Array; rstd: Float64Array } {
-  const perSample = x.length / batch;
-  const groupSize = channels / numGroups;
-  const count = (perSample / channels) * groupSize;
-  const mean = new Float64Array(batch * numGroups);
-  const rstd = new Float64Array(batch * numGroups);
-  const acc = new Float64Array(numGroups);
-  for (let b = 0; b < batch; b++) {
-    const start = b * perSample;
-    const end = start + perSample;
-    acc.fill(0);
+/**
+ * Per-channel sums of one sample in one pass over x [S, C] (and dy, when given): Σ(x − K),
+ * Σ(x − K)² with the shift K[c] = x[0, c] (float64, so no cancellation when |mean| ≫ std),
+ * and Σdy, Σdy·(x − K).
+ */
+function channelSums(x: Values, dy: Values | null, start: number, end: number, channels: number, s: ChannelSums): void {
+  const { shift, sx, sxx, sdy, sdyx } = s;
+  for (let c = 0; c < channels; c++) shift[c] = x[start + c];
+  sx.fill(0);
+  sxx.fill(0);
+  if (dy == null) {
     for (let i = start; i < end; i += channels) {
-      for (let g = 0, c = i; g < numGroups; g++) {
-        let s = 0;
-        for (let k = 0; k < groupSize; k++, c++) s += x[c];
-        acc[g] += s;
+      for (let c = 0; c < channels; c++) {
+        const d = x[i + c] - shift[c];
+        sx[c] += d;
+        sxx[c] += d * d;
       }
     }
-    for (let g = 0; g < numGroups; g++) mean[b * numGroups + g] = acc[g] / count;
-    acc.fill(0);
-    for (let i = start; i < end; i += channels) {
-      for (let g = 0, c = i; g < numGroups; g++) {
-        const m = mean[b * numGroups + g];
-        let s = 0;
-        for (let k = 0; k < groupSize; k++, c++) {
-          const d = x[c] - m;
-          s += d * d;
-        }
-        acc[g] += s;
-      }
-    }
-    for (let g = 0; g < numGroups; g++) rstd[b * numGroups + g] = 1 / Math.sqrt(acc[g] / count + eps);
+    return;
   }
-  return { mean, rstd };
+  sdy.fill(0);
+  sdyx.fill(0);
+  for (let i = start; i < end; i += channels) {
+    for (let c = 0; c < channels; c++) {
+      const d = x[i + c] - shift[c];
+      const g = dy[i + c];
+      sx[c] += d;
+      sxx[c] += d * d;
+      sdy[c] += g;
+      sdyx[c] += g * d;
+    }
+  }
+}
+
+interface ChannelSums {
+  shift: Float64Array;
+  sx: Float64Array;
+  sxx: Float64Array;
+  sdy: Float64Array;
+  sdyx: Float64Array;
+}
+
+function channelSumsBuffers(channels: number): ChannelSums {
+  return {
+    shift: new Float64Array(channels),
+    sx: new Float64Array(channels),
+    sxx: new Float64Array(channels),
+    sdy: new Float64Array(channels),
+    sdyx: new Float64Array(channels),
+  };
+}
+
+/** Mean μ and 1/√(σ² + ε) of group g from the per-channel sums (n values per channel). */
+function groupStatistics(s: ChannelSums, g: number, groupSize: number, n: number, eps: number): { mean: number; rstd: number } {
+  let sum = 0;
+  for (let c = g * groupSize; c < (g + 1) * groupSize; c++) sum += s.sx[c] + n * s.shift[c];
+  const mean = sum / (n * groupSize);
+  // Σ(x − μ)² = Σ_c [Σ(x − K)² + 2(K − μ)·Σ(x − K) + n·(K − μ)²]
+  let ss = 0;
+  for (let c = g * groupSize; c < (g + 1) * groupSize; c++) {
+    const k = s.shift[c] - mean;
+    ss += s.sxx[c] + 2 * k * s.sx[c] + n * k * k;
+  }
+  return { mean, rstd: 1 / Math.sqrt(Math.max(ss, 0) / (n * groupSize) + eps) };
 }
 
 function forward(x: Values, gamma: Values, beta: Values, y: Values, batch: number, numGroups: number, eps: number): void {
   const channels = gamma.length;
   const perSample = x.length / batch;
+  const n = perSample / channels;
   const groupSize = channels / numGroups;
-  const { mean, rstd } = statistics(x, batch, channels, numGroups, eps);
+  const sums = channelSumsBuffers(channels);
   // Per (b, c): y = x·a[c] + o[c] with a = γ·r, o = β − μ·γ·r.
   const a = new Float32Array(channels);
   const o = new Float32Array(channels);
   for (let b = 0; b < batch; b++) {
-    for (let c = 0; c < channels; c++) {
-      const g = b * numGroups + ((c / groupSize) | 0);
-      a[c] = gamma[c] * rstd[g];
-      o[c] = beta[c] - mean[g] * gamma[c] * rstd[g];
+    const start = b * perSample;
+    const end = start + perSample;
+    channelSums(x, null, start, end, channels, sums);
+    for (let g = 0; g < numGroups; g++) {
+      const { mean, rstd } = groupStatistics(sums, g, groupSize, n, eps);
+      for (let c = g * groupSize; c < (g + 1) * groupSize; c++) {
+        a[c] = gamma[c] * rstd;
+        o[c] = beta[c] - mean * gamma[c] * rstd;
+      }
     }
-    const end = (b + 1) * perSample;
-    for (let i = b * perSample; i < end; i += channels) {
+    for (let i = start; i < end; i += channels) {
       for (let c = 0; c < channels; c++) y[i + c] = x[i + c] * a[c] + o[c];
     }
   }
@@ -127,39 +161,30 @@ function backward(
 ): void {
   const channels = gamma.length;
   const perSample = x.length / batch;
+  const n = perSample / channels;
   const groupSize = channels / numGroups;
-  const count = (perSample / channels) * groupSize;
-  const { mean, rstd } = statistics(x, batch, channels, numGroups, eps);
+  const count = n * groupSize;
+  const sums = channelSumsBuffers(channels);
   const dg = new Float64Array(channels);
   const db = new Float64Array(channels);
-  const sumDy = new Float64Array(channels); // per sample: Σ_s dy, Σ_s dy·x
-  const sumDyX = new Float64Array(channels);
   const k1 = new Float32Array(channels);
   const k2 = new Float32Array(channels);
   const k3 = new Float32Array(channels);
   for (let b = 0; b < batch; b++) {
     const start = b * perSample;
     const end = start + perSample;
-    sumDy.fill(0);
-    sumDyX.fill(0);
-    for (let i = start; i < end; i += channels) {
-      for (let c = 0; c < channels; c++) {
-        const d = dy[i + c];
-        sumDy[c] += d;
-        sumDyX[c] += d * x[i + c];
-      }
-    }
+    channelSums(x, dy, start, end, channels, sums);
     for (let g = 0; g < numGroups; g++) {
-      const m = mean[b * numGroups + g];
-      const r = rstd[b * numGroups + g];
-      // Σ over the group of γ·dy and γ·dy·x̂ (x̂ = (x − μ)·r).
+      const { mean: m, rstd: r } = groupStatistics(sums, g, groupSize, n, eps);
+      // Σ over the group of γ·dy and γ·dy·x̂ (x̂ = (x − μ)·r; Σdy·(x − μ) = Σdy·(x − K) + (K − μ)·Σdy).
       let sg = 0;
       let sgx = 0;
       for (let c = g * groupSize; c < (g + 1) * groupSize; c++) {
-        const dyXhat = (sumDyX[c] - m * sumDy[c]) * r;
-        db[c] += sumDy[c];
+        const sumDy = sums.sdy[c];
+        const dyXhat = (sums.sdyx[c] + (sums.shift[c] - m) * sumDy) * r;
+        db[c] += sumDy;
         dg[c] += dyXhat;
-        sg += gamma[c] * sumDy[c];
+        sg += gamma[c] * sumDy;
         sgx += gamma[c] * dyXhat;
       }
       const m1 = sg / count;
