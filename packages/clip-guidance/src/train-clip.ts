@@ -185,9 +185,8 @@ export async function trainClip(options: TrainClipOptions): Promise<TrainClipRes
 
   // 4. The loop; each checkpoint's config holds the model config, tokenizer and caption thresholds.
   const checkpointConfig = clipCheckpointConfig(clip, {
-    dataset: dataset.name,
     captions: corpus.toJSON(),
-    training: { batchSize, seed, lr: typeof lr === 'function' ? 'custom schedule' : lr, clipGradNorm, templates: [...templates] } as JsonValue,
+    training: { dataset: dataset.name, batchSize, seed, lr: typeof lr === 'function' ? 'custom schedule' : lr, clipGradNorm, templates: [...templates] } as JsonValue,
   });
   try {
     const summary = await trainLoop({
