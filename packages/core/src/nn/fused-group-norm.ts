@@ -68,31 +68,34 @@ function host(backend: object, kind: 'wasm' | 'cpu'): HostBackend {
  * and Σdy, Σdy·(x − K).
  */
 function channelSums(x: Values, dy: Values | null, start: number, end: number, channels: number, s: ChannelSums): void {
-  const { shift, sx, sxx, sdy, sdyx } = s;
-  for (let c = 0; c < channels; c++) shift[c] = x[start + c];
-  sx.fill(0);
-  sxx.fill(0);
-  if (dy == null) {
-    for (let i = start; i < end; i += channels) {
-      for (let c = 0; c < channels; c++) {
-        const d = x[i + c] - shift[c];
-        sx[c] += d;
-        sxx[c] += d * d;
+  // Channel-outer: the accumulators stay in registers (a per-sample block is L2-sized).
+  for (let c = 0; c < channels; c++) {
+    const k = x[start + c];
+    let sx = 0;
+    let sxx = 0;
+    let sdy = 0;
+    let sdyx = 0;
+    if (dy == null) {
+      for (let i = start + c; i < end; i += channels) {
+        const d = x[i] - k;
+        sx += d;
+        sxx += d * d;
+      }
+    } else {
+      for (let i = start + c; i < end; i += channels) {
+        const d = x[i] - k;
+        const g = dy[i];
+        sx += d;
+        sxx += d * d;
+        sdy += g;
+        sdyx += g * d;
       }
     }
-    return;
-  }
-  sdy.fill(0);
-  sdyx.fill(0);
-  for (let i = start; i < end; i += channels) {
-    for (let c = 0; c < channels; c++) {
-      const d = x[i + c] - shift[c];
-      const g = dy[i + c];
-      sx[c] += d;
-      sxx[c] += d * d;
-      sdy[c] += g;
-      sdyx[c] += g * d;
-    }
+    s.shift[c] = k;
+    s.sx[c] = sx;
+    s.sxx[c] = sxx;
+    s.sdy[c] = sdy;
+    s.sdyx[c] = sdyx;
   }
 }
 
