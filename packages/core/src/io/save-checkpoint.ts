@@ -96,12 +96,13 @@ export async function saveCheckpoint(
     throw new InvalidArgumentError('saveCheckpoint contents', contents, 'must be { config, tensors, metadata? }');
   }
   const artifacts = await encodeCheckpoint(contents);
+  // Counted before saving: handlers may replace weightData (tf.io's IndexedDB joins the buffers into one).
+  const weightSpecs = artifacts.weightSpecs ?? [];
+  const weightBytes = (artifacts.weightData as ArrayBuffer[]).reduce((sum, buffer) => sum + buffer.byteLength, 0);
   const result = await handler.save!(artifacts);
   const location = describeCheckpointTarget(destination, handler);
   if (result?.errors && result.errors.length > 0) {
     throw new GenError(`saveCheckpoint: the tf.io handler reported errors saving to ${location}: ${String(result.errors[0])}`);
   }
-  const weightSpecs = artifacts.weightSpecs ?? [];
-  const weightBytes = (artifacts.weightData as ArrayBuffer[]).reduce((sum, buffer) => sum + buffer.byteLength, 0);
   return { location, weightBytes, tensorCount: weightSpecs.length };
 }
