@@ -44,6 +44,9 @@ await build({
   target: 'node20',
   packages: 'external',
   plugins: [workspaceSources],
+  // Our package.json sideEffects lists dist files; sources bundled here must keep theirs
+  // (@gen/core/node registers the folder checkpoint handlers on import).
+  ignoreAnnotations: true,
   sourcemap: 'inline',
   // ESM output still meets CJS-style code in our sources and deps.
   banner: {

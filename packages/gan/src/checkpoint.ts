@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GenError, InvalidArgumentError, loadCheckpoint, saveCheckpoint, Generator, type EMA, type JsonValue, type NamedTensors, type SaveCheckpointResult } from '@gen/core';
 import { ConditionalGenerator, ProjectionDiscriminator } from './conditional-gan';
 import { DCGANDiscriminator, DCGANGenerator } from './dcgan';
+import { standingStatistics, withStandingStatistics } from './standing-statistics';
 import type { DiscriminatorConfig, GanConfig, GanDiscriminator, GanGenerator, GeneratorConfig } from './types';
 
 /** The `family` marker of GAN checkpoint configs. */
@@ -41,7 +42,7 @@ export interface SaveGanOptions {
   generator: GanGenerator;
   /** Saved too when given (needed to continue training, not to sample). */
   discriminator?: GanDiscriminator | null;
-  /** When given, the generator's parameters are saved with these averaged weights (buffers stay the model's). */
+  /** When given, the generator is saved with these averaged weights and batch-norm statistics measured for them (the model is unchanged). */
   ema?: EMA | null;
   /** Any JSON: training command, step, measured metrics… */
   metadata?: JsonValue;
@@ -54,15 +55,36 @@ export async function saveGan(destination: CheckpointTarget, options: SaveGanOpt
     throw new InvalidArgumentError('generator', generator, 'must be a GAN generator model');
   }
   const tensors: NamedTensors = {};
-  const averages = ema ? ema.averages() : {};
-  for (const [name, tensor] of Object.entries(generator.stateDict())) tensors[`generator/${name}`] = averages[name] ?? tensor;
+  const owned: tf.Tensor[] = [];
+  if (ema) {
+    // The averaged weights with batch-norm statistics measured for them (standing statistics).
+    const params = Object.fromEntries(generator.namedParameters().filter(([name]) => name in ema.averages()));
+    ema.swap(params);
+    try {
+      withStandingStatistics(generator, () => {
+        for (const [name, tensor] of Object.entries(generator.stateDict())) {
+          const copy = tf.clone(tensor);
+          owned.push(copy);
+          tensors[`generator/${name}`] = copy;
+        }
+      });
+    } finally {
+      ema.swap(params);
+    }
+  } else {
+    for (const [name, tensor] of Object.entries(generator.stateDict())) tensors[`generator/${name}`] = tensor;
+  }
   if (discriminator) for (const [name, tensor] of Object.entries(discriminator.stateDict())) tensors[`discriminator/${name}`] = tensor;
   const config: JsonValue = {
     family: GAN_FAMILY,
     generator: generator.config as unknown as JsonValue,
     ...(discriminator ? { discriminator: discriminator.config as unknown as JsonValue } : {}),
   };
-  return saveCheckpoint(destination, { config, tensors, metadata });
+  try {
+    return await saveCheckpoint(destination, { config, tensors, metadata });
+  } finally {
+    tf.dispose(owned);
+  }
 }
 
 export interface LoadGanOptions {
@@ -108,7 +130,11 @@ export async function loadGan(source: CheckpointTarget, options: LoadGanOptions 
     generator.loadStateDict(generatorState);
     const shadows = part('ema/shadow/');
     const usedEma = useEma && Object.keys(shadows).length > 0;
-    if (usedEma) generator.loadStateDict(shadows, { strict: false });
+    if (usedEma) {
+      // A training checkpoint's running statistics belong to the raw weights: measure them for the averaged ones.
+      generator.loadStateDict(shadows, { strict: false });
+      standingStatistics({ generator });
+    }
     if (wantDiscriminator && saved.discriminator) {
       discriminator = createDiscriminator(saved.discriminator);
       discriminator.loadStateDict(part('discriminator/'));

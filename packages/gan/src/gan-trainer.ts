@@ -6,6 +6,7 @@ import { Adam, EMA, InvalidArgumentError, losses, type Generator, type LearningR
 import { diffAugment, resolveDiffAugment, type DiffAugmentOptions } from './diff-augment';
 import { checkGanLoss, clipWeights, discriminatorLoss, generatorLoss, objectiveDefaults, type GanLoss } from './objectives';
 import { orthogonalRegularization } from './orthogonal-regularization';
+import { withStandingStatistics } from './standing-statistics';
 import type { GanDiscriminator, GanGenerator } from './types';
 import { checkNonNegativeInteger, checkNonNegativeNumber, checkPositiveInteger, checkPositiveNumber } from './validate';
 
@@ -257,12 +258,15 @@ export class GanTrainer {
     };
   }
 
-  /** Runs `fn` with the EMA weights in the generator (the model is unchanged afterwards); plain `fn()` without an EMA. */
+  /**
+   * Runs `fn` with the EMA weights in the generator and batch-norm statistics measured for them
+   * (standing statistics; the model is unchanged afterwards); plain `fn()` without an EMA.
+   */
   withEmaWeights<T>(fn: () => T): T {
     if (!this.ema) return fn();
     this.ema.swap(this.gVariables.byName);
     try {
-      return fn();
+      return withStandingStatistics(this.generator, fn);
     } finally {
       this.ema.swap(this.gVariables.byName);
     }
@@ -273,7 +277,7 @@ export class GanTrainer {
     if (!this.ema) return fn();
     this.ema.swap(this.gVariables.byName);
     try {
-      return await fn();
+      return await withStandingStatistics(this.generator, fn);
     } finally {
       this.ema.swap(this.gVariables.byName);
     }

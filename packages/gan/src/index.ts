@@ -57,6 +57,8 @@ export { generate, latentInterpolation, truncationSweep, resolveLabels } from '.
 export type { GenerateOptions, LatentInterpolationOptions, TruncationSweepOptions, LabelsInput } from './generate';
 export { sampleLatents, truncateLatents, truncateValues, normalCdf, normalQuantile } from './truncation';
 export type { SampleLatentsOptions } from './truncation';
+export { standingStatistics, withStandingStatistics } from './standing-statistics';
+export type { StandingStatisticsOptions } from './standing-statistics';
 
 // Checkpoints
 export { saveGan, loadGan, createGenerator, createDiscriminator, GAN_FAMILY } from './checkpoint';

@@ -25,7 +25,8 @@ export interface BatchNormOptions {
 export class BatchNorm extends Module {
   readonly numFeatures: number;
   readonly eps: number;
-  readonly momentum: number;
+  /** Weight of the newest batch in the running statistics; `recomputeBatchNormStatistics` changes it for a while. */
+  momentum: number;
   readonly weight: tf.Variable | null;
   readonly bias: tf.Variable | null;
   readonly runningMean: tf.Variable;
