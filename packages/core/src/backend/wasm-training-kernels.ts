@@ -6,6 +6,7 @@ import { conv2dBackpropInputConfig } from './wasm/conv2d-backprop-input';
 import { depthwiseConv2dBackpropFilterConfig } from './wasm/depthwise-conv2d-backprop-filter';
 import { depthwiseConv2dBackpropInputConfig } from './wasm/depthwise-conv2d-backprop-input';
 import { einsumConfig } from './wasm/einsum';
+import { registerLeakyReluGradient } from './wasm/leaky-relu-gradient';
 import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum';
 
 /** Kernels tfjs-backend-wasm 4.22 lacks and training needs (conv/depthwise gradients, gather's gradient, einsum). */
@@ -58,5 +59,7 @@ export function registerWasmTrainingKernels(): string[] {
     tf.registerKernel(untransposedMatMulConfig(current));
     registered.push(name);
   }
+  // A gradient (global), not a kernel: LeakyRelu's backward without wasm's slow broadcast compare.
+  registerLeakyReluGradient();
   return registered;
 }
