@@ -79,6 +79,11 @@ export class TrainTab {
     this.discard.addEventListener('click', () => void this.discardRun());
   }
 
+  /** The plotted losses by name, as [step, value] pairs (read by the end-to-end test). */
+  lossPoints(): Record<string, Array<[number, number]>> {
+    return this.plot.points();
+  }
+
   private get selected(): TrainFamily {
     return this.family.value as TrainFamily;
   }
