@@ -63,3 +63,5 @@ export { trainClip, captionGroups } from './train-clip';
 export type { TrainClipOptions, TrainClipResult, ClipTrainConfig } from './train-clip';
 export { zeroShotAccuracy } from './zero-shot-accuracy';
 export type { ZeroShotOptions, ZeroShotResult } from './zero-shot-accuracy';
+export { clipGuidance, sphericalDistance, shiftImages } from './guidance';
+export type { ClipGuidanceOptions, ClipGuidance } from './guidance';

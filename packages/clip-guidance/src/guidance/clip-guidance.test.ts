@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Generator } from '@gen/core';
+import { describeWithBackends, expectTensorsClose } from '@gen/core/testing';
+import { shapesDataset, SIZE, tinyClip } from '../__fixtures__/tiny-clip';
+import { clipGuidance, shiftImages, sphericalDistance } from './clip-guidance';
+
+const context = (x0: tf.Tensor) => ({ step: 0, timestep: 500, sample: x0, predOriginalSample: x0, alphaProdT: 0.5 });
+
+describeWithBackends('clipGuidance', () => {
+  // x̂₀ in [−1, 1]: the shapes mapped from [0, 1], kept away from ReLU kinks by a smooth offset.
+  const x0 = () => tf.sub(tf.mul(tf.tensor4d(shapesDataset(2, 4).images, [2, SIZE, SIZE, 1]), 1.6), 0.8);
+
+  it('spherical distance is 2·arcsin(‖a − b‖/2)²: 0 for equal vectors, (π/2)²/2 for orthogonal, π²/2 for opposite', async () => {
+    const a = tf.tensor2d([[1, 0], [1, 0], [1, 0]]);
+    const b = tf.tensor2d([[1, 0], [0, 1], [-1, 0]]);
+    await expectTensorsClose(sphericalDistance(a, b), [0, (Math.PI / 2) ** 2 / 2, Math.PI ** 2 / 2], { atol: 1e-3 });
+  });
+
+  it('shifts images with zero fill', async () => {
+    const image = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+    await expectTensorsClose(shiftImages(image, 1, -1), tf.tensor4d([0, 0, 0, 2, 3, 0, 5, 6, 0], [1, 3, 3, 1]));
+    await expectTensorsClose(shiftImages(image, 0, 0), image);
+  });
+
+  it('returns −scale·∇loss: matches central finite differences of the loss along a random direction', async () => {
+    const clip = tinyClip(6);
+    const guidance = clipGuidance({ clip, prompt: 'a square', scale: 10, cutouts: 1, maxShift: 0 });
+    const x = x0();
+    const g = guidance(context(x))!;
+    const direction = new Generator(3).uniform(x.shape, { low: -1, high: 1 });
+    const h = 1e-2;
+    const total = (input: tf.Tensor) => tf.sum(guidance.loss(input, [[0, 0]]));
+    const numeric = tf.div(tf.sub(total(tf.add(x, tf.mul(direction, h))), total(tf.sub(x, tf.mul(direction, h)))), 2 * h);
+    const analytic = tf.div(tf.sum(tf.mul(g, direction)), -10);
+    const [a, n] = [(await analytic.data())[0], (await numeric.data())[0]];
+    expect(Math.abs(a - n)).toBeLessThan(2e-2 * Math.max(1e-2, Math.abs(n)) + 1e-4);
+    guidance.dispose();
+    clip.dispose();
+  });
+
+  it('points the right way: a small step along g brings every image closer to the prompt (higher clipScore)', async () => {
+    const clip = tinyClip(7);
+    const guidance = clipGuidance({ clip, prompt: 'a photo of the cross', scale: 1, cutouts: 4, maxShift: 1, generator: new Generator(2) });
+    const x = x0();
+    const g = guidance(context(x))!;
+    const eta = 0.05 / Math.max(1e-6, (await tf.max(tf.abs(g)).data())[0]);
+    const before = await clip.clipScore(tf.div(tf.add(x, 1), 2), ['a photo of the cross']).data();
+    const after = await clip.clipScore(tf.div(tf.add(tf.add(x, tf.mul(g, eta)), 1), 2), ['a photo of the cross']).data();
+    for (let i = 0; i < 2; i++) expect(after[i]).toBeGreaterThan(before[i]);
+    guidance.dispose();
+    clip.dispose();
+  });
+
+  it('draws its shifts from the generator (same seed, same gradient) and leaks nothing across steps', async () => {
+    const clip = tinyClip(8);
+    const x = x0();
+    const a = clipGuidance({ clip, prompt: 'a square', cutouts: 2, generator: new Generator(5) });
+    const b = clipGuidance({ clip, prompt: 'a square', cutouts: 2, generator: new Generator(5) });
+    await expectTensorsClose(a(context(x))!, b(context(x))!);
+    tf.dispose(a(context(x))!);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) tf.dispose(a(context(x))!);
+    expect(tf.memory().numTensors).toBe(before);
+    a.dispose();
+    b.dispose();
+    clip.dispose();
+  });
+
+  it('rejects an empty prompt and bad options with one-line errors', () => {
+    const clip = tinyClip();
+    expect(() => clipGuidance({ clip, prompt: '' })).toThrow('prompt ("") must be a non-empty string (an empty prompt has no meaning to match)');
+    expect(() => clipGuidance({ clip, prompt: 'a square', scale: 0 })).toThrow('scale (0) must be a positive finite number');
+    expect(() => clipGuidance({ clip: {} as never, prompt: 'a square' })).toThrow('clip ({}) must be a Clip (trainClip, loadClip)');
+    clip.dispose();
+  });
+});
