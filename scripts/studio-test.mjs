@@ -7,7 +7,8 @@
 //   4. Explore: the GAN interpolation renders and the truncation slider changes it;
 //   5. Train: a few VAE steps — the loss falls; pause; reload the page; resume from IndexedDB at
 //      the paused step and finish; export the checkpoint and sample from it with the CLI;
-//      generate from the browser-trained checkpoint.
+//      generate from the browser-trained checkpoint;
+//   6. with WebGL switched off, the studio runs on wasm and says so in its header.
 // Screenshots and the browser console go to examples/studio/test-artifacts/ (git-ignored).
 //
 //   node scripts/studio-test.mjs [--no-build] [--backend webgl|wasm|cpu]
@@ -17,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from './webgl/chromium.mjs';
+import { CHROMIUM_ARGS, launchChromium } from './webgl/chromium.mjs';
 import { serveStatic } from './webgl/server.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -68,7 +69,7 @@ function run(command, commandArgs, cwd) {
 if (build) {
   const tb = Date.now();
   log('building: MNIST slice + vite build');
-  run(process.execPath, [path.join(root, 'scripts/run-ts.mjs'), path.join(root, 'scripts/studio/make-mnist-slice.ts')], root);
+  run(process.execPath, [path.join(root, 'scripts/run-ts.mjs'), path.join(studio, 'scripts/make-mnist-slice.ts')], root);
   run(process.execPath, [path.join(studio, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], studio);
   timings.build = Date.now() - tb;
 }
@@ -347,6 +348,31 @@ try {
     assertNotBlank(stats, 'trained VAE samples');
     await shot('generate-vae-trained');
     return `pixel std ${stats.std.toFixed(1)}`;
+  });
+
+  await check('without WebGL the studio falls back to wasm and says so', async () => {
+    // A second browser with WebGL switched off (--disable-3d-apis), on its own fresh profile.
+    const noGlDir = mkdtempSync(path.join(os.tmpdir(), 'gen-studio-nogl-'));
+    const noGl = await launchChromium(noGlDir, { args: [...CHROMIUM_ARGS, '--disable-3d-apis'] });
+    try {
+      const noGlPage = noGl.pages()[0] ?? (await noGl.newPage());
+      await noGlPage.goto(server.url, { waitUntil: 'load', timeout: 60_000 });
+      await noGlPage.waitForFunction(() => document.body.dataset.ready !== undefined, null, { timeout: 90_000 });
+      const backend = await noGlPage.getAttribute('#backend', 'data-backend');
+      const text = await noGlPage.textContent('#backend');
+      const warning = await noGlPage.getAttribute('#backend', 'class');
+      assert(backend === 'wasm', `without WebGL the studio chose ${backend}, expected wasm`);
+      assert(/WebGL is not available/.test(text) && /warning/.test(warning ?? ''), `the fallback is not shown on screen: "${text}"`);
+      await noGlPage.screenshot({ path: path.join(artifacts, 'fallback-wasm.png') });
+      return text;
+    } finally {
+      await Promise.race([noGl.close(), new Promise((r) => setTimeout(r, 10_000))]);
+      try {
+        rmSync(noGlDir, { recursive: true, force: true, maxRetries: 3 });
+      } catch {
+        // a temp folder Chromium may still hold
+      }
+    }
   });
 
   exitCode = failures === 0 ? 0 : 1;

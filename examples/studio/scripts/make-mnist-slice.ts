@@ -2,7 +2,9 @@
 // package, read through @gen/core/node's loadDataset) as one static binary file that the Train
 // tab fetches from the studio's own origin, so nothing is downloaded at run time.
 //
-//   node scripts/run-ts.mjs scripts/studio/make-mnist-slice.ts [--count 2048] [--out <file>]
+//   node scripts/run-ts.mjs examples/studio/scripts/make-mnist-slice.ts [--count 2048] [--out <file>]
+// (run-ts bundles it into @gen/studio, so `mnist` and @gen/core/node's `pngjs` resolve from the
+// studio's own devDependencies.)
 //
 // Layout (little-endian): "GMN1" · uint32 count · uint32 height · uint32 width ·
 // count·height·width uint8 pixels (0..255, image-major) · count uint8 labels.
