@@ -71,6 +71,16 @@ describeWithBackends('nn groupNorm: fused kernel vs composed ops', ({ backend })
     await expectTensorsClose(norm.forward(x), groupNorm(x, norm.weight as tf.Tensor, norm.bias as tf.Tensor, 2, 1e-5, false), { atol: 2e-5 });
   });
 
+  it('rejects bad arguments with one-line messages', () => {
+    const x = tf.zeros([2, 3, 6]);
+    const c6 = tf.ones([6]);
+    expect(() => groupNorm(tf.zeros([6]), c6, c6, 2)).toThrow('groupNorm input (Tensor<float32>[6]) must have shape [batch, ..., channels]');
+    expect(() => groupNorm(x, c6, c6, 4)).toThrow('groupNorm numGroups (4) must divide the channels (6)');
+    expect(() => groupNorm(x, c6, c6, 0)).toThrow('groupNorm numGroups (0) must be a positive integer');
+    expect(() => groupNorm(x, tf.ones([3]), c6, 2)).toThrow('groupNorm gamma (Tensor<float32>[3]) must have shape [6]');
+    expect(() => groupNorm(x, c6, c6, 2, -1)).toThrow('groupNorm eps (-1) must be a positive finite number');
+  });
+
   it('leaks no tensors over repeated forward + backward passes', async () => {
     const g = new Generator(9);
     const x = g.normal([2, 4, 4, 6]);

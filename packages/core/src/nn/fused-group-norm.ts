@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '../errors';
+import { checkInput, checkPositiveInteger, checkPositiveNumber } from './validate';
 
 /**
  * GroupNorm as one kernel (`GenGroupNorm`) with a one-kernel gradient (`GenGroupNormGrad`)
@@ -269,7 +271,7 @@ export function hasFusedGroupNorm(): boolean {
  * Group normalisation of channels-last `x` [batch, ..., C] with per-channel scale `gamma`
  * and shift `beta` ([C], float32): one fused kernel on wasm and cpu (`fused`, default
  * true), the composed ops elsewhere or with `fused: false` (which is differentiable
- * twice). Arguments are not validated here; `nn.GroupNorm` does that.
+ * twice). `numGroups` must divide C.
  */
 export function groupNorm(
   x: tf.Tensor,
@@ -279,6 +281,16 @@ export function groupNorm(
   eps = 1e-5,
   fused = true,
 ): tf.Tensor {
+  checkInput('groupNorm', x, { minRank: 2, expected: '[batch, ..., channels]' });
+  const channels = x.shape[x.shape.length - 1];
+  checkPositiveInteger('groupNorm', 'numGroups', numGroups);
+  if (channels % numGroups !== 0) throw new InvalidArgumentError('groupNorm numGroups', numGroups, `must divide the channels (${channels})`);
+  checkPositiveNumber('groupNorm', 'eps', eps);
+  for (const [name, t] of [['gamma', gamma], ['beta', beta]] as const) {
+    if (!(t instanceof tf.Tensor) || t.rank !== 1 || t.shape[0] !== channels) {
+      throw new InvalidArgumentError(`groupNorm ${name}`, t, `must have shape [${channels}]`);
+    }
+  }
   if (fused && x.dtype === 'float32' && x.size > 0 && hasFusedGroupNorm()) {
     return tf.engine().runKernel(
       GROUP_NORM_KERNEL,
@@ -287,7 +299,6 @@ export function groupNorm(
     ) as tf.Tensor;
   }
   return tf.tidy(() => {
-    const channels = x.shape[x.shape.length - 1];
     const grouped = tf.reshape(x, [x.shape[0], -1, numGroups, channels / numGroups]);
     const mean = tf.mean(grouped, [1, 3], true);
     const centered = tf.sub(grouped, mean);
