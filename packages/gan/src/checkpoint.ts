@@ -46,11 +46,13 @@ export interface SaveGanOptions {
   ema?: EMA | null;
   /** Any JSON: training command, step, measured metrics… */
   metadata?: JsonValue;
+  /** How the model was trained (loss, batch size, dataset…), kept in the config as `training` as trainGan's checkpoints do. */
+  training?: JsonValue;
 }
 
 /** Saves a generator (and optionally its discriminator) in @gen/core's checkpoint format; `loadGan` reads it. */
 export async function saveGan(destination: CheckpointTarget, options: SaveGanOptions): Promise<SaveCheckpointResult> {
-  const { generator, discriminator = null, ema = null, metadata = null } = options ?? ({} as SaveGanOptions);
+  const { generator, discriminator = null, ema = null, metadata = null, training } = options ?? ({} as SaveGanOptions);
   if (!generator || typeof generator.stateDict !== 'function' || !generator.config) {
     throw new InvalidArgumentError('generator', generator, 'must be a GAN generator model');
   }
@@ -79,6 +81,7 @@ export async function saveGan(destination: CheckpointTarget, options: SaveGanOpt
     family: GAN_FAMILY,
     generator: generator.config as unknown as JsonValue,
     ...(discriminator ? { discriminator: discriminator.config as unknown as JsonValue } : {}),
+    ...(training !== undefined ? { training } : {}),
   };
   try {
     return await saveCheckpoint(destination, { config, tensors, metadata });
