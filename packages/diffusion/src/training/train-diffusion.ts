@@ -92,6 +92,13 @@ export interface TrainDiffusionOptions {
    * guidance (Ho & Salimans 2022 use 0.1–0.2). Default 0.1 for class / text models, 0 otherwise.
    */
   conditionDropProb?: number;
+  /**
+   * Latent diffusion (Rombach et al. 2022): maps each batch (images in [−1, 1]) to the latents the
+   * UNet learns, e.g. `(x, g) => tf.mul(autoencoder.encode(x).latentDist.sample({ generator: g }), scalingFactor)`
+   * with @gen/vae's AutoencoderKL. Called inside the step with the step's generator (after its other
+   * draws); the model's height × width × inChannels must match the encoded shape.
+   */
+  encodeImages?: (images: tf.Tensor4D, generator: Generator) => tf.Tensor4D;
   /** Text conditioning for cross-attention UNets: maps a batch's labels to token embeddings. */
   encodeLabels?: (labels: tf.Tensor1D) => TextConditioning;
   /** EMA of the weights (default `{ decay: 0.999, warmup: 'power' }`); false to turn off. */
@@ -167,6 +174,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     predictionType = 'epsilon',
     snrGamma,
     offsetNoise = 0,
+    encodeImages,
     encodeLabels,
     ema: emaOptions = { decay: 0.999, warmup: 'power' },
     lr = 1e-3,
@@ -211,12 +219,25 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   const rng = new Generator(seed);
   const model = options.model ?? new UNet2DModel({ ...(options.config as UNet2DConfigInput), generator: rng.fork('init') });
   const { height, width, inChannels, numClasses, crossAttentionDim } = model.config;
-  if (!dataset || dataset.height !== height || dataset.width !== width || dataset.channels !== inChannels) {
+  if (!dataset || (encodeImages === undefined && (dataset.height !== height || dataset.width !== width || dataset.channels !== inChannels))) {
     throw new InvalidArgumentError(
       'dataset',
       dataset ? `${dataset.name} ${dataset.height}×${dataset.width}×${dataset.channels}` : dataset,
       `must hold ${height}×${width}×${inChannels} images to match the model`,
     );
+  }
+  if (encodeImages !== undefined) {
+    if (typeof encodeImages !== 'function') {
+      if (options.model === undefined) model.dispose();
+      throw new InvalidArgumentError('encodeImages', encodeImages, 'must be a function (images, generator) => latents');
+    }
+    // The UNet sees the encoded shape: probe the encoder with one blank image (its own generator).
+    const blank = (): tf.Tensor4D => tf.zeros([1, dataset.height, dataset.width, dataset.channels]);
+    const [, h, w, c] = tf.tidy(() => encodeImages(blank(), new Generator(seed).fork('encode-probe')).shape);
+    if (h !== height || w !== width || c !== inChannels) {
+      if (options.model === undefined) model.dispose();
+      throw new InvalidArgumentError('encodeImages', `${h}×${w}×${c} latents`, `must match the model's ${height}×${width}×${inChannels} input`);
+    }
   }
   const conditional = numClasses !== null || crossAttentionDim !== null;
   const conditionDropProb = options.conditionDropProb ?? (conditional ? 0.1 : 0);
@@ -270,7 +291,8 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
       const useSelfCondition = selfConditioning && draw.uniformArray(1)[0] < 0.5;
 
       const loss = tf.tidy(() => {
-        const x0 = batch.images;
+        // Latent diffusion: x₀ is the encoded batch, drawn after the step's other draws.
+        const x0 = encodeImages ? encodeImages(batch.images as tf.Tensor4D, draw) : batch.images;
         const noise = offsetDraw ? tf.add(noiseDraw, tf.mul(offsetDraw, offsetNoise)) : noiseDraw;
         const alphaBar = tf.gather(alphaBarTable, timesteps);
         const column = tf.reshape(alphaBar, [size, 1, 1, 1]);
