@@ -12,7 +12,7 @@ const data = blobDataset(8);
 function setup(config: GanConfig, options: Partial<GanTrainerOptions> = {}) {
   const generator = createGenerator(config.generator, new Generator(1));
   const discriminator = createDiscriminator(config.discriminator, new Generator(2));
-  const trainer = new GanTrainer({ generator, discriminator, rng: new Generator(3), ...options });
+  const trainer = new GanTrainer({ generator, discriminator, rng: new Generator(3), standingStatistics: { batches: 2, batchSize: 16 }, ...options });
   const batch = () => ({ images: tf.sub(tf.mul(tf.tensor4d(data.images, [8, 8, 8, 1]), 2), 1) as tf.Tensor4D, labels: tf.tensor1d(data.labels, 'int32') });
   const dispose = () => {
     trainer.dispose();
@@ -45,7 +45,7 @@ describeWithBackends('@gen/gan GanTrainer', () => {
   });
 
   it('the EMA tracks the generator: shadow = d·θ₀ + (1 − d)·θ₁ after one step, swapped in and out exactly', async () => {
-    const { generator, trainer, batch, dispose } = setup(tinyConfig('dcgan'), { ema: { decay: 0.9 } });
+    const { generator, trainer, batch, dispose } = setup(tinyConfig('dcgan'), { ema: { decay: 0.9, warmup: 'none' } });
     const [name, variable] = generator.namedParameters()[0];
     const before = tf.clone(variable);
     tf.dispose(trainer.step([batch()]));
@@ -54,6 +54,19 @@ describeWithBackends('@gen/gan GanTrainer', () => {
     const inside = trainer.withEmaWeights(() => tf.clone(variable));
     await expectTensorsClose(inside, trainer.ema!.averages()[name], { atol: 0 });
     await expectTensorsClose(variable, after, { atol: 0 });
+    dispose();
+  });
+
+  it("the default EMA warms up ('power'): decay 1 − (1 + s)^(−2/3), the first update copies the weights, the second averages with decay 1 − 2^(−2/3)", async () => {
+    const { generator, trainer, batch, dispose } = setup(tinyConfig('dcgan'));
+    const [name, variable] = generator.namedParameters()[0];
+    tf.dispose(trainer.step([batch()]));
+    await expectTensorsClose(trainer.ema!.averages()[name], variable, { atol: 0 });
+    const before = tf.clone(variable);
+    tf.dispose(trainer.step([batch()]));
+    const d = 1 - 2 ** (-2 / 3);
+    await expectTensorsClose(trainer.ema!.averages()[name], tf.add(tf.mul(before, d), tf.mul(variable, 1 - d)), { atol: 1e-6 });
+    expect(() => setup(tinyConfig('dcgan'), { ema: { warmup: 'ratio' as 'power' } })).toThrow('ema.warmup ("ratio") must be \'none\' or \'power\'');
     dispose();
   });
 

@@ -16,6 +16,12 @@ export interface GanEmaOptions {
   decay?: number;
   /** Generator steps that just copy the weights before averaging starts. Default 0. */
   startStep?: number;
+  /**
+   * Decay warm-up (see @gen/core's EMA): `'power'` (default) averages over a window that grows
+   * with the step (1 − (1 + s)^(−2/3), capped at `decay`), so early evaluations and samples are
+   * not dominated by the random initial weights; `'none'` uses `decay` from the first step.
+   */
+  warmup?: 'none' | 'power';
 }
 
 export interface GanTrainerOptions {
@@ -43,8 +49,10 @@ export interface GanTrainerOptions {
   acganWeight?: number;
   /** BigGAN's orthogonal regularization β on the generator (1e-4 in the paper); 0 (default) turns it off. */
   orthogonalRegularization?: number;
-  /** EMA of the generator weights; `false` turns it off. Default `{ decay: 0.999 }`. */
+  /** EMA of the generator weights; `false` turns it off. Default `{ decay: 0.999, warmup: 'power' }`. */
   ema?: GanEmaOptions | false;
+  /** Batches measured for the EMA weights' batch-norm statistics in `withEmaWeights`. Default `{ batches: 16, batchSize: 64 }`. */
+  standingStatistics?: { batches?: number; batchSize?: number };
   /** DiffAugment on every discriminator input; `true` = the default policy, `false` (default) off. */
   diffAugment?: DiffAugmentOptions | boolean;
   /** The source of every draw of training: latents, fake labels, augmentations, penalty interpolates. */
@@ -90,6 +98,7 @@ function namedGradients(f: () => tf.Scalar, variables: NamedVariables): { value:
  */
 export class GanTrainer {
   readonly generator: GanGenerator;
+  private readonly standingStatistics: { batches?: number; batchSize?: number };
   readonly discriminator: GanDiscriminator;
   readonly loss: GanLoss;
   readonly criticSteps: number;
@@ -123,6 +132,7 @@ export class GanTrainer {
     }
     if (!rng || typeof rng.normalArray !== 'function') throw new InvalidArgumentError('rng', rng, 'must be a Generator from @gen/core');
     this.generator = generator;
+    this.standingStatistics = { ...options.standingStatistics };
     this.discriminator = discriminator;
     this.loss = checkGanLoss(loss);
     const defaults = objectiveDefaults(this.loss);
@@ -157,9 +167,10 @@ export class GanTrainer {
     if (ema === false) {
       this.ema = null;
     } else {
-      const { decay = 0.999, startStep = 0 } = ema ?? {};
+      const { decay = 0.999, startStep = 0, warmup = 'power' } = ema ?? {};
       checkNonNegativeInteger('ema.startStep', startStep);
-      this.ema = new EMA(this.gVariables.byName, { decay, updateAfterStep: startStep });
+      if (warmup !== 'none' && warmup !== 'power') throw new InvalidArgumentError('ema.warmup', warmup, "must be 'none' or 'power'");
+      this.ema = new EMA(this.gVariables.byName, { decay, updateAfterStep: startStep, warmup });
     }
   }
 
@@ -266,7 +277,7 @@ export class GanTrainer {
     if (!this.ema) return fn();
     this.ema.swap(this.gVariables.byName);
     try {
-      return withStandingStatistics(this.generator, fn);
+      return withStandingStatistics(this.generator, fn, this.standingStatistics);
     } finally {
       this.ema.swap(this.gVariables.byName);
     }
@@ -277,7 +288,7 @@ export class GanTrainer {
     if (!this.ema) return fn();
     this.ema.swap(this.gVariables.byName);
     try {
-      return await withStandingStatistics(this.generator, fn);
+      return await withStandingStatistics(this.generator, fn, this.standingStatistics);
     } finally {
       this.ema.swap(this.gVariables.byName);
     }

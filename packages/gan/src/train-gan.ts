@@ -103,8 +103,10 @@ export interface TrainGanOptions {
   acganWeight?: number;
   /** BigGAN orthogonal regularization β on G; 0 (default) off. */
   orthogonalRegularization?: number;
-  /** EMA of G; `false` off. Default `{ decay: 0.999 }`. */
+  /** EMA of G; `false` off. Default `{ decay: 0.999, warmup: 'power' }` (see GanEmaOptions). */
   ema?: GanEmaOptions | false;
+  /** Batches measured for the EMA weights' batch-norm statistics before samples and evaluations. Default `{ batches: 16, batchSize: 64 }`. */
+  standingStatistics?: { batches?: number; batchSize?: number };
   /** DiffAugment on D's inputs (`true`: all of color, translation, cutout). Default false. */
   diffAugment?: DiffAugmentOptions | boolean;
   /** A folder of step checkpoints (Node: `import '@gen/core/node'` first). */

@@ -328,7 +328,7 @@ export const ganCommands: FamilyCommands = {
       'lr-g': { type: 'string', valueName: 'x', description: 'generator learning rate', defaultLabel: 'per loss', parse: positiveNumberOption('') },
       'lr-d': { type: 'string', valueName: 'x', description: 'discriminator learning rate', defaultLabel: 'per loss', parse: positiveNumberOption('') },
       'r1-gamma': { type: 'string', valueName: 'γ', description: 'R1 penalty on real images (0: off)', default: 0, parse: nonNegativeNumberOption },
-      ema: { type: 'string', valueName: 'decay', description: 'EMA decay of the generator weights (0: no EMA)', default: 0.999, parse: nonNegativeNumberOption },
+      ema: { type: 'string', valueName: 'decay', description: 'EMA decay of the generator weights, reached after a power warm-up (0: no EMA)', default: 0.999, parse: nonNegativeNumberOption },
       'diff-augment': { type: 'boolean', description: "DiffAugment (color, translation, cutout) on the discriminator's inputs", default: false },
       'fid-every': { type: 'string', valueName: 'n', description: 'FID every n steps, best generator kept in <out>/best (0: off)', defaultLabel: '--checkpoint-every', parse: integerOption(0, 1e9) },
       'fid-n': { type: 'string', valueName: 'n', description: 'samples (and real test images) per FID', default: 500, parse: integerOption(2, 1e7) },
