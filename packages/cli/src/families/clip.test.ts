@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkpointTensors, gen, jsonLines, readJson } from './test-utils';
+import { gen, jsonLines, readJson, expectSameCheckpoints } from './test-utils';
 
 const TINY = '{"embedDim":16,"text":{"width":16,"layers":1,"heads":2},"image":{"widths":[4,8,8],"outFeatures":16}}';
 const COMMON = ['--backend', 'wasm', '--batch-size', '16', '--limit-data', '256', '--vocab-size', '600', '--max-length', '24', '--config', TINY];
@@ -34,10 +34,7 @@ describe('gen train | eval clip', () => {
     const resumed = await gen([...args, '--steps', '4', '--resume']);
     expect(resumed.code).toBe(0);
     expect(resumed.out).toContain('resuming from step 2');
-    const uninterrupted = await checkpointTensors(join(run('a'), 'checkpoints', 'step-00000004'));
-    const continued = await checkpointTensors(join(run('b'), 'checkpoints', 'step-00000004'));
-    expect(Object.keys(continued).sort()).toEqual(Object.keys(uninterrupted).sort());
-    for (const [name, values] of Object.entries(uninterrupted)) expect([name, Array.from(continued[name])]).toEqual([name, Array.from(values)]);
+    await expectSameCheckpoints(join(run('a'), 'checkpoints', 'step-00000004'), join(run('b'), 'checkpoints', 'step-00000004'));
   });
 
   test('eval prints zero-shot accuracy with training and held-out templates as JSON and writes metrics.json', async () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
-import { checkpointTensors, expectSampleSet, gen, jsonLines, pngInfo, readJson } from './test-utils';
+import { expectSampleSet, gen, jsonLines, pngInfo, readJson, expectSameCheckpoints } from './test-utils';
 
 const TINY = '{"latentDim":8,"generatorWidths":[16,8],"discriminatorWidths":[8,16]}';
 const COMMON = ['--backend', 'wasm', '--batch-size', '8', '--limit-data', '64', '--config', TINY];
@@ -45,10 +45,7 @@ describe('gen train | sample | eval gan', () => {
     const resumed = await gen([...args, '--steps', '4', '--resume']);
     expect(resumed.code).toBe(0);
     expect(resumed.out).toContain('resuming from step 2');
-    const uninterrupted = await checkpointTensors(join(run('a'), 'checkpoints', 'step-00000004'));
-    const continued = await checkpointTensors(join(run('b'), 'checkpoints', 'step-00000004'));
-    expect(Object.keys(continued).sort()).toEqual(Object.keys(uninterrupted).sort());
-    for (const [name, values] of Object.entries(uninterrupted)) expect([name, Array.from(continued[name])]).toEqual([name, Array.from(values)]);
+    await expectSameCheckpoints(join(run('a'), 'checkpoints', 'step-00000004'), join(run('b'), 'checkpoints', 'step-00000004'));
   });
 
   test('sample writes grid.png, samples/NNNN.png, samples.json and the extras; a sample redraws from its seed', async () => {

@@ -55,3 +55,11 @@ export function expectSampleSet(out: string, n: number, options: { labels?: numb
   });
   return json;
 }
+
+/** Two checkpoint folders hold the same tensor names with bit-identical values (exact resume). */
+export async function expectSameCheckpoints(expectedDir: string, actualDir: string): Promise<void> {
+  const expected = await checkpointTensors(expectedDir);
+  const actual = await checkpointTensors(actualDir);
+  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+  for (const [name, values] of Object.entries(expected)) expect([name, Array.from(actual[name])]).toEqual([name, Array.from(values)]);
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import { main } from '../main';
-import { checkpointTensors, expectSampleSet, gen, jsonLines, pngInfo, readJson } from './test-utils';
+import { checkpointTensors, expectSampleSet, gen, jsonLines, pngInfo, readJson, expectSameCheckpoints } from './test-utils';
 
 const TINY = '{"widths":[4,8],"hiddenDim":16}';
 const COMMON = ['--backend', 'wasm', '--batch-size', '8', '--limit-data', '64', '--latent-dim', '2', '--config', TINY];
@@ -34,10 +34,7 @@ describe('gen train | sample | eval vae', () => {
     const resumed = await gen([...args, '--steps', '4', '--resume']);
     expect(resumed.code).toBe(0);
     expect(resumed.out).toContain('resuming from step 2');
-    const uninterrupted = await checkpointTensors(join(run('a'), 'checkpoints', 'step-00000004'));
-    const continued = await checkpointTensors(join(run('b'), 'checkpoints', 'step-00000004'));
-    expect(Object.keys(continued).sort()).toEqual(Object.keys(uninterrupted).sort());
-    for (const [name, values] of Object.entries(uninterrupted)) expect([name, Array.from(continued[name])]).toEqual([name, Array.from(values)]);
+    await expectSameCheckpoints(join(run('a'), 'checkpoints', 'step-00000004'), join(run('b'), 'checkpoints', 'step-00000004'));
   });
 
   test('Ctrl-C (SIGINT) stops after the current step with a final checkpoint, exit 130; --resume finishes the run', async () => {
