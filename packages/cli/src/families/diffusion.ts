@@ -1,5 +1,6 @@
 // gen train | sample | eval diffusion: @gen/diffusion's trainDiffusion, UNet2DModel, schedulers
 // and pipelines behind the command line.
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as core from '@gen/core';
@@ -15,6 +16,7 @@ import {
   type UNet2DConfig,
   type UNet2DConfigInput,
 } from '@gen/diffusion';
+import { AutoencoderKL, estimateScalingFactor, loadVaeModel } from '@gen/vae';
 import { choiceOption, integerOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
@@ -74,6 +76,49 @@ function samplerOptions(defaultSteps: number) {
   };
 }
 
+/** Latent diffusion: the AutoencoderKL whose latents the UNet models, and the latents' scaling factor. */
+interface Latent {
+  autoencoder: AutoencoderKL;
+  scalingFactor: number;
+}
+
+/**
+ * `--autoencoder <dir>` (before the backend starts): the checkpoint folder of an AutoencoderKL
+ * trained with @gen/vae (a run folder, its checkpoints/ folder or one checkpoint folder).
+ */
+function findAutoencoder(given: string, commandPath: string, flag: string): string {
+  if (!existsSync(resolve(given)) || !statSync(resolve(given)).isDirectory()) throw new UsageError(flag, given, 'is not a folder');
+  const { location } = resolveCheckpoint(given, commandPath);
+  const kind = (checkpointConfig('vae', location).model as { kind?: unknown } | undefined)?.kind;
+  if (kind !== 'autoencoder-kl') {
+    throw new core.GenError(`${location} is a vae checkpoint of kind ${JSON.stringify(kind)}, not an AutoencoderKL ('autoencoder-kl'): latent diffusion needs one`);
+  }
+  return location;
+}
+
+/** Loads the AutoencoderKL of `findAutoencoder` with @gen/vae's loader. */
+async function loadAutoencoder(location: string): Promise<AutoencoderKL> {
+  return loadCheckpointOrFail('vae', location, async () => {
+    const { model } = await loadVaeModel({ source: location });
+    if (!(model instanceof AutoencoderKL)) {
+      model.dispose();
+      throw new core.GenError('its model is not an AutoencoderKL');
+    }
+    return model;
+  });
+}
+
+/** The latent setup a diffusion checkpoint's config records (`autoencoder`, `scalingFactor`), loaded; null for pixel-space models. */
+async function latentOf(config: Record<string, unknown>, location: string): Promise<Latent | null> {
+  const { autoencoder, scalingFactor } = config as { autoencoder?: unknown; scalingFactor?: unknown };
+  if (autoencoder === undefined) return null;
+  if (typeof autoencoder !== 'string' || typeof scalingFactor !== 'number' || !(scalingFactor > 0)) {
+    throw new core.GenError(`${location} is not a readable diffusion checkpoint: its config's autoencoder / scalingFactor are not a path and a number > 0`);
+  }
+  if (!existsSync(autoencoder)) throw new core.GenError(`${location} was trained on the latents of ${autoencoder}, which no longer exists`);
+  return { autoencoder: await loadAutoencoder(findAutoencoder(autoencoder, 'gen', 'autoencoder')), scalingFactor };
+}
+
 /** A class-conditional UNet's classes (the null class excluded), or 0. */
 function classesOf(config: Pick<UNet2DConfig, 'numClasses'>): number {
   return config.numClasses ?? 0;
@@ -92,12 +137,15 @@ async function runPipeline(options: {
   labels: ArrayLike<number> | null;
   guidanceScale: number;
   generator: core.Generator;
+  /** Latent diffusion: decode the final latents with this autoencoder. */
+  latent: Latent | null;
 }): Promise<tf.Tensor4D> {
-  const { model, schedulerName, schedulerConfig, steps, count, labels, guidanceScale, generator } = options;
+  const { model, schedulerName, schedulerConfig, steps, count, labels, guidanceScale, generator, latent } = options;
   const scheduler = SCHEDULERS[schedulerName].fromConfig(schedulerConfig as never);
+  const decoder = latent ? { vae: latent.autoencoder, vaeScalingFactor: latent.scalingFactor } : {};
   const output = labels
-    ? await classConditionalPipeline({ model, scheduler, numInferenceSteps: steps, classLabels: Array.from(labels), guidanceScale, generator })
-    : await unconditionalPipeline({ model, scheduler, numInferenceSteps: steps, batchSize: count, generator });
+    ? await classConditionalPipeline({ model, scheduler, numInferenceSteps: steps, classLabels: Array.from(labels), guidanceScale, generator, ...decoder })
+    : await unconditionalPipeline({ model, scheduler, numInferenceSteps: steps, batchSize: count, generator, ...decoder });
   return output.images;
 }
 
@@ -109,17 +157,41 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
   const predictionType = PREDICTION_TYPES[options['prediction-type'] as keyof typeof PREDICTION_TYPES];
   const every = (options.every as number | undefined) ?? tenth(steps);
   const checkpointEvery = (options['checkpoint-every'] as number | undefined) ?? tenth(steps);
+  const autoencoderLocation = options.autoencoder === undefined ? null : findAutoencoder(options.autoencoder as string, commandPath, '--autoencoder');
   const folders = prepareRun(options.out as string, options.resume as boolean, steps);
 
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const data = await loadTrainingData(dataset, options['limit-data'] as number | undefined);
+  const seed = options.seed as number;
+  let latent: Latent | null = null;
+  if (autoencoderLocation !== null) {
+    const autoencoder = await loadAutoencoder(autoencoderLocation);
+    const [height, width, channels] = autoencoder.imageShape;
+    if (height !== data.height || width !== data.width || channels !== data.channels) {
+      autoencoder.dispose();
+      throw new UsageError('--autoencoder', options.autoencoder as string, `encodes ${height}×${width}×${channels} images, not the dataset's ${data.height}×${data.width}×${data.channels}`);
+    }
+    // The config's scalingFactor, or (left at its default 1) 1 / std of the latents of ≤ 256 training images.
+    let scalingFactor = autoencoder.scalingFactor;
+    if (scalingFactor === 1) {
+      const count = Math.min(256, data.size);
+      const images = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(data.images.subarray(0, count * height * width * channels), [count, height, width, channels]), 2), 1));
+      try {
+        scalingFactor = await estimateScalingFactor({ model: autoencoder, images, generator: new core.Generator(seed).fork('scaling-factor') });
+      } finally {
+        images.dispose();
+      }
+    }
+    latent = { autoencoder, scalingFactor };
+  }
+  const [inputHeight, inputWidth, inputChannels] = latent ? latent.autoencoder.latentShape : [data.height, data.width, data.channels];
   const numClasses = conditional ? data.classNames.length : 0;
   const config: UNet2DConfigInput = {
     ...DEFAULT_UNET_CONFIG,
-    height: data.height,
-    width: data.width,
-    inChannels: data.channels,
-    outChannels: data.channels,
+    height: inputHeight,
+    width: inputWidth,
+    inChannels: inputChannels,
+    outChannels: inputChannels,
     ...(overrides as Partial<UNet2DConfigInput>),
     numClasses: conditional ? numClasses : null,
     selfConditioning: options['self-conditioning'] as boolean,
@@ -128,20 +200,48 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
   try {
     new UNet2DModel({ ...config, generator: new core.Generator(0) }).dispose();
   } catch (error) {
+    latent?.autoencoder.dispose();
     if (core.InvalidArgumentError.isInstance(error)) throw new UsageError('--config', JSON.stringify(overrides), `is not a valid UNet config: ${error.message}`);
     throw error;
   }
-  writeRunRecord(
-    folders,
-    { family: 'diffusion', dataset, conditional, numClasses, classNames: data.classNames, argv: ['train', 'diffusion', ...argv], predictionType, config: config as unknown as Record<string, unknown> },
-    options.resume as boolean,
+  // Latent diffusion: where the latents come from, in run.json and in every checkpoint's config.
+  const latentRecord: Record<string, core.JsonValue> = latent ? { autoencoder: autoencoderLocation as string, scalingFactor: latent.scalingFactor } : {};
+  try {
+    writeRunRecord(
+      folders,
+      {
+        family: 'diffusion',
+        dataset,
+        conditional,
+        numClasses,
+        classNames: data.classNames,
+        argv: ['train', 'diffusion', ...argv],
+        predictionType,
+        config: config as unknown as Record<string, unknown>,
+        ...latentRecord,
+      },
+      options.resume as boolean,
+    );
+  } catch (error) {
+    latent?.autoencoder.dispose();
+    throw error;
+  }
+  io.stdout.write(
+    `data: ${data.name}, ${data.size} images; ${latent ? `latents ${config.height}×${config.width}×${config.inChannels} of ${autoencoderLocation} (scaling factor ${latent.scalingFactor.toPrecision(4)}); ` : ''}UNet ${JSON.stringify(config.blockOutChannels)}${conditional ? `, ${numClasses} classes (CFG dropout)` : ''}, prediction ${predictionType}\n`,
   );
-  io.stdout.write(`data: ${data.name}, ${data.size} images; UNet ${JSON.stringify(config.blockOutChannels)}${conditional ? `, ${numClasses} classes (CFG dropout)` : ''}, prediction ${predictionType}\n`);
   if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
 
   const progress = new TrainingProgress(io, 'train diffusion', folders.startStep, steps);
   const interrupt = interruptSignal(io);
-  const seed = options.seed as number;
+  const folderStore = coreNode.folderStore(folders.checkpoints);
+  const checkpointStore: core.CheckpointStore = latent
+    ? {
+        location: folderStore.location,
+        save: (step, contents) => folderStore.save(step, { ...contents, config: { ...(contents.config as Record<string, core.JsonValue>), ...latentRecord } }),
+        loadLatest: (loadOptions) => folderStore.loadLatest(loadOptions),
+        prune: (keep) => folderStore.prune(keep),
+      }
+    : folderStore;
   const sampleScheduler = options['sample-scheduler'] as SchedulerName;
   const sampleSteps = options['sample-steps'] as number;
   const gridCount = numClasses > 0 ? numClasses * Math.max(1, Math.floor(64 / numClasses)) : 64;
@@ -160,7 +260,8 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
       lr: options.lr as number,
       ...(options['train-timesteps'] !== undefined ? { noiseSchedule: { numTrainTimesteps: options['train-timesteps'] as number } } : {}),
       seed,
-      checkpointDir: folders.checkpoints,
+      ...(latent ? { encodeImages: encoderOf(latent) } : {}),
+      checkpointStore,
       checkpointEvery,
       checkpointKeep: options.keep as number,
       resume: options.resume as boolean,
@@ -184,6 +285,7 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
                 labels,
                 guidanceScale: 3,
                 generator: new core.Generator(seed).fork('samples'),
+                latent,
               });
               try {
                 await writeFrames(sampleGridPath(folders, step), images, gridColumns(gridCount, numClasses, true));
@@ -199,7 +301,14 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
   } finally {
     interrupt.dispose();
     result?.dispose();
+    latent?.autoencoder.dispose();
   }
+}
+
+/** Images in [−1, 1] → z ~ q(z | x) times the scaling factor (trainDiffusion's `encodeImages`). */
+function encoderOf({ autoencoder, scalingFactor }: Latent) {
+  return (images: tf.Tensor4D, generator: core.Generator): tf.Tensor4D =>
+    tf.tidy(() => tf.mul(autoencoder.encode(images).latentDist.sample({ generator }), scalingFactor) as tf.Tensor4D);
 }
 
 interface LoadedDiffusion {
@@ -258,7 +367,9 @@ async function sampleDiffusionCommand({ options, io, verbose, commandPath }: Com
   const guidanceScale = guidanceOf(options, numClasses);
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location, config);
+  let latent: Latent | null = null;
   try {
+    latent = await latentOf(config, checkpoint.location);
     const labels = sampleLabels(n, numClasses, label);
     const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
     const schedulerName = options.scheduler as SchedulerName;
@@ -277,6 +388,7 @@ async function sampleDiffusionCommand({ options, io, verbose, commandPath }: Com
             labels: labels ? [labels[i]] : null,
             guidanceScale,
             generator: new core.Generator(seeds[i]),
+            latent,
           }),
         );
       }
@@ -295,6 +407,7 @@ async function sampleDiffusionCommand({ options, io, verbose, commandPath }: Com
           steps: options.steps,
           ...(numClasses > 0 ? { guidanceScale } : {}),
           ema: usedEma,
+          ...(latent ? { autoencoder: config.autoencoder, scalingFactor: latent.scalingFactor } : {}),
         },
       });
       io.stdout.write(`sampled ${n} images from ${checkpoint.location} (${schedulerName}, ${String(options.steps)} steps${usedEma ? ', EMA weights' : ''})\n${written.grid}\n${written.json}\n`);
@@ -305,6 +418,7 @@ async function sampleDiffusionCommand({ options, io, verbose, commandPath }: Com
     return 0;
   } finally {
     model.dispose();
+    latent?.autoencoder.dispose();
   }
 }
 
@@ -320,7 +434,9 @@ async function evalDiffusionCommand({ options, io, verbose, commandPath }: Comma
   const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location, config);
   const parts: tf.Tensor4D[] = [];
   let samples: tf.Tensor4D | null = null;
+  let latent: Latent | null = null;
   try {
+    latent = await latentOf(config, checkpoint.location);
     const classifier = await loadClassifier(dataset);
     if (!classifier) throw new core.GenError(`the feature classifier for ${dataset} was not found (@gen/core's assets/feature-classifiers/${dataset})`);
     const labels = sampleLabels(n, numClasses, undefined);
@@ -338,6 +454,7 @@ async function evalDiffusionCommand({ options, io, verbose, commandPath }: Comma
             labels: labels ? labels.subarray(start, start + count) : null,
             guidanceScale,
             generator: new core.Generator(seed).fork(`eval/${chunk}`),
+            latent,
           }),
         );
       }
@@ -353,6 +470,7 @@ async function evalDiffusionCommand({ options, io, verbose, commandPath }: Comma
         steps: options.steps,
         ...(numClasses > 0 ? { guidanceScale } : {}),
         ema: usedEma,
+        ...(latent ? { autoencoder: config.autoencoder, scalingFactor: latent.scalingFactor } : {}),
         seed,
         ...metrics,
       });
@@ -367,6 +485,7 @@ async function evalDiffusionCommand({ options, io, verbose, commandPath }: Comma
     tf.dispose(parts);
     samples?.dispose();
     model.dispose();
+    latent?.autoencoder.dispose();
   }
 }
 
@@ -392,11 +511,17 @@ export const diffusionCommands: FamilyCommands = {
       'train-timesteps': { type: 'string', valueName: 'n', description: 'diffusion timesteps T of the forward process', defaultLabel: '1000', parse: integerOption(2, 100000) },
       'sample-scheduler': { type: 'string', valueName: 'name', description: 'sampler of the --every grids', default: 'ddim', parse: choiceOption(SCHEDULER_NAMES) },
       'sample-steps': { type: 'string', valueName: 'n', description: 'denoising steps of the --every grids', default: 20, parse: integerOption(1, 100000) },
+      autoencoder: {
+        type: 'string',
+        valueName: 'dir',
+        description: "latent diffusion: an AutoencoderKL checkpoint of @gen/vae (the UNet models its latents × the config's scalingFactor, estimated when 1)",
+      },
       config: configOption(UNET_CONFIG_FIELDS.join(', ')),
     },
     examples: [
       'gen train diffusion --dataset mnist --steps 20000 --out runs/ddpm',
       'gen train diffusion --dataset fashion --conditional --prediction-type v --snr-gamma 5 --out runs/cfg',
+      'gen train diffusion --dataset mnist --autoencoder runs/ae --config \'{"blockOutChannels":[64,128],"attentionLevels":[false,true]}\' --out runs/ldm',
     ],
     run: trainDiffusionCommand,
   },
