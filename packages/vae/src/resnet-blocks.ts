@@ -54,11 +54,15 @@ export class Upsample extends nn.Module {
   }
 }
 
-/** `[B, H, W, C] → [B, 2H, 2W, C]`, each pixel repeated in a 2×2 block. */
+/**
+ * `[B, H, W, C] → [B, 2H, 2W, C]`, each pixel repeated in a 2×2 block. Built from concat and
+ * reshape (rank ≤ 5): a rank-6 broadcast is a rank-6 tile, whose gradient tfjs lacks.
+ */
 export function upsampleNearest(x: tf.Tensor): tf.Tensor {
   const [batch, height, width, channels] = x.shape;
   return tf.tidy(() => {
-    const expanded = tf.broadcastTo(tf.reshape(x, [batch, height, 1, width, 1, channels]), [batch, height, 2, width, 2, channels]);
-    return tf.reshape(expanded, [batch, 2 * height, 2 * width, channels]);
+    const columns = tf.reshape(x, [batch, height, width, 1, channels]);
+    const wide = tf.reshape(tf.concat([columns, columns], 3), [batch, height, 1, 2 * width, channels]);
+    return tf.reshape(tf.concat([wide, wide], 2), [batch, 2 * height, 2 * width, channels]);
   });
 }
