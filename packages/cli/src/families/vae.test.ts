@@ -111,6 +111,21 @@ describe('gen train | sample | eval vae', () => {
     expect(stdout).toMatch(/^mixture: fid [\d.]+ ratio [\d.]+$/m);
   });
 
+  test('--model autoencoder-kl trains an AutoencoderKL with a spatial latent, and gen sample draws from it', async () => {
+    const args = ['train', 'vae', '--model', 'autoencoder-kl', '--backend', 'wasm', '--batch-size', '8', '--limit-data', '64', '--steps', '2', '--every', '0'];
+    const config = ['--config', '{"blockChannels":[8,8],"normGroups":4,"latentChannels":2}'];
+    const { code, out } = await gen([...args, ...config, '--out', run('ae')]);
+    expect(code).toBe(0);
+    expect(out).toContain('AutoencoderKL, gaussian decoder, latent 14×14×2');
+    expect(readJson(join(run('ae'), 'run.json')).config).toMatchObject({ kind: 'autoencoder-kl', latentChannels: 2, blockChannels: [8, 8] });
+    expect(jsonLines(join(run('ae'), 'metrics.jsonl')).at(-1)).toMatchObject({ step: 2, losses: { loss: expect.any(Number) } });
+    expect((await gen(['sample', 'vae', '--checkpoint', run('ae'), '--backend', 'wasm', '--n', '3', '--out', run('ae-s')])).code).toBe(0);
+    expectSampleSet(run('ae-s'), 3);
+    const bad = await gen([...args, '--latent-dim', '4', '--out', run('ae-bad')]);
+    expect(bad.err).toBe('gen train vae: --latent-dim ("4") does not apply to --model autoencoder-kl (its latent is spatial: set --config \'{"latentChannels":4}\')\n');
+    expect(bad.code).toBe(2);
+  });
+
   test('--objective iwae --k 3 trains on the k-sample bound', async () => {
     const { code, out } = await gen(['train', 'vae', ...COMMON, '--objective', 'iwae', '--k', '3', '--steps', '2', '--every', '0', '--out', run('iwae')]);
     expect(code).toBe(0);

@@ -64,6 +64,9 @@ import {
 } from './shared';
 
 const VAE_CONFIG_FIELDS = ['latentDim', 'widths', 'hiddenDim', 'activation', 'likelihood', 'embeddingDim'] as const;
+/** `--model autoencoder-kl`: the spatial-latent autoencoder of latent diffusion. */
+const AUTOENCODER_CONFIG_FIELDS = ['latentChannels', 'blockChannels', 'layersPerBlock', 'normGroups', 'likelihood', 'klWeight'] as const;
+const MODELS = ['vae', 'autoencoder-kl'] as const;
 
 const temperatureOption = {
   type: 'string' as const,
@@ -88,7 +91,12 @@ async function trainVaeCommand({ options, io, verbose, argv, commandPath }: Comm
   if (objective === 'iwae' && (options.beta !== undefined || options['beta-warmup'] !== undefined)) {
     throw new UsageError(options.beta !== undefined ? '--beta' : '--beta-warmup', String(options.beta ?? options['beta-warmup']), 'must be omitted with --objective iwae (the bound has no KL weight)');
   }
-  const overrides = checkConfigKeys(options.config as Record<string, unknown> | undefined, VAE_CONFIG_FIELDS);
+  const autoencoder = options.model === 'autoencoder-kl';
+  if (autoencoder && conditional) throw new UsageError('--conditional', undefined, 'is not available with --model autoencoder-kl (it is unconditional)');
+  if (autoencoder && options['latent-dim'] !== undefined) {
+    throw new UsageError('--latent-dim', String(options['latent-dim']), 'does not apply to --model autoencoder-kl (its latent is spatial: set --config \'{"latentChannels":4}\')');
+  }
+  const overrides = checkConfigKeys(options.config as Record<string, unknown> | undefined, autoencoder ? AUTOENCODER_CONFIG_FIELDS : VAE_CONFIG_FIELDS);
   if (!conditional && overrides.embeddingDim !== undefined) throw new UsageError('--config', JSON.stringify(overrides), 'has embeddingDim, which needs --conditional');
   const every = (options.every as number | undefined) ?? tenth(steps);
   const checkpointEvery = (options['checkpoint-every'] as number | undefined) ?? tenth(steps);
@@ -99,7 +107,7 @@ async function trainVaeCommand({ options, io, verbose, argv, commandPath }: Comm
   const numClasses = conditional ? data.classNames.length : 0;
   const seed = options.seed as number;
   const config = {
-    kind: conditional ? 'conditional-vae' : 'vae',
+    kind: autoencoder ? 'autoencoder-kl' : conditional ? 'conditional-vae' : 'vae',
     height: data.height,
     width: data.width,
     channels: data.channels,
@@ -125,7 +133,7 @@ async function trainVaeCommand({ options, io, verbose, argv, commandPath }: Comm
       options.resume as boolean,
     );
     io.stdout.write(
-      `data: ${data.name}, ${data.size} images; ${conditional ? `conditional VAE (${numClasses} classes)` : 'VAE'}, ${model.likelihood} decoder, latent ${model.latentShape.join('×')}, objective ${objective}${objective === 'iwae' ? ` (k ${k})` : ''}\n`,
+      `data: ${data.name}, ${data.size} images; ${autoencoder ? 'AutoencoderKL' : conditional ? `conditional VAE (${numClasses} classes)` : 'VAE'}, ${model.likelihood} decoder, latent ${model.latentShape.join('×')}, objective ${objective}${objective === 'iwae' ? ` (k ${k})` : ''}\n`,
     );
     if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
     const progress = new TrainingProgress(io, 'train vae', folders.startStep, steps);
@@ -433,12 +441,14 @@ export const vaeCommands: FamilyCommands = {
       likelihood: { type: 'string', valueName: 'name', description: `decoder distribution: ${LIKELIHOODS.join(', ')}`, defaultLabel: 'bernoulli', parse: choiceOption(LIKELIHOODS) },
       'latent-dim': { type: 'string', valueName: 'n', description: 'size of the latent (2 allows sample --latent-grid)', defaultLabel: '32', parse: integerOption(1, 4096) },
       lr: { type: 'string', valueName: 'x', description: 'Adam learning rate', default: 1e-3, parse: positiveNumberOption('') },
-      config: configOption(VAE_CONFIG_FIELDS.join(', ')),
+      model: { type: 'string', valueName: 'name', description: 'vae (vector latent), or autoencoder-kl (spatial latent for latent diffusion: gen train diffusion --autoencoder)', default: 'vae', parse: choiceOption(MODELS) },
+      config: configOption(`${VAE_CONFIG_FIELDS.join(', ')}; with --model autoencoder-kl: ${AUTOENCODER_CONFIG_FIELDS.join(', ')}`),
     },
     examples: [
       'gen train vae --dataset mnist --steps 10000 --out runs/vae',
       'gen train vae --objective iwae --k 5 --steps 10000 --out runs/iwae',
       'gen train vae --dataset fashion --likelihood logistic --beta-warmup 5000 --out runs/fashion-vae',
+      'gen train vae --dataset fashion --model autoencoder-kl --likelihood gaussian --out runs/fashion-ae',
     ],
     run: trainVaeCommand,
   },
