@@ -25,6 +25,7 @@ export { SpectralNorm } from './spectral-norm';
 export type { SpectralNormOptions } from './spectral-norm';
 export { Dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
+export { stopGradient } from './stop-gradient';
 export { Sequential } from './sequential';
 export type { SequentialItem } from './sequential';
 export {
