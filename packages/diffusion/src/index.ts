@@ -46,3 +46,7 @@ export type {
 export * from './models';
 export * from './training';
 export * from './pipelines';
+
+// Checkpoints (Node folders after `import '@gen/core/node'`, IndexedDB / URLs in the browser).
+export { saveDiffusion, loadDiffusion, DIFFUSION_FAMILY } from './checkpoint';
+export type { SaveDiffusionOptions, LoadDiffusionOptions, LoadedDiffusion, DiffusionCheckpointTarget } from './checkpoint';

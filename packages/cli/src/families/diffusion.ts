@@ -10,12 +10,15 @@ import {
   SCHEDULERS,
   UNet2DModel,
   classConditionalPipeline,
+  loadDiffusion,
   trainDiffusion,
   unconditionalPipeline,
+  type LoadedDiffusion,
   type SchedulerName,
   type UNet2DConfig,
   type UNet2DConfigInput,
 } from '@gen/diffusion';
+import { PRETRAINED_DIFFUSION_MODELS, pretrainedDiffusionDir, type PretrainedDiffusionName } from '@gen/diffusion/node';
 import { AutoencoderKL, estimateScalingFactor, loadVaeModel } from '@gen/vae';
 import { choiceOption, integerOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
@@ -55,6 +58,7 @@ import {
   writeRunRecord,
   writeSampleSet,
   type DatasetChoice,
+  type PretrainedLookup,
 } from './shared';
 
 const UNET_CONFIG_FIELDS = ['blockOutChannels', 'layersPerBlock', 'attentionLevels', 'midBlockAttention', 'attentionHeadDim', 'normNumGroups', 'timeEmbeddingDim'] as const;
@@ -311,15 +315,11 @@ function encoderOf({ autoencoder, scalingFactor }: Latent) {
     tf.tidy(() => tf.mul(autoencoder.encode(images).latentDist.sample({ generator }), scalingFactor) as tf.Tensor4D);
 }
 
-interface LoadedDiffusion {
-  model: UNet2DModel;
-  schedulerConfig: core.SchedulerConfig;
-  usedEma: boolean;
-}
+const PRETRAINED: PretrainedLookup = { names: PRETRAINED_DIFFUSION_MODELS, dir: (name) => pretrainedDiffusionDir(name as PretrainedDiffusionName) };
 
 /** Finds and checks a diffusion checkpoint without touching tensors (before the backend starts). */
 function findDiffusionCheckpoint(given: string | undefined, commandPath: string) {
-  const checkpoint = resolveCheckpoint(given, commandPath);
+  const checkpoint = resolveCheckpoint(given, commandPath, PRETRAINED);
   const config = checkpointConfig('diffusion', checkpoint.location);
   const model = config.model as UNet2DConfig | undefined;
   if (typeof model !== 'object' || model === null || typeof config.scheduler !== 'object' || config.scheduler === null) {
@@ -328,27 +328,9 @@ function findDiffusionCheckpoint(given: string | undefined, commandPath: string)
   return { checkpoint, config, numClasses: classesOf(model) };
 }
 
-/** Builds the UNet from the checkpoint's config and loads its weights (the EMA weights when saved). */
-async function loadDiffusionAt(location: string, config: Record<string, unknown>): Promise<LoadedDiffusion> {
-  return loadCheckpointOrFail('diffusion', location, async () => {
-    const { tensors } = await core.loadCheckpoint(coreNode.fileCheckpoint(location));
-    let model: UNet2DModel | null = null;
-    try {
-      model = UNet2DModel.fromConfig(config.model as UNet2DConfig);
-      const part = (prefix: string): core.NamedTensors =>
-        Object.fromEntries(Object.entries(tensors).filter(([name]) => name.startsWith(prefix)).map(([name, t]) => [name.slice(prefix.length), t]));
-      model.loadStateDict(part('model/'));
-      const shadows = part('ema/shadow/');
-      const usedEma = Object.keys(shadows).length > 0;
-      if (usedEma) model.loadStateDict(shadows, { strict: false });
-      return { model, schedulerConfig: config.scheduler as core.SchedulerConfig, usedEma };
-    } catch (error) {
-      model?.dispose();
-      throw error;
-    } finally {
-      tf.dispose(Object.values(tensors));
-    }
-  });
+/** @gen/diffusion's loadDiffusion (the EMA weights when saved), with the CLI's one-line error. */
+async function loadDiffusionAt(location: string): Promise<LoadedDiffusion> {
+  return loadCheckpointOrFail('diffusion', location, () => loadDiffusion(location));
 }
 
 function guidanceOf(options: Record<string, unknown>, numClasses: number): number {
@@ -366,7 +348,7 @@ async function sampleDiffusionCommand({ options, io, verbose, commandPath }: Com
   checkLabel(label, numClasses);
   const guidanceScale = guidanceOf(options, numClasses);
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
-  const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location, config);
+  const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
   let latent: Latent | null = null;
   try {
     latent = await latentOf(config, checkpoint.location);
@@ -431,7 +413,7 @@ async function evalDiffusionCommand({ options, io, verbose, commandPath }: Comma
   const real = await realTestImages(dataset);
   checkEvalN(n, dataset, real.size, '--n');
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
-  const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location, config);
+  const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
   const parts: tf.Tensor4D[] = [];
   let samples: tf.Tensor4D | null = null;
   let latent: Latent | null = null;

@@ -1,0 +1,33 @@
+// @gen/diffusion/node: the class-conditional diffusion models this repository trained with
+// `gen train diffusion` and ships in packages/diffusion/pretrained/<name>/ (weights +
+// model-card.json), loaded by name.
+import { fileURLToPath } from 'node:url';
+import { pretrainedDir, readModelCard, type ModelCard } from '@gen/core/node';
+import { loadDiffusion, type LoadDiffusionOptions, type LoadedDiffusion } from './checkpoint';
+
+/** The shipped diffusion models: a class-conditional UNet for MNIST and one for Fashion-MNIST. */
+export const PRETRAINED_DIFFUSION_MODELS = ['mnist', 'fashion'] as const;
+export type PretrainedDiffusionName = (typeof PRETRAINED_DIFFUSION_MODELS)[number];
+
+function currentFile(): string {
+  // CJS (dist .cjs, jest): __filename. ESM (dist .js): import.meta.url.
+  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+}
+
+/** The folder of a shipped diffusion model (a checkpoint `loadDiffusion` reads). */
+export function pretrainedDiffusionDir(name: PretrainedDiffusionName): string {
+  return pretrainedDir({ packageName: '@gen/diffusion', kind: 'diffusion model', name, available: PRETRAINED_DIFFUSION_MODELS, fromFile: currentFile() });
+}
+
+/**
+ * Loads a shipped diffusion model by name, e.g.
+ * `const { model, schedulerConfig } = await loadPretrainedDiffusion('fashion')`; the caller disposes it.
+ */
+export async function loadPretrainedDiffusion(name: PretrainedDiffusionName, options?: LoadDiffusionOptions): Promise<LoadedDiffusion> {
+  return loadDiffusion(pretrainedDiffusionDir(name), options);
+}
+
+/** How a shipped diffusion model was trained and what it measures (its model-card.json). */
+export function pretrainedDiffusionCard(name: PretrainedDiffusionName): ModelCard {
+  return readModelCard(pretrainedDiffusionDir(name));
+}
