@@ -21,6 +21,8 @@ export { Embedding } from './embedding';
 export type { EmbeddingOptions } from './embedding';
 export { MultiHeadAttention, scaledDotProductAttention } from './attention';
 export type { MultiHeadAttentionOptions, MultiHeadAttentionInputs, AttentionMaskOptions } from './attention';
+export { cachedSelfAttention } from './cached-self-attention';
+export type { KeyValue, CachedSelfAttentionResult } from './cached-self-attention';
 export { SpectralNorm } from './spectral-norm';
 export type { SpectralNormOptions } from './spectral-norm';
 export { Dropout } from './dropout';
