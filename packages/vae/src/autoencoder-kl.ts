@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Generator, InvalidArgumentError, nn, type PixelRange } from '@gen/core';
 import { DiagonalGaussian } from './diagonal-gaussian';
 import { decoderChannels, LIKELIHOODS, logLikelihood, makeDecoderOutput, type DecoderOutput, type Likelihood } from './likelihood';
-import { Downsample, ResnetBlock, Upsample } from './resnet-blocks';
+import { SpatialDecoder, SpatialEncoder } from './spatial-networks';
 import type { ConditioningOptions, EncoderOutput, VariationalModel } from './types';
 import { INITIAL_GAUSSIAN_LOG_VAR } from './vae';
 import {
@@ -92,65 +92,6 @@ export function autoencoderKlConfig(options: Partial<Omit<AutoencoderKLConfig, '
   return { kind: 'autoencoder-kl', height, width, channels, latentChannels, blockChannels: [...blockChannels], layersPerBlock, normGroups, likelihood, klWeight, scalingFactor };
 }
 
-/** conv → (residual blocks, down-sample) per level → mid block → GroupNorm, SiLU, conv to 2·latentChannels. */
-class KLEncoder extends nn.Module {
-  private readonly layers: Array<{ forward(x: tf.Tensor): tf.Tensor }> = [];
-  readonly normOut: nn.GroupNorm;
-
-  constructor(config: AutoencoderKLConfig, generator: Generator) {
-    super();
-    const { channels, blockChannels, layersPerBlock, normGroups: numGroups, latentChannels } = config;
-    this.layers.push(this.registerModule('convIn', new nn.Conv2d({ inChannels: channels, outChannels: blockChannels[0], kernelSize: 3, padding: 1, generator })));
-    let current = blockChannels[0];
-    blockChannels.forEach((outChannels, level) => {
-      for (let j = 0; j < layersPerBlock; j++) {
-        this.layers.push(this.registerModule(`down${level}_block${j}`, new ResnetBlock({ inChannels: current, outChannels, numGroups, generator })));
-        current = outChannels;
-      }
-      if (level < blockChannels.length - 1) this.layers.push(this.registerModule(`down${level}_downsample`, new Downsample({ channels: current, generator })));
-    });
-    this.layers.push(this.registerModule('mid', new ResnetBlock({ inChannels: current, outChannels: current, numGroups, generator })));
-    this.normOut = this.registerModule('normOut', new nn.GroupNorm({ numGroups, numChannels: current, eps: 1e-6 }));
-    this.layers.push({ forward: (x) => nn.silu(this.normOut.forward(x)) });
-    this.layers.push(this.registerModule('convOut', new nn.Conv2d({ inChannels: current, outChannels: 2 * latentChannels, kernelSize: 3, padding: 1, generator })));
-  }
-
-  forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.layers.reduce((h, layer) => layer.forward(h), x));
-  }
-}
-
-/** conv from the latent → mid block → (residual blocks, up-sample) per level, coarsest first → GroupNorm, SiLU, conv. */
-class KLDecoder extends nn.Module {
-  private readonly layers: Array<{ forward(x: tf.Tensor): tf.Tensor }> = [];
-  readonly normOut: nn.GroupNorm;
-
-  constructor(config: AutoencoderKLConfig, generator: Generator) {
-    super();
-    const { channels, blockChannels, layersPerBlock, normGroups: numGroups, latentChannels, likelihood } = config;
-    let current = blockChannels[blockChannels.length - 1];
-    this.layers.push(this.registerModule('convIn', new nn.Conv2d({ inChannels: latentChannels, outChannels: current, kernelSize: 3, padding: 1, generator })));
-    this.layers.push(this.registerModule('mid', new ResnetBlock({ inChannels: current, outChannels: current, numGroups, generator })));
-    for (let level = blockChannels.length - 1; level >= 0; level--) {
-      const outChannels = blockChannels[level];
-      for (let j = 0; j < layersPerBlock; j++) {
-        this.layers.push(this.registerModule(`up${level}_block${j}`, new ResnetBlock({ inChannels: current, outChannels, numGroups, generator })));
-        current = outChannels;
-      }
-      if (level > 0) this.layers.push(this.registerModule(`up${level}_upsample`, new Upsample({ channels: current, generator })));
-    }
-    this.normOut = this.registerModule('normOut', new nn.GroupNorm({ numGroups, numChannels: current, eps: 1e-6 }));
-    this.layers.push({ forward: (x) => nn.silu(this.normOut.forward(x)) });
-    this.layers.push(
-      this.registerModule('convOut', new nn.Conv2d({ inChannels: current, outChannels: decoderChannels(likelihood, channels), kernelSize: 3, padding: 1, generator })),
-    );
-  }
-
-  forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.layers.reduce((h, layer) => layer.forward(h), x));
-  }
-}
-
 /**
  * KL-regularised autoencoder with a spatial latent. Images `[B, H, W, C]` in **[-1, 1]**
  * (as diffusers' AutoencoderKL and the diffusion models that use it).
@@ -169,8 +110,8 @@ export class AutoencoderKL extends nn.Module implements VariationalModel {
   readonly range: PixelRange = [-1, 1];
   readonly likelihood: Likelihood;
   readonly numClasses = 0;
-  readonly encoder: KLEncoder;
-  readonly decoder: KLDecoder;
+  readonly encoder: SpatialEncoder;
+  readonly decoder: SpatialDecoder;
   readonly decoderLogVar: tf.Variable | null;
 
   constructor(options: AutoencoderKLOptions) {
@@ -182,8 +123,12 @@ export class AutoencoderKL extends nn.Module implements VariationalModel {
     this.imageShape = [config.height, config.width, config.channels];
     this.latentShape = [config.height / factor, config.width / factor, config.latentChannels];
     this.likelihood = config.likelihood;
-    this.encoder = this.registerModule('encoder', new KLEncoder(config, generator));
-    this.decoder = this.registerModule('decoder', new KLDecoder(config, generator));
+    const networks = { channels: config.channels, blockChannels: config.blockChannels, layersPerBlock: config.layersPerBlock, normGroups: config.normGroups, generator };
+    this.encoder = this.registerModule('encoder', new SpatialEncoder({ ...networks, outChannels: 2 * config.latentChannels }));
+    this.decoder = this.registerModule(
+      'decoder',
+      new SpatialDecoder({ ...networks, inChannels: config.latentChannels, outChannels: decoderChannels(config.likelihood, config.channels) }),
+    );
     this.decoderLogVar =
       config.likelihood === 'gaussian' ? this.registerParameter('decoderLogVar', tf.fill([config.channels], INITIAL_GAUSSIAN_LOG_VAR)) : null;
   }
