@@ -63,5 +63,18 @@ export { trainClip, captionGroups } from './train-clip';
 export type { TrainClipOptions, TrainClipResult, ClipTrainConfig } from './train-clip';
 export { zeroShotAccuracy } from './zero-shot-accuracy';
 export type { ZeroShotOptions, ZeroShotResult } from './zero-shot-accuracy';
-export { clipGuidance, sphericalDistance, shiftImages } from './guidance';
-export type { ClipGuidanceOptions, ClipGuidance } from './guidance';
+export { clipGuidance, sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics } from './guidance';
+export type { ClipGuidanceOptions, ClipGuidance, ViewStatistics } from './guidance';
+export { steerLatents, steeringObjective, steerGanLatents, steerVaeLatents } from './steering';
+export type {
+  LatentPrior,
+  SteeringOptions,
+  SteerLatentsOptions,
+  SteeringResult,
+  SteeringObjective,
+  SteerGanLatentsOptions,
+  GanSteeringResult,
+  SteerVaeLatentsOptions,
+  VaeSteeringResult,
+  VaeDecoder,
+} from './steering';

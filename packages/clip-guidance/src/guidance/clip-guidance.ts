@@ -5,6 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkNonNegativeInteger, checkPositiveInteger, checkPositiveNumber, Generator, InvalidArgumentError } from '@gen/core';
 import type { GuidanceContext, GuidanceFunction } from '@gen/diffusion';
 import { Clip } from '../clip';
+import { drawShifts, viewStatistics } from './clip-views';
+
+export { sphericalDistance, shiftImages } from './clip-views';
 
 export interface ClipGuidanceOptions {
   clip: Clip;
@@ -31,26 +34,6 @@ export type ClipGuidance = GuidanceFunction & {
   dispose(): void;
 };
 
-/** d(a, b) = 2·arcsin(‖a − b‖ / 2)² for unit vectors: half the squared great-circle angle (Crowson's CLIP guidance). */
-export function sphericalDistance(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const chord = tf.sqrt(tf.maximum(tf.sum(tf.square(tf.sub(a, b)), -1), 1e-12));
-    return tf.mul(2, tf.square(tf.asin(tf.minimum(tf.div(chord, 2), 1))));
-  });
-}
-
-/** Shifts `[B, H, W, C]` by (dy, dx) pixels with zero fill (differentiable: pad + slice). */
-export function shiftImages(images: tf.Tensor, dy: number, dx: number): tf.Tensor {
-  return tf.tidy(() => {
-    if (dy === 0 && dx === 0) return tf.clone(images);
-    const [, height, width] = images.shape as number[];
-    const padY = Math.abs(dy);
-    const padX = Math.abs(dx);
-    const padded = tf.pad(images, [[0, 0], [padY, padY], [padX, padX], [0, 0]]);
-    return tf.slice(padded, [0, padY - dy, padX - dx, 0], [-1, height, width, -1]);
-  });
-}
-
 /**
  * A @gen/diffusion `GuidanceFunction` steering samples toward `prompt`:
  * g = −scale · ∇_{x̂₀} Σ_b mean_k d(CLIP(shift_k(x̂₀_b)), CLIP(prompt)).
@@ -76,16 +59,11 @@ export function clipGuidance(options: ClipGuidanceOptions): ClipGuidance {
   const [low, high] = range;
 
   const loss = (x0: tf.Tensor, shifts: ReadonlyArray<readonly [number, number]>): tf.Tensor1D =>
-    tf.tidy(() => {
-      const unit = tf.div(tf.sub(x0, low), high - low);
-      const distances = shifts.map(([dy, dx]) => sphericalDistance(clip.encodeImage(shiftImages(unit, dy, dx)), textEmbedding));
-      return tf.div(tf.addN(distances), shifts.length) as tf.Tensor1D;
-    });
+    tf.tidy(() => viewStatistics(clip, tf.div(tf.sub(x0, low), high - low), textEmbedding, shifts).distance);
 
   const guidance = ((context: GuidanceContext) => {
     const x0 = context.predOriginalSample;
-    const draws = generator.uniformArray(2 * cutouts);
-    const shifts = Array.from({ length: cutouts }, (_, k) => [0, 1].map((j) => Math.floor(draws[2 * k + j] * (2 * maxShift + 1)) - maxShift) as [number, number]);
+    const shifts = drawShifts(generator, cutouts, maxShift);
     return tf.tidy(() => tf.mul(tf.grad((x: tf.Tensor) => tf.sum(loss(x, shifts)))(x0), -scale));
   }) as ClipGuidance;
   Object.defineProperty(guidance, 'textEmbedding', { value: textEmbedding, enumerable: true });

@@ -1,3 +1,5 @@
 // Public API of the guidance module (explicit named exports only).
-export { clipGuidance, sphericalDistance, shiftImages } from './clip-guidance';
+export { clipGuidance } from './clip-guidance';
 export type { ClipGuidanceOptions, ClipGuidance } from './clip-guidance';
+export { sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics } from './clip-views';
+export type { ViewStatistics } from './clip-views';

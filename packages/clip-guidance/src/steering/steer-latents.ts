@@ -1,0 +1,235 @@
+// CLIP steering of a latent-variable generator: Adam on the latents z (and optionally a
+// per-sample scale ψ ∈ [0, 1] of them, the truncation trick toward the prior's mean 0) to
+// minimise the mean spherical distance between the CLIP embeddings of shifted views of
+// render(ψ·z) and the prompt's embedding, with z kept near the prior. Family-agnostic: the
+// GAN and VAE wrappers (steer-gan-latents, steer-vae-latents) supply `render` and the prior.
+import * as tf from '@tensorflow/tfjs-core';
+import { checkNonNegativeInteger, checkNonNegativeNumber, checkPositiveInteger, checkPositiveNumber, Adam, Generator, InvalidArgumentError } from '@gen/core';
+import { Clip } from '../clip';
+import { drawShifts, viewStatistics } from '../guidance/clip-views';
+
+/**
+ * How z is kept near the prior N(0, I):
+ * - `'sphere'`: after every Adam step each latent is re-projected onto the sphere of its
+ *   initial norm ‖z₀‖ (≈ √d for a N(0, I) draw, the prior's typical set; smaller for a
+ *   truncated draw, so the chosen truncation is kept). ‖z‖ is then constant (GANs).
+ * - `'gaussian'`: the objective gains `weight · ½‖z‖²` = weight · (−log N(z; 0, I)) + const,
+ *   the standard normal negative log-density (VAEs).
+ */
+export type LatentPrior = { kind: 'sphere' } | { kind: 'gaussian'; weight: number };
+
+/** Options every steering function shares. */
+export interface SteeringOptions {
+  /** The text–image model (trainClip, loadClip). */
+  clip: Clip;
+  /** The text the images should match. Empty prompts throw; over-long ones are truncated. */
+  prompt: string;
+  /** Adam steps (≥ 1). Default 50. */
+  steps?: number;
+  /** Adam learning rate (> 0). Default 0.05. */
+  lr?: number;
+  /** Shifted views of each image averaged per step (≥ 1). Default 4. */
+  cutouts?: number;
+  /** Each view is shifted by up to this many pixels per axis, zero-filled (0: no augmentation). Default 2. */
+  maxShift?: number;
+  /** Draws the initial latents (when not given), omitted labels, then every step's shifts. */
+  rng: Generator;
+}
+
+export interface SteerLatentsOptions extends SteeringOptions {
+  /** Initial latents `[n, ...latentShape]` (float32; not modified). */
+  latents: tf.Tensor;
+  /** Per-sample latent shape the renderer takes. */
+  latentShape: readonly number[];
+  /** Differentiable latents `[n, ...latentShape]` → images `[n, H, W, C]` in [0, 1] (called inside tf.tidy). */
+  render: (latents: tf.Tensor) => tf.Tensor;
+  prior: LatentPrior;
+  /** Also learn a per-sample scale ψ ∈ [0, 1] (starting at 1, clipped after each step): images are render(ψ·z). Default false. */
+  optimizeScale?: boolean;
+}
+
+/** What steering returns; `dispose()` frees the tensors. */
+export interface SteeringResult {
+  /** render(ψ·z) of the final latents, `[n, H, W, C]` clipped to [0, 1]. */
+  images: tf.Tensor4D;
+  /** The final latents z `[n, ...latentShape]`. */
+  latents: tf.Tensor;
+  /** The final ψ per sample, or null without `optimizeScale`. */
+  scales: Float32Array | null;
+  /** Per step (before its update), per sample: the objective (view distance + prior penalty). */
+  losses: Float32Array[];
+  /** Per step (before its update), per sample: the mean cosine between the views' CLIP embeddings and the prompt's. */
+  scores: Float32Array[];
+  /** CLIP score (cosine, unshifted image) of each initial image with the prompt. */
+  initialScores: Float32Array;
+  /** CLIP score (cosine, unshifted image) of each final image with the prompt. */
+  finalScores: Float32Array;
+  dispose(): void;
+}
+
+/** The pieces of the steering objective fixed for a run. */
+export interface SteeringObjective {
+  clip: Clip;
+  /** The prompt's unit-length embedding `[1, embedDim]`. */
+  textEmbedding: tf.Tensor;
+  render: (latents: tf.Tensor) => tf.Tensor;
+  prior: LatentPrior;
+}
+
+/**
+ * The per-sample steering objective `[n]` at latents z (and scale ψ `[n]`, if any) for given
+ * view shifts: mean_k d(CLIP(shift_k(render(ψ·z))), t) (+ weight·½‖z‖² for the Gaussian
+ * prior), with the views' mean cosine to t. Differentiable in z and ψ; the caller disposes.
+ */
+export function steeringObjective(
+  objective: SteeringObjective,
+  latents: tf.Tensor,
+  scales: tf.Tensor | null,
+  shifts: ReadonlyArray<readonly [number, number]>,
+): { objective: tf.Tensor1D; cosine: tf.Tensor1D } {
+  const { clip, textEmbedding, render, prior } = objective;
+  return tf.tidy(() => {
+    const n = latents.shape[0];
+    const input = scales ? tf.mul(latents, tf.reshape(scales, [n, ...latents.shape.slice(1).map(() => 1)])) : latents;
+    const { distance, cosine } = viewStatistics(clip, render(input), textEmbedding, shifts);
+    const penalty = prior.kind === 'gaussian' ? tf.mul(prior.weight / 2, tf.sum(tf.reshape(tf.square(latents), [n, -1]), 1)) : null;
+    return { objective: (penalty ? tf.add(distance, penalty) : distance) as tf.Tensor1D, cosine };
+  });
+}
+
+/** Throws unless `prompt` is a non-empty string (the message clipGuidance uses). */
+export function checkPrompt(prompt: unknown): string {
+  if (typeof prompt !== 'string' || prompt.trim().length === 0) {
+    throw new InvalidArgumentError('prompt', prompt, 'must be a non-empty string (an empty prompt has no meaning to match)');
+  }
+  return prompt;
+}
+
+/** Checks the shared options; returns them with defaults filled in. */
+export function checkSteeringOptions(options: SteeringOptions): Required<SteeringOptions> {
+  const { clip, prompt, steps = 50, lr = 0.05, cutouts = 4, maxShift = 2, rng } = options ?? ({} as SteeringOptions);
+  if (!(clip instanceof Clip)) throw new InvalidArgumentError('clip', clip, 'must be a Clip (trainClip, loadClip)');
+  checkPrompt(prompt);
+  checkPositiveInteger('steps', steps);
+  checkPositiveNumber('lr', lr);
+  checkPositiveInteger('cutouts', cutouts);
+  checkNonNegativeInteger('maxShift', maxShift);
+  if (!(rng instanceof Generator)) throw new InvalidArgumentError('rng', rng, 'must be a Generator from @gen/core (new Generator(seed))');
+  return { clip, prompt, steps, lr, cutouts, maxShift, rng };
+}
+
+/** Throws unless `latents` is a float32 tensor `[n, ...latentShape]` with n ≥ 1. */
+export function checkLatents(latents: unknown, latentShape: readonly number[], n?: number): tf.Tensor {
+  const t = latents as tf.Tensor;
+  const expected = `[${n ?? 'n'}, ${latentShape.join(', ')}]`;
+  if (!(t instanceof tf.Tensor) || t.dtype !== 'float32') throw new InvalidArgumentError('latents', latents, `must be a float32 tensor of shape ${expected}`);
+  const shape = t.shape;
+  const ok = shape.length === latentShape.length + 1 && shape[0] >= 1 && (n === undefined || shape[0] === n) && latentShape.every((d, i) => shape[i + 1] === d);
+  if (!ok) throw new InvalidArgumentError('latents', latents, `must have shape ${expected}`);
+  return t;
+}
+
+function checkPrior(prior: unknown): LatentPrior {
+  const p = prior as LatentPrior;
+  if (p?.kind === 'sphere') return p;
+  if (p?.kind === 'gaussian') {
+    checkNonNegativeNumber('prior.weight', p.weight);
+    return p;
+  }
+  throw new InvalidArgumentError('prior', prior, "must be { kind: 'sphere' } or { kind: 'gaussian', weight ≥ 0 }");
+}
+
+/**
+ * Steers latents toward `prompt` (see the module comment). Each step draws `cutouts` shifts
+ * from `rng`, takes the gradient of Σ_n objective_n with respect to z (and ψ), applies one
+ * Adam update and re-projects (sphere prior) / clips ψ to [0, 1]. Same inputs and rng state,
+ * same result. Per-step values are read back once, at the end.
+ */
+export async function steerLatents(options: SteerLatentsOptions): Promise<SteeringResult> {
+  const { clip, prompt, steps, lr, cutouts, maxShift, rng } = checkSteeringOptions(options);
+  const { latents: initial, latentShape, render, optimizeScale = false } = options;
+  if (!Array.isArray(latentShape) || latentShape.length === 0 || !latentShape.every((d) => Number.isSafeInteger(d) && d > 0)) {
+    throw new InvalidArgumentError('latentShape', latentShape, 'must be a non-empty array of positive integers');
+  }
+  checkLatents(initial, latentShape);
+  if (typeof render !== 'function') throw new InvalidArgumentError('render', render, 'must be a function latents → images in [0, 1]');
+  const prior = checkPrior(options.prior);
+  if (typeof optimizeScale !== 'boolean') throw new InvalidArgumentError('optimizeScale', optimizeScale, 'must be true or false');
+
+  const n = initial.shape[0];
+  const textEmbedding = tf.keep(clip.encodeText([prompt]));
+  const objective: SteeringObjective = { clip, textEmbedding, render, prior };
+  const z = tf.variable(initial, true);
+  const psi = optimizeScale ? tf.tidy(() => tf.variable(tf.ones([n]), true)) : null;
+  const radius = prior.kind === 'sphere' ? tf.tidy(() => tf.norm(tf.reshape(initial, [n, -1]), 'euclidean', 1, true)) : null;
+  const adam = new Adam({ learningRate: lr });
+  const lossHistory: tf.Tensor[] = [];
+  const scoreHistory: tf.Tensor[] = [];
+  const cleanScore = () => tf.tidy(() => steeringObjective(objective, z, psi, [[0, 0]]).cosine);
+  const initialScores = cleanScore();
+  try {
+    for (let step = 0; step < steps; step++) {
+      const shifts = drawShifts(rng, cutouts, maxShift);
+      let cosine: tf.Tensor | null = null;
+      const { value, grads } = tf.tidy(() =>
+        tf.valueAndGrads((latents: tf.Tensor, scales?: tf.Tensor) => {
+          const out = steeringObjective(objective, latents, scales ?? null, shifts);
+          cosine = tf.keep(out.cosine);
+          return out.objective;
+        })(psi ? [z, psi] : [z]),
+      );
+      lossHistory.push(value);
+      scoreHistory.push(cosine!);
+      adam.step(psi ? { z, psi } : { z }, psi ? { z: grads[0], psi: grads[1] } : { z: grads[0] });
+      tf.dispose(grads);
+      if (radius) {
+        const r = radius;
+        tf.tidy(() => {
+          const flat = tf.reshape(z, [n, -1]);
+          z.assign(tf.reshape(tf.mul(flat, tf.div(r, tf.maximum(tf.norm(flat, 'euclidean', 1, true), 1e-12))), z.shape));
+        });
+      }
+      if (psi) tf.tidy(() => psi.assign(tf.clipByValue(psi, 0, 1)));
+    }
+    const images = tf.tidy(() => {
+      const input = psi ? tf.mul(z, tf.reshape(psi, [n, ...latentShape.map(() => 1)])) : z;
+      return tf.clipByValue(render(input), 0, 1) as tf.Tensor4D;
+    });
+    const finalScores = cleanScore();
+    const latents = tf.clone(z);
+    const [losses, scores, first, last, scales] = await Promise.all([
+      readRows(lossHistory, n),
+      readRows(scoreHistory, n),
+      initialScores.data() as Promise<Float32Array>,
+      finalScores.data() as Promise<Float32Array>,
+      psi ? (psi.data() as Promise<Float32Array>) : Promise.resolve(null),
+    ]);
+    finalScores.dispose();
+    return {
+      images,
+      latents,
+      scales,
+      losses,
+      scores,
+      initialScores: first,
+      finalScores: last,
+      dispose: () => tf.dispose([images, latents]),
+    };
+  } finally {
+    tf.dispose([...lossHistory, ...scoreHistory, textEmbedding, z, initialScores]);
+    if (psi) psi.dispose();
+    radius?.dispose();
+    adam.dispose();
+  }
+}
+
+/** Reads a list of `[n]` tensors with one download. */
+async function readRows(rows: tf.Tensor[], n: number): Promise<Float32Array[]> {
+  const stacked = tf.stack(rows);
+  try {
+    const values = (await stacked.data()) as Float32Array;
+    return rows.map((_, i) => values.slice(i * n, (i + 1) * n));
+  } finally {
+    stacked.dispose();
+  }
+}
