@@ -1,0 +1,13 @@
+// @gen/transformer: autoregressive text-to-image transformers over discrete image tokens
+// (DALL·E style): the model, key/value-cached sampling, training and CLIP re-ranking.
+export { version } from './version';
+export { DalleTransformer, dalleConfig } from './model/dalle-transformer';
+export type { DalleConfig, PartialDalleConfig, DalleLogits } from './model/dalle-transformer';
+export { KeyValueCache } from './model/key-value-cache';
+export { samplingDistribution, sampleFromDistribution, checkSamplingOptions } from './sampling/sampling-distribution';
+export type { SamplingOptions } from './sampling/sampling-distribution';
+export { generateTokens } from './sampling/generate-tokens';
+export type { GenerateTokensOptions } from './sampling/generate-tokens';
+export { encodePrompts } from './text/encode-prompts';
+export { checkImageTokenizer } from './image-tokenizer';
+export type { ImageTokenizer } from './image-tokenizer';
