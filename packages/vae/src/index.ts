@@ -9,6 +9,12 @@ export { ConditionalVAE, conditionalVaeConfig } from './conditional-vae';
 export type { ConditionalVAEConfig, ConditionalVAEOptions } from './conditional-vae';
 export { AutoencoderKL, autoencoderKlConfig } from './autoencoder-kl';
 export type { AutoencoderKLConfig, AutoencoderKLOptions } from './autoencoder-kl';
+export { VQVAE, vqVaeConfig } from './vq-vae';
+export type { VQVAEConfig, VQVAEOptions, VQVAEOutput } from './vq-vae';
+export { VectorQuantizer, vectorQuantizerConfig, codePerplexity, CODEBOOK_UPDATES } from './vector-quantizer';
+export type { VectorQuantizerConfig, VectorQuantizerOptions, QuantizerOutput, QuantizerUpdate, CodebookUpdate } from './vector-quantizer';
+export { loadVqVae } from './load-vq-vae';
+export type { LoadVqVaeOptions } from './load-vq-vae';
 export { createVaeModel, loadVaeModel, MODEL_KINDS } from './models';
 export type { VaeFamilyModel, VaeFamilyConfig, PartialVaeFamilyConfig, LoadVaeModelOptions } from './models';
 export type { VariationalModel, EncoderOutput, ConditioningOptions } from './types';
@@ -26,12 +32,16 @@ export { constantBeta, linearBetaWarmup, cyclicalBeta, betaSchedule } from './be
 export type { BetaSchedule, BetaScheduleSpec, LinearBetaWarmupOptions, CyclicalBetaOptions } from './beta-schedule';
 export { trainVae } from './train-vae';
 export type { TrainVaeOptions, TrainVaeResult, TrainableVae } from './train-vae';
+export { trainVqVae } from './train-vq-vae';
+export type { TrainVqVaeOptions, TrainVqVaeResult } from './train-vq-vae';
 
 // Evaluation
 export { estimateNll } from './estimate-nll';
 export type { EstimateNllOptions, NllEstimate } from './estimate-nll';
 export { reconstructionError } from './reconstruction-error';
 export type { ReconstructionErrorOptions, ReconstructionError } from './reconstruction-error';
+export { evaluateVqVae } from './evaluate-vq-vae';
+export type { EvaluateVqVaeOptions, VqVaeEvaluation } from './evaluate-vq-vae';
 export { estimateScalingFactor } from './scaling-factor';
 export type { EstimateScalingFactorOptions } from './scaling-factor';
 

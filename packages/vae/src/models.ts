@@ -1,6 +1,6 @@
 // Building and loading any @gen/vae model from its config (`config.kind` picks the class).
 import * as tf from '@tensorflow/tfjs-core';
-import { Generator, GenError, InvalidArgumentError, loadCheckpoint, type NamedTensors } from '@gen/core';
+import { Generator, GenError, InvalidArgumentError, loadCheckpoint, nn, type NamedTensors } from '@gen/core';
 import { AutoencoderKL, type AutoencoderKLConfig } from './autoencoder-kl';
 import { ConditionalVAE, type ConditionalVAEConfig } from './conditional-vae';
 import { VAE, type VAEConfig } from './vae';
@@ -41,15 +41,35 @@ export interface LoadVaeModelOptions {
   source: string | tf.io.IOHandler;
 }
 
-/** Loads a model saved by `trainVae`: `{ model, config, metadata }`. */
+/** Loads a model saved by `trainVae`: `{ model, config, metadata }`. A VQ-VAE checkpoint loads with `loadVqVae`. */
 export async function loadVaeModel({ source }: LoadVaeModelOptions): Promise<{ model: VaeFamilyModel; config: unknown; metadata: unknown }> {
+  return loadModelCheckpoint(source, 'loadVaeModel', (modelConfig) => {
+    const kind = (modelConfig as { kind?: unknown } | null)?.kind;
+    if (kind === 'vq-vae') throw new GenError(`loadVaeModel: ${describeSource(source)} holds a VQ-VAE: load it with loadVqVae`);
+    if (!MODEL_KINDS.includes(kind as (typeof MODEL_KINDS)[number])) return null;
+    return createVaeModel(modelConfig as VaeFamilyConfig);
+  });
+}
+
+function describeSource(source: string | tf.io.IOHandler): string {
+  return String(typeof source === 'string' ? source : 'the checkpoint');
+}
+
+/**
+ * The checkpoint layout every @gen/vae model shares (written by trainLoop): `config.model`
+ * is the model config, the weights are the `model/…` tensors. `build` turns the config into
+ * an untrained model (null: not a config this loader reads); its state dict is then loaded.
+ */
+export async function loadModelCheckpoint<M extends nn.Module>(
+  source: string | tf.io.IOHandler,
+  loader: string,
+  build: (modelConfig: unknown) => M | null,
+): Promise<{ model: M; config: unknown; metadata: unknown }> {
   const { config, tensors, metadata } = await loadCheckpoint(source);
   try {
-    const modelConfig = (config as { model?: VaeFamilyConfig } | null)?.model;
-    if (!modelConfig || !MODEL_KINDS.includes(modelConfig.kind as (typeof MODEL_KINDS)[number])) {
-      throw new GenError(`loadVaeModel: ${String(typeof source === 'string' ? source : 'the checkpoint')} has no @gen/vae model config (config.model.kind)`);
-    }
-    const model = createVaeModel(modelConfig);
+    const modelConfig = (config as { model?: unknown } | null)?.model;
+    const model = modelConfig ? build(modelConfig) : null;
+    if (!model) throw new GenError(`${loader}: ${describeSource(source)} has no @gen/vae model config (config.model.kind)`);
     const prefix = 'model/';
     const state: NamedTensors = {};
     for (const [name, tensor] of Object.entries(tensors)) if (name.startsWith(prefix)) state[name.slice(prefix.length)] = tensor;
