@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Turns a finished `gen train` run into a shipped checkpoint of a family package:
 //   node packages/cli/scripts/ship-pretrained.mjs gan /work/runs/cgan-mnist mnist [--from best|latest]
-// 1. exports a sampling-only checkpoint (EMA weights with standing batch-norm statistics, no
-//    discriminator or optimizer state) to packages/<family>/pretrained/<name>/;
-// 2. runs `gen eval <family> --checkpoint pretrained:<name> --n 1000` on it;
+//   node packages/cli/scripts/ship-pretrained.mjs diffusion /work/runs/diff-mnist mnist --from latest [--eval "--scheduler dpmpp-2m --steps 20"]
+// 1. exports a sampling-only checkpoint (EMA weights — for GANs with standing batch-norm
+//    statistics —, no discriminator or optimizer state) to packages/<family>/pretrained/<name>/;
+// 2. runs `gen eval <family> --checkpoint pretrained:<name> --n 1000 <--eval options>` on it;
 // 3. writes model-card.json there: the training command, steps, training time (from the run's
 //    metrics.jsonl, summed over resumed sessions), weight size, the eval command and its metrics.
 // Uses the built packages (run `pnpm build` first).
@@ -16,9 +17,11 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
 const [family, runDir, name, ...rest] = process.argv.slice(2);
-const from = rest.includes('--from') ? rest[rest.indexOf('--from') + 1] : 'best';
-if (!family || !runDir || !name || !['gan'].includes(family) || !['best', 'latest'].includes(from)) {
-  console.error('usage: node packages/cli/scripts/ship-pretrained.mjs gan <run dir> <name> [--from best|latest]');
+const flag = (name, fallback) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : fallback);
+const from = flag('--from', 'best');
+const extraEvalArgs = flag('--eval', '').split(/\s+/).filter(Boolean);
+if (!family || !runDir || !name || !['gan', 'diffusion'].includes(family) || !['best', 'latest'].includes(from)) {
+  console.error('usage: node packages/cli/scripts/ship-pretrained.mjs gan|diffusion <run dir> <name> [--from best|latest] [--eval "<gen eval options>"]');
   process.exit(2);
 }
 
@@ -46,12 +49,20 @@ if (family === 'gan') {
   await gan.saveGan(dest, { generator: loaded.generator, training: sourceConfig.training ?? null, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma } });
   loaded.dispose();
 }
+if (family === 'diffusion') {
+  const diffusion = await import('@gen/diffusion');
+  const loaded = await diffusion.loadDiffusion(source, { useEma: true });
+  const { model: _model, scheduler: _scheduler, family: _family, training = null, ...extraConfig } = loaded.config;
+  if (extraConfig.autoencoder !== undefined) throw new Error('latent diffusion models reference their autoencoder by path: ship the autoencoder first (not supported yet)');
+  await diffusion.saveDiffusion(dest, { model: loaded.model, schedulerConfig: loaded.schedulerConfig, training, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma } });
+  loaded.dispose();
+}
 console.log(`exported ${source} (step ${step}) → ${dest}; tensors left: ${tf.memory().numTensors}`);
 
 // 2. Evaluate with the CLI, exactly as a user would.
 const bin = path.join(root, 'packages', 'cli', 'dist', 'bin.js');
 const evalOut = path.join(os.tmpdir(), `gen-ship-${family}-${name}`);
-const evalArgs = ['eval', family, '--checkpoint', `pretrained:${name}`, '--n', '1000', '--backend', 'wasm', '--out', evalOut];
+const evalArgs = ['eval', family, '--checkpoint', `pretrained:${name}`, '--n', '1000', ...extraEvalArgs, '--backend', 'wasm', '--out', evalOut];
 console.log(`gen ${evalArgs.join(' ')}`);
 execFileSync(process.execPath, [bin, ...evalArgs], { stdio: 'inherit' });
 const metrics = JSON.parse(readFileSync(path.join(evalOut, 'metrics.json'), 'utf8'));
