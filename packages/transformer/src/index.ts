@@ -11,3 +11,7 @@ export type { GenerateTokensOptions } from './sampling/generate-tokens';
 export { encodePrompts } from './text/encode-prompts';
 export { checkImageTokenizer } from './image-tokenizer';
 export type { ImageTokenizer } from './image-tokenizer';
+export { trainDalle, tokenCrossEntropy } from './train-dalle';
+export type { TrainDalleOptions, TrainDalleResult, TokenPairs } from './train-dalle';
+export { saveDalle, loadDalle, dalleCheckpointConfig, DALLE_FAMILY } from './dalle-checkpoint';
+export type { SaveDalleOptions, LoadedDalle, DalleCheckpointTarget } from './dalle-checkpoint';

@@ -40,3 +40,35 @@ export class FakeVq implements ImageTokenizer {
     });
   }
 }
+
+/** The image tokens of class c in the synthetic task: a fixed pattern over 6 positions, vocab 8. */
+export const classPattern = (c: number): number[] => Array.from({ length: 6 }, (_, j) => (3 * c + j * (c + 1)) % 8);
+
+/** Text row of class c: `[bos, 3 + c, eos, pad, pad]` (textLength 5, vocab 20). */
+export const classText = (c: number): number[] => [1, 3 + c, 2, 0, 0];
+
+/** `size` pairs of the synthetic task: pair i is class i % 4. */
+export function classPairs(size: number): { textIds: Int32Array; imageIds: Int32Array; size: number } {
+  const textIds = new Int32Array(size * 5);
+  const imageIds = new Int32Array(size * 6);
+  for (let i = 0; i < size; i++) {
+    textIds.set(classText(i % 4), i * 5);
+    imageIds.set(classPattern(i % 4), i * 6);
+  }
+  return { textIds, imageIds, size };
+}
+
+/** A tf.io handler that keeps the last saved artifacts in memory. */
+export function memoryHandler(): tf.io.IOHandler {
+  let stored: tf.io.ModelArtifacts | undefined;
+  return {
+    async save(artifacts) {
+      stored = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    },
+    async load() {
+      if (!stored) throw new Error('nothing saved');
+      return stored;
+    },
+  };
+}
