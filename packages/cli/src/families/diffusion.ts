@@ -13,6 +13,7 @@ import {
   loadDiffusion,
   trainDiffusion,
   unconditionalPipeline,
+  type GuidanceFunction,
   type LoadedDiffusion,
   type SchedulerName,
   type UNet2DConfig,
@@ -20,10 +21,12 @@ import {
 } from '@gen/diffusion';
 import { PRETRAINED_DIFFUSION_MODELS, pretrainedDiffusionDir, type PretrainedDiffusionName } from '@gen/diffusion/node';
 import { AutoencoderKL, estimateScalingFactor, loadVaeModel } from '@gen/vae';
+import { clipGuidance } from '@gen/clip-guidance';
 import { choiceOption, integerOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
 import { UsageError } from '../usage-error';
+import { loadPromptClip, promptOptions, promptRequest, reportPrompt, viewOptions } from './prompt';
 import {
   appendJsonLine,
   checkConfigKeys,
@@ -143,13 +146,15 @@ async function runPipeline(options: {
   generator: core.Generator;
   /** Latent diffusion: decode the final latents with this autoencoder. */
   latent: Latent | null;
+  /** A guidance hook (CLIP guidance of --prompt). */
+  guidance?: GuidanceFunction;
 }): Promise<tf.Tensor4D> {
-  const { model, schedulerName, schedulerConfig, steps, count, labels, guidanceScale, generator, latent } = options;
+  const { model, schedulerName, schedulerConfig, steps, count, labels, guidanceScale, generator, latent, guidance } = options;
   const scheduler = SCHEDULERS[schedulerName].fromConfig(schedulerConfig as never);
   const decoder = latent ? { vae: latent.autoencoder, vaeScalingFactor: latent.scalingFactor } : {};
   const output = labels
-    ? await classConditionalPipeline({ model, scheduler, numInferenceSteps: steps, classLabels: Array.from(labels), guidanceScale, generator, ...decoder })
-    : await unconditionalPipeline({ model, scheduler, numInferenceSteps: steps, batchSize: count, generator, ...decoder });
+    ? await classConditionalPipeline({ model, scheduler, numInferenceSteps: steps, classLabels: Array.from(labels), guidanceScale, generator, ...decoder, ...(guidance ? { guidance } : {}) })
+    : await unconditionalPipeline({ model, scheduler, numInferenceSteps: steps, batchSize: count, generator, ...decoder, ...(guidance ? { guidance } : {}) });
   return output.images;
 }
 
@@ -347,13 +352,21 @@ async function sampleDiffusionCommand({ options, io, verbose, commandPath }: Com
   const { checkpoint, config, numClasses } = findDiffusionCheckpoint(options.checkpoint as string | undefined, commandPath);
   checkLabel(label, numClasses);
   const guidanceScale = guidanceOf(options, numClasses);
+  const request = promptRequest(options, commandPath);
+  if (request && config.autoencoder !== undefined) {
+    throw new UsageError('--prompt', request.prompt, 'is not supported for latent diffusion checkpoints (CLIP guidance reads the pixel-space x̂₀)');
+  }
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
   let latent: Latent | null = null;
+  const clip = request ? await loadPromptClip(request) : null;
   try {
     latent = await latentOf(config, checkpoint.location);
     const labels = sampleLabels(n, numClasses, label);
     const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
+    const columns = gridColumns(n, numClasses, label === undefined);
+    const promptedParts: tf.Tensor4D[] = [];
+    let prompted: tf.Tensor4D | null = null;
     const schedulerName = options.scheduler as SchedulerName;
     const parts: tf.Tensor4D[] = [];
     let images: tf.Tensor4D | null = null;
@@ -375,12 +388,42 @@ async function sampleDiffusionCommand({ options, io, verbose, commandPath }: Com
         );
       }
       images = tf.concat(parts) as tf.Tensor4D;
+      // --prompt: the same seeds again, with CLIP guidance (its view shifts drawn from a fork of each seed).
+      let prompt: Awaited<ReturnType<typeof reportPrompt>> | null = null;
+      if (clip && request) {
+        const scale = options['clip-scale'] as number;
+        const cutouts = options.cutouts as number;
+        const maxShift = options['max-shift'] as number;
+        for (let i = 0; i < n; i++) {
+          const guidance = clipGuidance({ clip, prompt: request.prompt, scale, cutouts, maxShift, generator: new core.Generator(seeds[i]).fork('prompt') });
+          try {
+            promptedParts.push(
+              await runPipeline({
+                model,
+                schedulerName,
+                schedulerConfig,
+                steps: options.steps as number,
+                count: 1,
+                labels: labels ? [labels[i]] : null,
+                guidanceScale,
+                generator: new core.Generator(seeds[i]),
+                latent,
+                guidance,
+              }),
+            );
+          } finally {
+            guidance.dispose();
+          }
+        }
+        prompted = tf.concat(promptedParts) as tf.Tensor4D;
+        prompt = await reportPrompt({ out, clip, request, prompted, unprompted: images, columns, settings: { clipScale: scale, cutouts, maxShift } });
+      }
       const written = await writeSampleSet({
         out,
-        images,
+        images: prompted ?? images,
         seeds,
         labels,
-        columns: gridColumns(n, numClasses, label === undefined),
+        columns,
         extra: {
           family: 'diffusion',
           checkpoint: checkpoint.location,
@@ -390,17 +433,24 @@ async function sampleDiffusionCommand({ options, io, verbose, commandPath }: Com
           ...(numClasses > 0 ? { guidanceScale } : {}),
           ema: usedEma,
           ...(latent ? { autoencoder: config.autoencoder, scalingFactor: latent.scalingFactor } : {}),
+          ...(prompt ? { prompt: prompt.record } : {}),
         },
       });
-      io.stdout.write(`sampled ${n} images from ${checkpoint.location} (${schedulerName}, ${String(options.steps)} steps${usedEma ? ', EMA weights' : ''})\n${written.grid}\n${written.json}\n`);
+      io.stdout.write(
+        `sampled ${n} images from ${checkpoint.location} (${schedulerName}, ${String(options.steps)} steps${usedEma ? ', EMA weights' : ''}${request ? `, CLIP-guided toward ${JSON.stringify(request.prompt)}` : ''})\n${written.grid}\n${written.json}\n`,
+      );
+      if (prompt) io.stdout.write(`${prompt.line}\n`);
     } finally {
       tf.dispose(parts);
+      tf.dispose(promptedParts);
       images?.dispose();
+      prompted?.dispose();
     }
     return 0;
   } finally {
     model.dispose();
     latent?.autoencoder.dispose();
+    clip?.dispose();
   }
 }
 
@@ -509,8 +559,17 @@ export const diffusionCommands: FamilyCommands = {
   },
   sample: {
     summary: 'Sample images from a diffusion checkpoint with any scheduler',
-    options: { ...sampleOptions('diffusion'), ...samplerOptions(20) },
-    examples: ['gen sample diffusion --checkpoint runs/cfg --label 3 --scheduler ddim --steps 20 --guidance-scale 3'],
+    options: {
+      ...sampleOptions('diffusion'),
+      ...samplerOptions(20),
+      ...promptOptions('the same seeds are sampled again with CLIP guidance toward it (pixel-space checkpoints)'),
+      'clip-scale': { type: 'string', valueName: 'x', description: 'with --prompt, scale of the CLIP guidance gradient', default: 100, parse: positiveNumberOption('') },
+      ...viewOptions(),
+    },
+    examples: [
+      'gen sample diffusion --checkpoint runs/cfg --label 3 --scheduler ddim --steps 20 --guidance-scale 3',
+      'gen sample diffusion --checkpoint runs/ddpm --prompt "a thin, slanted seven" --clip runs/clip-mnist --n 16 --out out/seven',
+    ],
     run: sampleDiffusionCommand,
   },
   eval: {

@@ -11,6 +11,7 @@ import {
   generate,
   latentInterpolation,
   loadGan,
+  sampleLatents,
   trainGan,
   truncationSweep,
   type GanArchitecture,
@@ -19,10 +20,12 @@ import {
   type LoadedGan,
 } from '@gen/gan';
 import { PRETRAINED_GANS, pretrainedGanDir, type PretrainedGanName } from '@gen/gan/node';
+import { steerGanLatents, type GanSteeringResult } from '@gen/clip-guidance';
 import { choiceOption, integerOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
 import { UsageError } from '../usage-error';
+import { loadPromptClip, promptOptions, promptRequest, reportPrompt, steeringOptions } from './prompt';
 import {
   appendJsonLine,
   checkConfigKeys,
@@ -213,29 +216,59 @@ async function sampleGanCommand({ options, io, verbose, commandPath }: CommandCo
   const out = resolve(options.out as string);
   const { checkpoint, numClasses } = findGanCheckpoint(options.checkpoint as string | undefined, commandPath);
   checkLabel(label, numClasses);
+  const request = promptRequest(options, commandPath);
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const gan = await loadGanAt(checkpoint.location);
+  const clip = request ? await loadPromptClip(request) : null;
   try {
     const labels = sampleLabels(n, numClasses, label);
     const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
+    const columns = gridColumns(n, numClasses, label === undefined);
     const images = tf.tidy(() =>
       tf.concat(
         seeds.map((s, i) => generate({ generator: gan.generator, n: 1, ...(labels ? { labels: labels[i] } : {}), truncation, rng: new core.Generator(s) })),
       ),
     ) as tf.Tensor4D;
+    let steered: GanSteeringResult | null = null;
     try {
+      // --prompt: the same per-seed latents as the unprompted samples, steered toward the prompt.
+      let prompt: Awaited<ReturnType<typeof reportPrompt>> | null = null;
+      if (clip && request) {
+        const steps = options['steer-steps'] as number;
+        const lr = options['steer-lr'] as number;
+        const cutouts = options.cutouts as number;
+        const maxShift = options['max-shift'] as number;
+        const optimizeTruncation = options['steer-truncation'] as boolean;
+        const latents = tf.tidy(() => tf.concat(seeds.map((s) => sampleLatents({ n: 1, latentDim: gan.generator.latentDim, truncation, rng: new core.Generator(s) }))));
+        try {
+          steered = await steerGanLatents({ clip, prompt: request.prompt, generator: gan.generator, latents, ...(labels ? { labels } : {}), steps, lr, cutouts, maxShift, optimizeTruncation, rng: new core.Generator(seed).fork('prompt') });
+        } finally {
+          latents.dispose();
+        }
+        const settings = { steps, lr, cutouts, maxShift, ...(optimizeTruncation ? { truncationScales: Array.from(steered.scales ?? []) } : {}) };
+        prompt = await reportPrompt({ out, clip, request, prompted: steered.images, unprompted: images, columns, settings });
+      }
       const written = await writeSampleSet({
         out,
-        images,
+        images: steered?.images ?? images,
         seeds,
         labels,
-        columns: gridColumns(n, numClasses, label === undefined),
-        extra: { family: 'gan', checkpoint: checkpoint.location, step: checkpoint.step, truncation: Number.isFinite(truncation) ? truncation : null, ema: gan.usedEma },
+        columns,
+        extra: {
+          family: 'gan',
+          checkpoint: checkpoint.location,
+          step: checkpoint.step,
+          truncation: Number.isFinite(truncation) ? truncation : null,
+          ema: gan.usedEma,
+          ...(prompt ? { prompt: prompt.record } : {}),
+        },
       });
-      io.stdout.write(`sampled ${n} images from ${checkpoint.location}${gan.usedEma ? ' (EMA weights)' : ''}\n`);
+      io.stdout.write(`sampled ${n} images from ${checkpoint.location}${gan.usedEma ? ' (EMA weights)' : ''}${request ? `, steered toward ${JSON.stringify(request.prompt)}` : ''}\n`);
       io.stdout.write(`${written.grid}\n${written.json}\n`);
+      if (prompt) io.stdout.write(`${prompt.line}\n`);
     } finally {
       images.dispose();
+      steered?.dispose();
     }
     const rows = options.rows as number;
     const rowLabels = numClasses > 0 ? (label !== undefined ? label : Array.from({ length: rows }, (_, r) => r % numClasses)) : undefined;
@@ -264,6 +297,7 @@ async function sampleGanCommand({ options, io, verbose, commandPath }: CommandCo
     return 0;
   } finally {
     gan.dispose();
+    clip?.dispose();
   }
 }
 
@@ -350,8 +384,16 @@ export const ganCommands: FamilyCommands = {
       'truncation-sweep': { type: 'boolean', description: 'also write <out>/truncation-sweep.png: each row one latent at τ = ∞, 2, 1, 0.7, 0.5, 0.25', default: false },
       rows: { type: 'string', valueName: 'n', description: 'rows of --interpolate / --truncation-sweep', default: 8, parse: integerOption(1, 1000) },
       frames: { type: 'string', valueName: 'n', description: 'frames per --interpolate row (both ends included)', default: 10, parse: integerOption(2, 1000) },
+      ...promptOptions('the latents of the same seeds are optimised (Adam, re-projected to their norm) toward it'),
+      ...steeringOptions(),
+      'steer-truncation': { type: 'boolean', description: 'with --prompt, also optimise a truncation ψ ∈ [0, 1] per sample (G(ψ·z))', default: false },
     },
-    examples: ['gen sample gan --checkpoint pretrained:mnist --label 3 --n 16', 'gen sample gan --checkpoint runs/cgan --label 3 --truncation 0.7 --n 64 --out out/threes', 'gen sample gan --checkpoint runs/dcgan --interpolate --truncation-sweep'],
+    examples: [
+      'gen sample gan --checkpoint pretrained:mnist --label 3 --n 16',
+      'gen sample gan --checkpoint runs/cgan --label 3 --truncation 0.7 --n 64 --out out/threes',
+      'gen sample gan --checkpoint runs/dcgan --interpolate --truncation-sweep',
+      'gen sample gan --checkpoint runs/dcgan --prompt "a thin, slanted seven" --clip runs/clip-mnist --n 16 --out out/seven',
+    ],
     run: sampleGanCommand,
   },
   eval: {

@@ -20,10 +20,12 @@ import {
   type TrainableVae,
   type VaeFamilyModel,
 } from '@gen/vae';
+import { steerVaeLatents, type VaeSteeringResult } from '@gen/clip-guidance';
 import { choiceOption, integerOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
 import { UsageError } from '../usage-error';
+import { loadPromptClip, promptOptions, promptRequest, reportPrompt, steeringOptions } from './prompt';
 import {
   checkConfigKeys,
   checkEvalN,
@@ -233,10 +235,13 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
   if (options['latent-grid'] && latentDim !== 2) {
     throw new UsageError('--latent-grid', undefined, `needs a checkpoint with a 2-D latent (this one has latentDim ${String(latentDim)}); train with --latent-dim 2`);
   }
+  const request = promptRequest(options, commandPath);
+  if (request && options.mixture) throw new UsageError('--mixture', undefined, 'cannot be combined with --prompt (steering starts from the prior draws of the same seeds)');
   const needsData = (options.mixture as boolean) || (options.interpolate as boolean);
   const dataset = needsData ? vaeDataset(options.dataset as DatasetChoice | undefined, checkpoint, config) : null;
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const model = await loadVaeAt(checkpoint.location);
+  const clip = request ? await loadPromptClip(request) : null;
   const owned: tf.Tensor[] = [];
   try {
     const numClasses = model.numClasses;
@@ -269,24 +274,45 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
         }),
       ),
     ) as tf.Tensor4D;
+    let steered: VaeSteeringResult | null = null;
     try {
+      // --prompt: the prior draws of the same seeds, steered toward the prompt.
+      const columns = gridColumns(n, numClasses, label === undefined);
+      let prompt: Awaited<ReturnType<typeof reportPrompt>> | null = null;
+      if (clip && request) {
+        const steps = options['steer-steps'] as number;
+        const lr = options['steer-lr'] as number;
+        const cutouts = options.cutouts as number;
+        const maxShift = options['max-shift'] as number;
+        const priorWeight = options['prior-weight'] as number;
+        const latents = tf.tidy(() => tf.concat(seeds.map((s) => new core.Generator(s).normal([1, ...model.latentShape], { std: temperature }))));
+        try {
+          steered = await steerVaeLatents({ clip, prompt: request.prompt, decoder: model, latents, ...(labels ? { labels } : {}), steps, lr, cutouts, maxShift, priorWeight, rng: new core.Generator(seed).fork('prompt') });
+        } finally {
+          latents.dispose();
+        }
+        prompt = await reportPrompt({ out, clip, request, prompted: steered.images, unprompted: images, columns, settings: { steps, lr, cutouts, maxShift, priorWeight } });
+      }
       const written = await writeSampleSet({
         out,
-        images,
+        images: steered?.images ?? images,
         seeds,
         labels,
-        columns: gridColumns(n, numClasses, label === undefined),
+        columns,
         extra: {
           family: 'vae',
           checkpoint: checkpoint.location,
           step: checkpoint.step,
           sampler: fitted ? `mixture of ${options.components} Gaussians fitted to ${options['mixture-images']} training posterior means` : 'prior',
           ...(fitted ? {} : { temperature }),
+          ...(prompt ? { prompt: prompt.record } : {}),
         },
       });
-      io.stdout.write(`sampled ${n} images from ${checkpoint.location} (${fitted ? 'posterior mixture' : 'prior'})\n${written.grid}\n${written.json}\n`);
+      io.stdout.write(`sampled ${n} images from ${checkpoint.location} (${fitted ? 'posterior mixture' : 'prior'}${request ? `, steered toward ${JSON.stringify(request.prompt)}` : ''})\n${written.grid}\n${written.json}\n`);
+      if (prompt) io.stdout.write(`${prompt.line}\n`);
     } finally {
       images.dispose();
+      steered?.dispose();
     }
 
     if (options.interpolate && dataset) {
@@ -327,6 +353,7 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
   } finally {
     tf.dispose(owned);
     model.dispose();
+    clip?.dispose();
   }
 }
 
@@ -466,8 +493,16 @@ export const vaeCommands: FamilyCommands = {
       rows: { type: 'string', valueName: 'n', description: 'rows of --interpolate', default: 8, parse: integerOption(1, 1000) },
       frames: { type: 'string', valueName: 'n', description: 'frames per --interpolate row (both ends included)', default: 10, parse: integerOption(2, 1000) },
       dataset: { ...datasetOption('images for --mixture and --interpolate; default: the run\'s dataset'), default: undefined, defaultLabel: 'from the run' },
+      ...promptOptions('the prior draws of the same seeds are optimised (Adam, Gaussian prior penalty) toward it'),
+      ...steeringOptions(),
+      'prior-weight': { type: 'string', valueName: 'λ', description: 'with --prompt, weight of the prior penalty λ·½‖z‖² (−log N(z; 0, I) + const)', default: 0.01, parse: nonNegativeNumberOption },
     },
-    examples: ['gen sample vae --checkpoint runs/vae --n 64', 'gen sample vae --checkpoint runs/vae --mixture --interpolate', 'gen sample vae --checkpoint runs/vae2d --latent-grid'],
+    examples: [
+      'gen sample vae --checkpoint runs/vae --n 64',
+      'gen sample vae --checkpoint runs/vae --mixture --interpolate',
+      'gen sample vae --checkpoint runs/vae2d --latent-grid',
+      'gen sample vae --checkpoint runs/vae --prompt "a bold zero" --clip runs/clip-mnist --n 16 --out out/zero',
+    ],
     run: sampleVaeCommand,
   },
   eval: {

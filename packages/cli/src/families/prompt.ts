@@ -1,0 +1,110 @@
+// `gen sample gan|vae|diffusion --prompt "…" --clip <dir>`: the options, the CLIP checkpoint,
+// and the measured effect — the mean CLIP score of the prompted samples against the
+// unprompted ones drawn from the same seeds, printed and recorded in samples.json.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { fitToClip, loadClip, type LoadedClip } from '@gen/clip-guidance';
+import { integerOption, type OptionSpecs } from '../options';
+import { UsageError } from '../usage-error';
+import { checkpointConfig, loadCheckpointOrFail, positiveNumberOption, resolveCheckpoint, writeFrames } from './shared';
+
+/** `--prompt` and `--clip`, shared by every family's sample command. */
+export function promptOptions(how: string): OptionSpecs {
+  return {
+    prompt: { type: 'string', valueName: 'text', description: `text the samples should match (needs --clip): ${how}`, defaultLabel: 'none', parse: promptOption },
+    clip: { type: 'string', valueName: 'dir', description: 'CLIP checkpoint for --prompt: a run folder of gen train clip, its checkpoints/ folder or one checkpoint folder', defaultLabel: 'none', parse: promptOption },
+  };
+}
+
+/** `--steer-steps`, `--steer-lr`, `--cutouts` of GAN and VAE latent steering. */
+export function steeringOptions(): OptionSpecs {
+  return {
+    'steer-steps': { type: 'string', valueName: 'n', description: 'Adam steps on the latents with --prompt', default: 50, parse: integerOption(1, 100000) },
+    'steer-lr': { type: 'string', valueName: 'x', description: 'Adam learning rate of --prompt steering', default: 0.05, parse: positiveNumberOption('') },
+    ...viewOptions(),
+  };
+}
+
+/** `--cutouts`, `--max-shift`: the random views CLIP sees per --prompt step (steering and guidance). */
+export function viewOptions(): OptionSpecs {
+  return {
+    cutouts: { type: 'string', valueName: 'n', description: 'randomly shifted views averaged per --prompt step', default: 4, parse: integerOption(1, 1024) },
+    'max-shift': { type: 'string', valueName: 'px', description: 'largest shift of a --prompt view per axis, zero-filled (0: unshifted views)', default: 2, parse: integerOption(0, 1024) },
+  };
+}
+
+function promptOption(raw: string, flag: string): string {
+  if (raw.trim() === '') throw new UsageError(flag, raw, 'must not be empty');
+  return raw;
+}
+
+/** The CLIP checkpoint and prompt of a sample command, checked before the backend starts; null without --prompt. */
+export interface PromptRequest {
+  prompt: string;
+  location: string;
+}
+
+export function promptRequest(options: Record<string, unknown>, commandPath: string): PromptRequest | null {
+  const prompt = options.prompt as string | undefined;
+  const given = options.clip as string | undefined;
+  if (prompt === undefined) {
+    if (given !== undefined) throw new UsageError('--clip', given, 'needs --prompt "<text>"');
+    return null;
+  }
+  if (given === undefined) throw new UsageError('--clip', undefined, `is required with --prompt: ${commandPath} --prompt "${prompt}" --clip <dir> (a CLIP checkpoint of gen train clip)`);
+  let location: string;
+  try {
+    location = resolveCheckpoint(given, commandPath).location;
+  } catch (error) {
+    if (UsageError.isInstance(error)) throw new UsageError('--clip', given, error.message.replace(/^--checkpoint (\([^)]*\) )?/, ''));
+    throw error;
+  }
+  checkpointConfig('clip', location);
+  return { prompt, location };
+}
+
+export async function loadPromptClip(request: PromptRequest): Promise<LoadedClip> {
+  return loadCheckpointOrFail('clip', request.location, () => loadClip(request.location));
+}
+
+/** Mean CLIP score (cosine with the prompt) of images `[n, H, W, C]` in [0, 1], fitted to the encoder's input. */
+export async function meanClipScore(clip: LoadedClip, images: tf.Tensor4D, prompt: string): Promise<number> {
+  const score = tf.tidy(() => tf.mean(clip.clipScore(fitToClip(clip, images), [prompt])));
+  try {
+    return (await score.data())[0];
+  } finally {
+    score.dispose();
+  }
+}
+
+export interface PromptReport {
+  prompt: string;
+  clip: string;
+  clipScore: { prompted: number; unprompted: number };
+  [key: string]: unknown;
+}
+
+/**
+ * Scores both sets and writes the unprompted ones as `<out>/unprompted.png`; returns what goes
+ * under `prompt` in samples.json and the line to print.
+ */
+export async function reportPrompt(options: {
+  out: string;
+  clip: LoadedClip;
+  request: PromptRequest;
+  prompted: tf.Tensor4D;
+  unprompted: tf.Tensor4D;
+  columns: number;
+  settings: Record<string, unknown>;
+}): Promise<{ record: PromptReport; line: string }> {
+  const { out, clip, request, prompted, unprompted, columns, settings } = options;
+  const scores = { prompted: await meanClipScore(clip, prompted, request.prompt), unprompted: await meanClipScore(clip, unprompted, request.prompt) };
+  mkdirSync(out, { recursive: true });
+  const path = join(out, 'unprompted.png');
+  await writeFrames(path, unprompted, columns);
+  return {
+    record: { prompt: request.prompt, clip: request.location, ...settings, clipScore: scores },
+    line: `clip score of ${JSON.stringify(request.prompt)}: prompted ${scores.prompted.toFixed(4)} vs unprompted ${scores.unprompted.toFixed(4)} (mean of ${prompted.shape[0]}, same seeds; unprompted samples in ${path})`,
+  };
+}
