@@ -68,6 +68,36 @@ describeWithBackends('@gen/gan models', () => {
     }
   });
 
+  it('classInput feeds the class to the first linear layer: with zeroed batch-norm tables the label still changes the image', async () => {
+    for (const classInput of [true, false]) {
+      for (const architecture of ['acgan', 'biggan'] as const) {
+        const config = tinyConfig(architecture, 3);
+        const G = createGenerator({ ...config.generator, classInput } as typeof config.generator, new Generator(1)) as ConditionalGenerator;
+        // Zero every per-class gain / bias table: then only the input can carry the class. (BigGAN's
+        // projections are spectrally normalised, so they cannot be zeroed; there only the width is checked.)
+        if (architecture === 'acgan') {
+          for (const [name, variable] of G.namedParameters()) {
+            if (/norm\d+\.(gain|bias)\./.test(name)) variable.assign(tf.zerosLike(variable));
+          }
+        }
+        const linearIn = G.namedParameters().find(([name]) => /^trunk\.linear\.(module\.)?weight$/.test(name))![1].shape[0];
+        const chunk0 = architecture === 'biggan' ? latentChunks(G.latentDim, G.config.widths.length + 1)[0] : G.latentDim;
+        const classWidth = architecture === 'biggan' ? G.config.sharedEmbeddingDim : 3;
+        expect(linearIn).toBe(chunk0 + (classInput ? classWidth : 0));
+        const latents = tf.tile(new Generator(3).normal([1, G.latentDim]), [2, 1]);
+        G.eval();
+        const images = G.forward(latents, tf.tensor1d([0, 1], 'int32'));
+        const [a, b] = tf.unstack(images).map((t) => Array.from(t.dataSync()));
+        const maxDifference = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+        if (architecture === 'acgan') {
+          if (classInput) expect(maxDifference).toBeGreaterThan(1e-4);
+          else expect(maxDifference).toBe(0);
+        }
+        G.dispose();
+      }
+    }
+  });
+
   it('spectrally normalised layers have largest singular value ≈ 1 after power iterations', async () => {
     const config = tinyConfig('sagan');
     const D = createDiscriminator(config.discriminator, new Generator(4));
