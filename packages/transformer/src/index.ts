@@ -15,3 +15,7 @@ export { trainDalle, tokenCrossEntropy } from './train-dalle';
 export type { TrainDalleOptions, TrainDalleResult, TokenPairs } from './train-dalle';
 export { saveDalle, loadDalle, dalleCheckpointConfig, DALLE_FAMILY } from './dalle-checkpoint';
 export type { SaveDalleOptions, LoadedDalle, DalleCheckpointTarget } from './dalle-checkpoint';
+export { rerank } from './pipeline/rerank';
+export type { RerankOptions, RerankResult } from './pipeline/rerank';
+export { generateImages } from './pipeline/generate-images';
+export type { GenerateImagesOptions, GeneratedImages } from './pipeline/generate-images';

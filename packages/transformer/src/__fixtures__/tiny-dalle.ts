@@ -17,17 +17,20 @@ export function randomIds(generator: Generator, rows: number, length: number, vo
 }
 
 /**
- * A fake VQ tokenizer for 8×8 grayscale images: a 4×4 grid of 2×2 patches, each patch's
- * mean quantised to `levels` codes; decoding paints each patch with its level's value.
+ * A fake VQ tokenizer for grayscale images of 4·patch pixels a side: a 4×4 grid of patches,
+ * each patch's mean quantised to `codebookSize` codes; decoding paints each patch with its
+ * level's midpoint.
  */
 export class FakeVq implements ImageTokenizer {
   readonly tokenShape: [number, number] = [4, 4];
-  readonly imageShape: [number, number, number] = [8, 8, 1];
-  constructor(readonly codebookSize = 4) {}
+  constructor(
+    readonly codebookSize = 4,
+    readonly patch = 2,
+  ) {}
 
   encodeToTokens(images: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const means = tf.squeeze(tf.avgPool(images as tf.Tensor4D, 2, 2, 'valid'), [3]);
+      const means = tf.squeeze(tf.avgPool(images as tf.Tensor4D, this.patch, this.patch, 'valid'), [3]);
       return tf.cast(tf.minimum(tf.floor(tf.mul(means, this.codebookSize)), this.codebookSize - 1), 'int32');
     });
   }
@@ -35,8 +38,8 @@ export class FakeVq implements ImageTokenizer {
   decodeTokens(tokens: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const values = tf.div(tf.add(tf.cast(tokens, 'float32'), 0.5), this.codebookSize);
-      const patches = tf.expandDims(values, -1) as tf.Tensor4D;
-      return tf.image.resizeNearestNeighbor(patches, [8, 8]);
+      const size = 4 * this.patch;
+      return tf.image.resizeNearestNeighbor(tf.expandDims(values, -1) as tf.Tensor4D, [size, size]);
     });
   }
 }
