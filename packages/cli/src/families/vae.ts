@@ -8,14 +8,18 @@ import {
   LIKELIHOODS,
   createVaeModel,
   estimateNll,
+  evaluateVqVae,
   fitPosteriorMixture,
   interpolate,
   latentGrid,
   loadVaeModel,
+  loadVqVae,
   reconstructionError,
   sampleMixture,
   samplePrior,
   trainVae,
+  trainVqVae,
+  VQVAE,
   type PartialVaeFamilyConfig,
   type TrainableVae,
   type VaeFamilyModel,
@@ -68,7 +72,9 @@ import {
 const VAE_CONFIG_FIELDS = ['latentDim', 'widths', 'hiddenDim', 'activation', 'likelihood', 'embeddingDim'] as const;
 /** `--model autoencoder-kl`: the spatial-latent autoencoder of latent diffusion. */
 const AUTOENCODER_CONFIG_FIELDS = ['latentChannels', 'blockChannels', 'layersPerBlock', 'normGroups', 'likelihood', 'klWeight'] as const;
-const MODELS = ['vae', 'autoencoder-kl'] as const;
+/** `--model vq-vae`: discrete tokens (VQ-VAE) for a token prior. */
+const VQ_CONFIG_FIELDS = ['blockChannels', 'layersPerBlock', 'normGroups', 'codebookSize', 'codeDim', 'beta', 'codebookUpdate', 'decay', 'epsilon', 'deadCodeSteps'] as const;
+const MODELS = ['vae', 'autoencoder-kl', 'vq-vae'] as const;
 
 const temperatureOption = {
   type: 'string' as const,
@@ -92,6 +98,10 @@ async function trainVaeCommand({ options, io, verbose, argv, commandPath }: Comm
   if (objective === 'elbo' && k !== 1) throw new UsageError('--k', String(k), 'must be 1 with --objective elbo (use --objective iwae for k > 1)');
   if (objective === 'iwae' && (options.beta !== undefined || options['beta-warmup'] !== undefined)) {
     throw new UsageError(options.beta !== undefined ? '--beta' : '--beta-warmup', String(options.beta ?? options['beta-warmup']), 'must be omitted with --objective iwae (the bound has no KL weight)');
+  }
+  if (options.model === 'vq-vae') return trainVqVaeCommand({ options, io, verbose, argv, commandPath } as CommandContext);
+  for (const flag of ['codebook-size', 'code-dim']) {
+    if (options[flag] !== undefined) throw new UsageError(`--${flag}`, String(options[flag]), 'applies to --model vq-vae only');
   }
   const autoencoder = options.model === 'autoencoder-kl';
   if (autoencoder && conditional) throw new UsageError('--conditional', undefined, 'is not available with --model autoencoder-kl (it is unconditional)');
@@ -185,13 +195,146 @@ async function trainVaeCommand({ options, io, verbose, argv, commandPath }: Comm
   }
 }
 
+/** `gen train vae --model vq-vae`: trainVqVae, with reconstruction grids instead of prior samples. */
+async function trainVqVaeCommand({ options, io, verbose, argv, commandPath }: CommandContext): Promise<number> {
+  const steps = options.steps as number;
+  const dataset = options.dataset as DatasetChoice;
+  const notForVq: Array<[string, unknown, string]> = [
+    ['--conditional', options.conditional ? true : undefined, 'is not available with --model vq-vae (it is unconditional)'],
+    ['--latent-dim', options['latent-dim'], 'does not apply to --model vq-vae (set --code-dim and --codebook-size)'],
+    ['--likelihood', options.likelihood, 'does not apply to --model vq-vae (it is trained on the squared error)'],
+    ['--beta', options.beta, 'does not apply to --model vq-vae (the commitment weight is --config \'{"beta":0.25}\')'],
+    ['--beta-warmup', options['beta-warmup'], 'does not apply to --model vq-vae'],
+    ['--k', options.k, 'does not apply to --model vq-vae'],
+    ['--objective', options.objective === 'elbo' ? undefined : options.objective, 'does not apply to --model vq-vae'],
+  ];
+  for (const [flag, value, why] of notForVq) if (value !== undefined) throw new UsageError(flag, value === true ? undefined : String(value), why);
+  const overrides = checkConfigKeys(options.config as Record<string, unknown> | undefined, VQ_CONFIG_FIELDS);
+  const every = (options.every as number | undefined) ?? tenth(steps);
+  const checkpointEvery = (options['checkpoint-every'] as number | undefined) ?? tenth(steps);
+  const folders = prepareRun(options.out as string, options.resume as boolean, steps);
+
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const data = await loadTrainingData(dataset, options['limit-data'] as number | undefined);
+  const seed = options.seed as number;
+  let model: VQVAE;
+  try {
+    // The same weights trainVqVae({ config, seed }) would draw: Generator(seed).fork('init').
+    model = new VQVAE({
+      height: data.height,
+      width: data.width,
+      channels: data.channels,
+      ...(options['codebook-size'] !== undefined ? { codebookSize: options['codebook-size'] as number } : {}),
+      ...(options['code-dim'] !== undefined ? { codeDim: options['code-dim'] as number } : {}),
+      ...overrides,
+      generator: new core.Generator(seed).fork('init'),
+    });
+  } catch (error) {
+    if (core.InvalidArgumentError.isInstance(error)) throw new UsageError('--config', JSON.stringify(overrides), `is not a valid VQ-VAE config: ${error.message}`);
+    throw error;
+  }
+  const interrupt = interruptSignal(io);
+  let optimizer: { dispose(): void } | null = null;
+  // 32 fixed training images: the grids show them (4 rows) above their reconstructions (4 rows).
+  const shown = Math.min(32, data.size);
+  const originals = tf.tensor4d(data.images.subarray(0, shown * data.height * data.width * data.channels), [shown, data.height, data.width, data.channels]);
+  try {
+    writeRunRecord(
+      folders,
+      { family: 'vae', dataset, conditional: false, numClasses: 0, classNames: data.classNames, argv: ['train', 'vae', ...argv], objective: 'vq', config: model.getConfig() as unknown as Record<string, unknown> },
+      options.resume as boolean,
+    );
+    const { codebookSize, codeDim, codebookUpdate } = model.config;
+    io.stdout.write(`data: ${data.name}, ${data.size} images; VQ-VAE, ${model.tokenShape.join('×')} tokens from ${codebookSize} codes of size ${codeDim} (${codebookUpdate} codebook)\n`);
+    if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
+    const progress = new TrainingProgress(io, 'train vae', folders.startStep, steps);
+    const result = await trainVqVae({
+      model,
+      dataset: data,
+      steps,
+      batchSize: options['batch-size'] as number,
+      lr: options.lr as number,
+      seed,
+      checkpointDir: folders.checkpoints,
+      checkpointEvery,
+      keep: options.keep as number,
+      resume: options.resume as boolean,
+      signal: interrupt.signal,
+      logEvery: every > 0 ? gcd(10, every) : 10,
+      metricsFile: folders.metricsFile,
+      onProgress: async (event) => {
+        progress.update(event);
+        if (every > 0 && event.step % every === 0 && event.step > folders.startStep) {
+          const grid = tf.tidy(() => tf.concat([originals, model.reconstruct(originals)]) as tf.Tensor4D);
+          try {
+            await writeFrames(sampleGridPath(folders, event.step), grid, 8);
+          } finally {
+            grid.dispose();
+          }
+        }
+      },
+    });
+    optimizer = result.optimizer;
+    progress.done();
+    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+  } finally {
+    interrupt.dispose();
+    originals.dispose();
+    optimizer?.dispose();
+    model.dispose();
+  }
+}
+
+/** `gen eval vae` on a VQ-VAE checkpoint: reconstruction error through the tokens and codebook usage on test images. */
+async function evalVqVaeCommand(
+  { options, io, verbose }: CommandContext,
+  checkpoint: ResolvedCheckpoint,
+  config: Record<string, unknown>,
+): Promise<number> {
+  const n = options.n as number;
+  const seed = options.seed as number;
+  const dataset = vaeDataset(options.dataset as DatasetChoice | undefined, checkpoint, config);
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const { model } = await loadCheckpointOrFail('vae', checkpoint.location, () => loadVqVae({ source: coreNode.fileCheckpoint(checkpoint.location) }));
+  const owned: tf.Tensor[] = [];
+  try {
+    const test = await realImages(dataset, 'test', n, model, seed, 'vq/images');
+    owned.push(test.images, test.labels);
+    const started = Date.now();
+    const result = await evaluateVqVae({ model, images: test.images });
+    const path = writeMetrics(io, resolve(options.out as string), {
+      family: 'vae',
+      model: 'vq-vae',
+      checkpoint: checkpoint.location,
+      step: checkpoint.step,
+      dataset,
+      seed,
+      n: result.count,
+      data: `${dataset} test split, ${result.count} images (seeded order)`,
+      reconstruction: { mse: result.mse, mae: result.mae, through: 'decodeTokens(encodeToTokens(x)), pixels in [0, 1]' },
+      perplexity: result.perplexity,
+      usedCodes: result.usedCodes,
+      codebookSize: result.codebookSize,
+      tokens: model.tokenShape,
+      seconds: (Date.now() - started) / 1000,
+    });
+    io.stdout.write(
+      `reconstruction mse ${result.mse.toFixed(5)} mae ${result.mae.toFixed(5)}; perplexity ${result.perplexity.toFixed(1)} of ${result.codebookSize} codes (${result.usedCodes} used) on ${result.count} test images\n${path}\n`,
+    );
+    return 0;
+  } finally {
+    tf.dispose(owned);
+    model.dispose();
+  }
+}
+
 /** Finds and checks a VAE checkpoint without touching tensors (before the backend starts). */
 function findVaeCheckpoint(given: string | undefined, commandPath: string) {
   const checkpoint = resolveCheckpoint(given, commandPath);
   const config = checkpointConfig('vae', checkpoint.location);
   const model = (config.model ?? {}) as { kind?: unknown; numClasses?: unknown; latentDim?: unknown };
   const numClasses = model.kind === 'conditional-vae' ? Number(model.numClasses ?? 10) : 0;
-  return { checkpoint, config, numClasses, latentDim: model.latentDim };
+  return { checkpoint, config, numClasses, latentDim: model.latentDim, vq: model.kind === 'vq-vae' };
 }
 
 async function loadVaeAt(location: string): Promise<VaeFamilyModel> {
@@ -204,7 +347,7 @@ async function realImages(
   dataset: DatasetChoice,
   split: 'train' | 'test',
   count: number,
-  model: VaeFamilyModel,
+  model: { range: readonly [number, number] },
   seed: number,
   stream: string,
 ): Promise<{ images: tf.Tensor4D; labels: tf.Tensor1D; size: number }> {
@@ -230,7 +373,10 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
   const seed = options.seed as number;
   const temperature = options.temperature as number;
   const out = resolve(options.out as string);
-  const { checkpoint, config, numClasses: savedClasses, latentDim } = findVaeCheckpoint(options.checkpoint as string | undefined, commandPath);
+  const { checkpoint, config, numClasses: savedClasses, latentDim, vq } = findVaeCheckpoint(options.checkpoint as string | undefined, commandPath);
+  if (vq) {
+    throw new UsageError('--checkpoint', checkpoint.location, 'is a VQ-VAE, which has no prior to sample from (a token prior samples its tokens); gen eval vae measures its reconstructions');
+  }
   checkLabel(label, savedClasses);
   if (options['latent-grid'] && latentDim !== 2) {
     throw new UsageError('--latent-grid', undefined, `needs a checkpoint with a 2-D latent (this one has latentDim ${String(latentDim)}); train with --latent-dim 2`);
@@ -361,7 +507,8 @@ async function evalVaeCommand({ options, io, verbose, commandPath }: CommandCont
   const n = options.n as number;
   const seed = options.seed as number;
   const k = options.k as number;
-  const { checkpoint, config } = findVaeCheckpoint(options.checkpoint as string | undefined, commandPath);
+  const { checkpoint, config, vq } = findVaeCheckpoint(options.checkpoint as string | undefined, commandPath);
+  if (vq) return evalVqVaeCommand({ options, io, verbose, commandPath } as CommandContext, checkpoint, config);
   const dataset = vaeDataset(options.dataset as DatasetChoice | undefined, checkpoint, config);
   const real = await realTestImages(dataset);
   checkEvalN(n, dataset, real.size, '--n');
@@ -451,7 +598,7 @@ async function evalVaeCommand({ options, io, verbose, commandPath }: CommandCont
 
 export const vaeCommands: FamilyCommands = {
   family: 'vae',
-  summary: 'VAEs: conv VAE (Bernoulli / Gaussian / logistic), β-VAE, IWAE, conditional VAE',
+  summary: 'VAEs: conv VAE (Bernoulli / Gaussian / logistic), β-VAE, IWAE, conditional VAE, AutoencoderKL, VQ-VAE',
   train: {
     summary: 'Train a VAE on MNIST or Fashion-MNIST',
     description: [
@@ -468,14 +615,23 @@ export const vaeCommands: FamilyCommands = {
       likelihood: { type: 'string', valueName: 'name', description: `decoder distribution: ${LIKELIHOODS.join(', ')}`, defaultLabel: 'bernoulli', parse: choiceOption(LIKELIHOODS) },
       'latent-dim': { type: 'string', valueName: 'n', description: 'size of the latent (2 allows sample --latent-grid)', defaultLabel: '32', parse: integerOption(1, 4096) },
       lr: { type: 'string', valueName: 'x', description: 'Adam learning rate', default: 1e-3, parse: positiveNumberOption('') },
-      model: { type: 'string', valueName: 'name', description: 'vae (vector latent), or autoencoder-kl (spatial latent for latent diffusion: gen train diffusion --autoencoder)', default: 'vae', parse: choiceOption(MODELS) },
-      config: configOption(`${VAE_CONFIG_FIELDS.join(', ')}; with --model autoencoder-kl: ${AUTOENCODER_CONFIG_FIELDS.join(', ')}`),
+      model: {
+        type: 'string',
+        valueName: 'name',
+        description: 'vae (vector latent), autoencoder-kl (spatial latent for latent diffusion: gen train diffusion --autoencoder), or vq-vae (discrete tokens)',
+        default: 'vae',
+        parse: choiceOption(MODELS),
+      },
+      'codebook-size': { type: 'string', valueName: 'K', description: 'codes of --model vq-vae (its token vocabulary)', defaultLabel: '256', parse: integerOption(1, 65536) },
+      'code-dim': { type: 'string', valueName: 'D', description: 'size of each code of --model vq-vae', defaultLabel: '32', parse: integerOption(1, 4096) },
+      config: configOption(`${VAE_CONFIG_FIELDS.join(', ')}; with --model autoencoder-kl: ${AUTOENCODER_CONFIG_FIELDS.join(', ')}; with --model vq-vae: ${VQ_CONFIG_FIELDS.join(', ')}`),
     },
     examples: [
       'gen train vae --dataset mnist --steps 10000 --out runs/vae',
       'gen train vae --objective iwae --k 5 --steps 10000 --out runs/iwae',
       'gen train vae --dataset fashion --likelihood logistic --beta-warmup 5000 --out runs/fashion-vae',
       'gen train vae --dataset fashion --model autoencoder-kl --likelihood gaussian --out runs/fashion-ae',
+      'gen train vae --model vq-vae --codebook-size 512 --code-dim 32 --steps 5000 --out runs/vq',
     ],
     run: trainVaeCommand,
   },
@@ -506,7 +662,7 @@ export const vaeCommands: FamilyCommands = {
     run: sampleVaeCommand,
   },
   eval: {
-    summary: 'FID / KID of prior and Gaussian-mixture samples, the importance-sampled NLL (nats) with the ELBO, reconstruction error',
+    summary: 'FID / KID of prior and Gaussian-mixture samples, the importance-sampled NLL (nats) with the ELBO, reconstruction error; for a VQ-VAE: reconstruction error and codebook perplexity',
     options: {
       ...evalOptions('vae'),
       k: { type: 'string', valueName: 'n', description: 'importance samples per image for the NLL', default: 1000, parse: integerOption(1, 1e6) },
@@ -514,7 +670,7 @@ export const vaeCommands: FamilyCommands = {
       components: { type: 'string', valueName: 'n', description: 'also score samples of a Gaussian mixture with n components fitted to training posterior means (0: prior only)', default: 10, parse: integerOption(0, 1000) },
       'mixture-images': { type: 'string', valueName: 'n', description: 'training images the mixture is fitted to', default: 2000, parse: integerOption(1, 1e7) },
     },
-    examples: ['gen eval vae --checkpoint runs/vae --n 1000 --k 1000 --out eval/vae'],
+    examples: ['gen eval vae --checkpoint runs/vae --n 1000 --k 1000 --out eval/vae', 'gen eval vae --checkpoint runs/vq --n 1000 --out eval/vq'],
     run: evalVaeCommand,
   },
 };
