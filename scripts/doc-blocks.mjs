@@ -218,6 +218,14 @@ async function main() {
     }
   }
 
+  // Every @gen package a block imports must be a dependency of the consumer project.
+  const consumerDeps = JSON.parse(readFileSync(join(consumer, 'package.json'), 'utf8')).dependencies ?? {};
+  for (const p of prepared) {
+    for (const [, name] of `${p.block.setup}\n${p.code}`.matchAll(/from\s+['"](@gen\/[\w-]+)/g)) {
+      if (!(name in consumerDeps)) fail(p.block, `imports ${name}, which examples/node/package.json does not depend on (add "${name}": "workspace:*" there)`);
+    }
+  }
+
   // 2. Typecheck every ts block in one tsc run (js blocks: esbuild syntax check below).
   const tsBlocks = prepared.filter((p) => p.block.lang === 'ts');
   for (const p of tsBlocks) {
