@@ -126,6 +126,58 @@ describe('gen train | sample | eval vae', () => {
     expect(bad.code).toBe(2);
   });
 
+  const VQ_ARGS = ['train', 'vae', '--model', 'vq-vae', '--backend', 'wasm', '--batch-size', '8', '--limit-data', '64', '--codebook-size', '16', '--code-dim', '4'];
+  const VQ_CONFIG = ['--config', '{"blockChannels":[4,4,4],"normGroups":2,"deadCodeSteps":2}', '--checkpoint-every', '2'];
+
+  test('--model vq-vae: trains (perplexity and restarts in the metrics), gen eval vae reports reconstruction error and perplexity', async () => {
+    const [args, config] = [VQ_ARGS, VQ_CONFIG];
+    const { code, out, err } = await gen([...args, ...config, '--steps', '4', '--every', '2', '--out', run('vq')]);
+    expect(code).toBe(0);
+    expect(out).toContain('VQ-VAE, 7×7 tokens from 16 codes of size 4 (ema codebook)');
+    expect(err).toMatch(/train vae .*step 4\/4 loss [\d.]+ reconstruction [\d.]+ commitment [\d.]+ perplexity [\d.]+ usedCodes [\d.]+ restartedCodes [\d.]+/);
+    expect(readJson(join(run('vq'), 'run.json')).config).toMatchObject({ kind: 'vq-vae', codebookSize: 16, codeDim: 4, deadCodeSteps: 2 });
+    const last = jsonLines(join(run('vq'), 'metrics.jsonl')).at(-1) as { step: number; losses: Record<string, number> };
+    expect(last.step).toBe(4);
+    expect(last.losses.perplexity).toBeGreaterThanOrEqual(1 - 1e-4);
+    expect(last.losses.perplexity).toBeLessThanOrEqual(last.losses.usedCodes + 1e-3);
+    expect(last.losses.restartedCodes).toBeGreaterThanOrEqual(0);
+    // 4 rows of training images above their 4 rows of reconstructions.
+    expect(pngInfo(join(run('vq'), 'samples', 'step-000004.png'))).toMatchObject({ width: 8 * 30 + 2, height: 8 * 30 + 2 });
+
+
+    const before = tf.memory().numTensors;
+    const evaluated = await gen(['eval', 'vae', '--checkpoint', run('vq'), '--backend', 'wasm', '--n', '20', '--out', run('vq-e')]);
+    expect(evaluated.err).toBe('');
+    expect(evaluated.code).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(evaluated.out).toMatch(/^reconstruction mse [\d.]+ mae [\d.]+; perplexity [\d.]+ of 16 codes \(\d+ used\) on 20 test images$/m);
+    const metrics = readJson(join(run('vq-e'), 'metrics.json'));
+    expect(metrics).toMatchObject({ family: 'vae', model: 'vq-vae', dataset: 'mnist', n: 20, codebookSize: 16, tokens: [7, 7], step: 4 });
+    expect(metrics.perplexity).toBeGreaterThanOrEqual(1 - 1e-4);
+    expect(metrics.perplexity).toBeLessThanOrEqual(metrics.usedCodes + 1e-3);
+    expect(metrics.reconstruction.mse).toBeGreaterThan(0);
+    expect(metrics.reconstruction.mse).toBeLessThanOrEqual(metrics.reconstruction.mae + 1e-9); // errors in [0, 1]: e² ≤ |e|
+
+    const sampled = await gen(['sample', 'vae', '--checkpoint', run('vq'), '--backend', 'wasm', '--out', run('vq-s')]);
+    expect(sampled.err).toMatch(/^gen sample vae: --checkpoint \(".*"\) is a VQ-VAE, which has no prior to sample from \(a token prior samples its tokens\); gen eval vae measures its reconstructions\n$/);
+    expect(sampled.code).toBe(2);
+    const wrongFlag = await gen(['train', 'vae', '--codebook-size', '16', '--backend', 'wasm', '--out', run('vq-bad')]);
+    expect(wrongFlag.err).toBe('gen train vae: --codebook-size ("16") applies to --model vq-vae only\n');
+    const latent = await gen([...args, '--latent-dim', '4', '--out', run('vq-bad')]);
+    expect(latent.err).toBe('gen train vae: --latent-dim ("4") does not apply to --model vq-vae (set --code-dim and --codebook-size)\n');
+    const decay = await gen([...args, '--config', '{"decay":1}', '--out', run('vq-bad')]);
+    expect(decay.err).toBe('gen train vae: --config ("{\\"decay\\":1}") is not a valid VQ-VAE config: VQVAE decay (1) must lie in (0, 1)\n');
+    for (const bad of [wrongFlag, latent, decay]) expect(bad.code).toBe(2);
+  });
+
+  test('--model vq-vae --resume continues to --steps exactly (EMA codebook state included)', async () => {
+    expect((await gen([...VQ_ARGS, ...VQ_CONFIG, '--steps', '2', '--every', '0', '--out', run('vq-b')])).code).toBe(0);
+    const resumed = await gen([...VQ_ARGS, ...VQ_CONFIG, '--steps', '4', '--every', '0', '--resume', '--out', run('vq-b')]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toContain('resuming from step 2');
+    await expectSameCheckpoints(join(run('vq'), 'checkpoints', 'step-00000004'), join(run('vq-b'), 'checkpoints', 'step-00000004'));
+  });
+
   test('--objective iwae --k 3 trains on the k-sample bound', async () => {
     const { code, out } = await gen(['train', 'vae', ...COMMON, '--objective', 'iwae', '--k', '3', '--steps', '2', '--every', '0', '--out', run('iwae')]);
     expect(code).toBe(0);
