@@ -1,0 +1,257 @@
+// gen train | sample dalle: @gen/transformer's DALL·E-style transformer over captions of
+// MNIST / Fashion-MNIST and the image tokens of a VQ-VAE trained by `gen train vae --model vq-vae`.
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as core from '@gen/core';
+import * as coreNode from '@gen/core/node';
+import { BpeTokenizer, CaptionCorpus, loadClip, TRAINING_TEMPLATES, type LoadedClip } from '@gen/clip-guidance';
+import { DalleTransformer, generateImages, loadDalle, trainDalle, type LoadedDalle } from '@gen/transformer';
+import { loadVqVae, type VQVAE } from '@gen/vae';
+import { integerOption, nonEmptyOption } from '../options';
+import type { CommandContext, FamilyCommands } from '../registry';
+import { setupBackend } from '../setup-backend';
+import { UsageError } from '../usage-error';
+import {
+  checkConfigKeys,
+  checkpointConfig,
+  configOption,
+  gcd,
+  interruptSignal,
+  loadCheckpointOrFail,
+  loadTrainingData,
+  positiveNumberOption,
+  prepareRun,
+  reportTrainingEnd,
+  resolveCheckpoint,
+  sampleOptions,
+  tenth,
+  trainOptions,
+  TrainingProgress,
+  writeRunRecord,
+  writeSampleSet,
+  type DatasetChoice,
+} from './shared';
+
+const DALLE_CONFIG_FIELDS = ['width', 'layers', 'heads', 'mlpRatio'] as const;
+
+/** The newest VQ-VAE checkpoint of `--vq` (a `gen train vae --model vq-vae` run). */
+async function loadVq(given: string | undefined, commandPath: string): Promise<{ vq: VQVAE; location: string }> {
+  if (given === undefined) throw new UsageError('--vq', undefined, `is required: ${commandPath} --vq <dir> (a run folder of gen train vae --model vq-vae)`);
+  const { location } = resolveCheckpoint(given, commandPath);
+  checkpointConfig('vae', location);
+  const { model } = await loadCheckpointOrFail('vq-vae', location, () => loadVqVae({ source: location }));
+  return { vq: model, location };
+}
+
+/** Image tokens of every image, int32 `[size · h · w]`, encoded in batches of 256. */
+async function encodeDataset(vq: VQVAE, data: core.ImageDataset): Promise<Int32Array> {
+  const [h, w] = vq.tokenShape;
+  const perImage = data.height * data.width * data.channels;
+  const out = new Int32Array(data.size * h * w);
+  for (let start = 0; start < data.size; start += 256) {
+    const count = Math.min(256, data.size - start);
+    const tokens = tf.tidy(() => vq.encodeToTokens(tf.tensor4d(data.images.subarray(start * perImage, (start + count) * perImage), [count, data.height, data.width, data.channels])));
+    out.set((await tokens.data()) as Int32Array, start * h * w);
+    tokens.dispose();
+  }
+  return out;
+}
+
+async function trainDalleCommand({ options, io, verbose, argv, commandPath }: CommandContext): Promise<number> {
+  const steps = options.steps as number;
+  const dataset = options.dataset as DatasetChoice;
+  const seed = options.seed as number;
+  const overrides = checkConfigKeys(options.config as Record<string, unknown> | undefined, DALLE_CONFIG_FIELDS);
+  const checkpointEvery = (options['checkpoint-every'] as number | undefined) ?? tenth(steps);
+  const folders = prepareRun(options.out as string, options.resume as boolean, steps);
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const { vq, location: vqLocation } = await loadVq(options.vq as string | undefined, commandPath);
+  const owned: { model: DalleTransformer | null } = { model: null };
+  let result: Awaited<ReturnType<typeof trainDalle>> | null = null;
+  const interrupt = interruptSignal(io);
+  try {
+    const data = await loadTrainingData(dataset, options['limit-data'] as number | undefined);
+    const [ih, iw, ic] = vq.imageShape;
+    if (ih !== data.height || iw !== data.width || ic !== data.channels) {
+      throw new UsageError('--vq', options.vq as string, `encodes ${ih}×${iw}×${ic} images, not the dataset's ${data.height}×${data.width}×${data.channels}`);
+    }
+    const batchSize = options['batch-size'] as number;
+    const captionsPerImage = options['captions-per-image'] as number;
+    const size = data.size * captionsPerImage;
+    if (batchSize > size) throw new UsageError('--batch-size', String(batchSize), `must be at most the number of caption–image pairs (${size})`);
+    writeRunRecord(
+      folders,
+      { family: 'dalle', dataset, conditional: false, numClasses: data.classNames.length, classNames: data.classNames, argv: ['train', 'dalle', ...argv], config: overrides, vq: vqLocation },
+      options.resume as boolean,
+    );
+
+    // Pairs: captionsPerImage captions of each image (deterministic in the seed, so --resume rebuilds them) with its tokens.
+    const generator = new core.Generator(seed);
+    const corpus = CaptionCorpus.fromDataset(data);
+    const indices = Int32Array.from({ length: size }, (_, i) => i % data.size);
+    const captions = corpus.captions(indices, Int32Array.from(indices, (i) => data.labels[i]), generator.fork('captions'), { templates: TRAINING_TEMPLATES });
+    const textLength = options['text-length'] as number;
+    const tokenizer = BpeTokenizer.train(captions, { vocabSize: options['vocab-size'] as number, maxLength: textLength });
+    const encoded = tokenizer.encodeBatch(captions, { maxLength: textLength, truncate: true });
+    const imageTokens = await encodeDataset(vq, data);
+    const perImage = vq.tokenShape[0] * vq.tokenShape[1];
+    const imageIds = new Int32Array(size * perImage);
+    for (let i = 0; i < size; i++) imageIds.set(imageTokens.subarray(indices[i] * perImage, (indices[i] + 1) * perImage), i * perImage);
+
+    let model: DalleTransformer;
+    try {
+      model = DalleTransformer.fromConfig(
+        { ...overrides, textVocabSize: tokenizer.vocabSize, textLength, imageVocabSize: vq.codebookSize, tokenShape: vq.tokenShape },
+        generator.fork('init'),
+      );
+    } catch (error) {
+      if (core.InvalidArgumentError.isInstance(error)) throw new UsageError('--config', JSON.stringify(overrides), `is not a valid transformer config: ${error.message}`);
+      throw error;
+    }
+    owned.model = model;
+    io.stdout.write(`data: ${data.name}, ${size} caption–image pairs, ${perImage} image tokens each (codebook ${vq.codebookSize}); transformer width ${model.config.width} × ${model.config.layers} layers, batch ${batchSize}\n`);
+    if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
+    const progress = new TrainingProgress(io, 'train dalle', folders.startStep, steps);
+    result = await trainDalle({
+      model,
+      data: { textIds: encoded.ids, imageIds, size },
+      steps,
+      batchSize,
+      lr: options.lr as number,
+      warmupSteps: Math.min(options.warmup as number, steps),
+      textLossWeight: options['text-loss-weight'] as number,
+      seed,
+      checkpointExtra: { tokenizer: tokenizer.toJSON(), vq: vqLocation, dataset: data.name, captions: corpus.toJSON() },
+      checkpointDir: folders.checkpoints,
+      checkpointEvery,
+      keep: options.keep as number,
+      resume: options.resume as boolean,
+      signal: interrupt.signal,
+      logEvery: gcd(10, checkpointEvery),
+      metricsFile: folders.metricsFile,
+      onProgress: (event) => progress.update(event),
+    });
+    progress.done();
+    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+  } finally {
+    interrupt.dispose();
+    result?.dispose();
+    owned.model?.dispose();
+    vq.dispose();
+  }
+}
+
+async function sampleDalleCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
+  const checkpoint = resolveCheckpoint(options.checkpoint as string | undefined, commandPath);
+  const config = checkpointConfig('dalle', checkpoint.location);
+  const prompt = options.prompt as string | undefined;
+  if (prompt === undefined) throw new UsageError('--prompt', undefined, `is required: ${commandPath} --checkpoint <dir> --prompt "a bold seven"`);
+  const n = options.n as number;
+  const top = (options.top as number | undefined) ?? (options.clip !== undefined ? Math.max(1, Math.floor(n / 4)) : n);
+  if (options.top !== undefined && options.clip === undefined && top !== n) throw new UsageError('--top', String(top), 'needs --clip (the CLIP that re-ranks the candidates)');
+  if (top > n) throw new UsageError('--top', String(top), `must be at most --n (${n})`);
+  const topP = options['top-p'] as number;
+  if (!(topP > 0 && topP <= 1)) throw new UsageError('--top-p', String(topP), 'must be in (0, 1]');
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const loaded: LoadedDalle = await loadCheckpointOrFail('dalle', checkpoint.location, () => loadDalle(checkpoint.location));
+  let clip: LoadedClip | null = null;
+  let vq: VQVAE | null = null;
+  try {
+    if (loaded.tokenizer === null) throw new core.GenError(`${checkpoint.location} holds no tokenizer (write it with trainDalle's checkpointExtra or saveDalle's tokenizer)`);
+    const vqLocation = typeof config.vq === 'string' ? config.vq : undefined;
+    if (vqLocation === undefined) throw new core.GenError(`${checkpoint.location} does not record its VQ-VAE (config.vq)`);
+    vq = (await loadVq(vqLocation, commandPath)).vq;
+    if (options.clip !== undefined) {
+      const clipCheckpoint = resolveCheckpoint(options.clip as string, commandPath);
+      checkpointConfig('clip', clipCheckpoint.location);
+      clip = await loadCheckpointOrFail('clip', clipCheckpoint.location, () => loadClip(clipCheckpoint.location));
+    }
+    const seed = options.seed as number;
+    const result = generateImages({
+      model: loaded.model,
+      tokenizer: loaded.tokenizer,
+      imageTokenizer: vq,
+      prompt,
+      n,
+      top,
+      ...(clip ? { clip } : {}),
+      temperature: options.temperature as number,
+      topK: options['top-k'] as number,
+      topP,
+      generator: new core.Generator(seed),
+    });
+    const images = tf.clipByValue(result.images, 0, 1) as tf.Tensor4D;
+    try {
+      const scores = result.scores ? Array.from(await result.scores.data()) : null;
+      const written = await writeSampleSet({
+        out: resolve(options.out as string),
+        images,
+        seeds: Array.from({ length: top }, () => seed),
+        labels: null,
+        columns: Math.min(8, top),
+        extra: { family: 'dalle', checkpoint: checkpoint.location, prompt, n, top, temperature: options.temperature, topK: options['top-k'], topP, ...(scores ? { clipScores: scores } : {}) },
+      });
+      io.stdout.write(`${JSON.stringify({ prompt, n, top, grid: written.grid, ...(scores ? { bestClipScore: scores[0] } : {}) })}\n`);
+    } finally {
+      tf.dispose([images, result.images, result.tokens, ...(result.scores ? [result.scores] : [])]);
+    }
+    return 0;
+  } finally {
+    loaded.model.dispose();
+    vq?.dispose();
+    clip?.dispose();
+  }
+}
+
+const { conditional: _conditional, every: _every, ...trainOptionsWithoutSamples } = trainOptions('dalle');
+const { label: _label, ...sampleOptionsWithoutLabel } = sampleOptions('dalle');
+
+export const dalleCommands: FamilyCommands = {
+  family: 'dalle',
+  summary: 'DALL·E-style transformer: captions → VQ-VAE image tokens, key/value-cached sampling, CLIP re-ranking',
+  train: {
+    summary: 'Train a text-to-image-token transformer on MNIST or Fashion-MNIST captions and a VQ-VAE',
+    description: [
+      'Captions every image (class phrasings and measured attributes, as gen train clip), learns a BPE tokenizer,',
+      'encodes the images to tokens with the VQ-VAE of --vq (gen train vae --model vq-vae) and trains a decoder-only',
+      'transformer over [text ; image tokens] (@gen/transformer trainDalle: AdamW, warm-up). Checkpoints (weights,',
+      'config, tokenizer, the VQ location) in <out>/checkpoints (--resume continues), losses in <out>/metrics.jsonl.',
+    ].join('\n'),
+    options: {
+      ...trainOptionsWithoutSamples,
+      vq: { type: 'string', valueName: 'dir', description: 'VQ-VAE checkpoint: a run folder of gen train vae --model vq-vae', defaultLabel: 'required', parse: nonEmptyOption },
+      'batch-size': { type: 'string', valueName: 'n', description: 'caption–image pairs per step', default: 32, parse: integerOption(1, 65536) },
+      lr: { type: 'string', valueName: 'x', description: 'AdamW peak learning rate', default: 3e-4, parse: positiveNumberOption('') },
+      warmup: { type: 'string', valueName: 'n', description: 'linear warm-up steps', default: 100, parse: integerOption(1, 1e9) },
+      'text-loss-weight': { type: 'string', valueName: 'x', description: 'weight of the caption next-token loss (0: image tokens only)', default: 0.125, parse: (raw: string, flag: string) => (raw === '0' ? 0 : positiveNumberOption('')(raw, flag)) },
+      'captions-per-image': { type: 'string', valueName: 'n', description: 'captions drawn per training image (each a pair)', default: 2, parse: integerOption(1, 64) },
+      'vocab-size': { type: 'string', valueName: 'n', description: 'BPE vocabulary size (3 specials + 512 byte tokens + merges)', default: 1024, parse: integerOption(515, 65536) },
+      'text-length': { type: 'string', valueName: 'n', description: 'tokens per caption, bos, eos and padding included', default: 24, parse: integerOption(3, 512) },
+      config: configOption(DALLE_CONFIG_FIELDS.join(', ')),
+    },
+    examples: [
+      'gen train vae --model vq-vae --dataset mnist --steps 5000 --out runs/vq-mnist',
+      'gen train dalle --dataset mnist --vq runs/vq-mnist --steps 5000 --out runs/dalle-mnist',
+      'gen train dalle --out runs/dalle-mnist --vq runs/vq-mnist --steps 10000 --resume',
+    ],
+    run: trainDalleCommand,
+  },
+  sample: {
+    summary: 'Images for a prompt from a dalle checkpoint (optionally N candidates re-ranked by a CLIP)',
+    options: {
+      ...sampleOptionsWithoutLabel,
+      n: { type: 'string', valueName: 'n', description: 'candidates drawn', default: 16, parse: integerOption(1, 100000) },
+      prompt: { type: 'string', valueName: 'text', description: 'what to draw, e.g. "a bold seven"', defaultLabel: 'required', parse: nonEmptyOption },
+      clip: { type: 'string', valueName: 'dir', description: 'CLIP checkpoint (gen train clip) that re-ranks the candidates', defaultLabel: 'none', parse: nonEmptyOption },
+      top: { type: 'string', valueName: 'n', description: 'candidates kept after CLIP re-ranking', defaultLabel: 'n/4 with --clip, else n', parse: integerOption(1, 100000) },
+      temperature: { type: 'string', valueName: 'x', description: 'sampling temperature (0: greedy)', default: 1, parse: (raw: string, flag: string) => (raw === '0' ? 0 : positiveNumberOption('')(raw, flag)) },
+      'top-k': { type: 'string', valueName: 'n', description: 'keep the k most likely tokens (0: all)', default: 0, parse: integerOption(0, 1e6) },
+      'top-p': { type: 'string', valueName: 'p', description: 'nucleus sampling mass in (0, 1] (1: off)', default: 1, parse: positiveNumberOption('') },
+    },
+    examples: [
+      'gen sample dalle --checkpoint runs/dalle-mnist --prompt "a bold seven" --n 16',
+      'gen sample dalle --checkpoint runs/dalle-mnist --prompt "a small two" --n 32 --clip runs/clip-mnist --top 8 --top-k 32',
+    ],
+    run: sampleDalleCommand,
+  },
+};
