@@ -1,5 +1,6 @@
 import type { FamilyCommands } from '../registry';
 import { clipCommands } from './clip';
+import { dalleCommands } from './dalle';
 import { diffusionCommands } from './diffusion';
 import { ganCommands } from './gan';
 import { vaeCommands } from './vae';
@@ -9,4 +10,4 @@ import { vaeCommands } from './vae';
  * (`diffusion.ts` exporting a `FamilyCommands`, built on its package's public API) and
  * lists it below; `gen train <family>` then dispatches to it.
  */
-export const FAMILIES: FamilyCommands[] = [clipCommands, diffusionCommands, ganCommands, vaeCommands];
+export const FAMILIES: FamilyCommands[] = [clipCommands, dalleCommands, diffusionCommands, ganCommands, vaeCommands];
