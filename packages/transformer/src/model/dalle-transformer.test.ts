@@ -88,17 +88,20 @@ describeWithBackends('DalleTransformer key/value cache', ({ backend }) => {
   const atol = backend === 'webgl' ? 2e-3 : 1e-4;
 
   it('cached steps reproduce the full-pass logits (text in one step, then one image token per step)', async () => {
-    const model = tinyDalle(5);
+    // Chromium's software GPU is slow: a one-layer model and three image tokens there.
+    const small = backend === 'webgl';
+    const model = tinyDalle(5, small ? { layers: 1 } : {});
     const generator = new Generator(6);
+    const tokens = small ? 3 : 6;
     const text = randomIds(generator, 2, 5, 20);
-    const image = randomIds(generator, 2, 6, 8);
+    const image = randomIds(generator, 2, tokens, 8);
     const { image: teacher } = model.forward(text, image);
     const cache = model.createCache();
     const cached = [model.step(text, 'text', cache)];
-    for (let i = 0; i < 5; i++) cached.push(model.step(tf.slice(image, [0, i], [-1, 1]), 'image', cache));
-    expect(cache.length).toBe(10);
+    for (let i = 0; i < tokens - 1; i++) cached.push(model.step(tf.slice(image, [0, i], [-1, 1]), 'image', cache));
+    expect(cache.length).toBe(5 + tokens - 1);
     await expectTensorsClose(tf.stack(cached, 1), teacher, { atol });
-    await expectTensorsClose(cached[3], model.nextLogits(text, tf.slice(image, [0, 0], [-1, 3])), { atol });
+    await expectTensorsClose(cached[2], model.nextLogits(text, tf.slice(image, [0, 0], [-1, 2])), { atol });
     await expectTensorsClose(cached[0], model.nextLogits(text, null), { atol });
     cache.dispose();
     model.dispose();
