@@ -195,26 +195,23 @@ export async function steerLatents(options: SteerLatentsOptions): Promise<Steeri
       const input = psi ? tf.mul(z, tf.reshape(psi, [n, ...latentShape.map(() => 1)])) : z;
       return tf.clipByValue(render(input), 0, 1) as tf.Tensor4D;
     });
-    const finalScores = cleanScore();
     const latents = tf.clone(z);
-    const [losses, scores, first, last, scales] = await Promise.all([
-      readRows(lossHistory, n),
-      readRows(scoreHistory, n),
-      initialScores.data() as Promise<Float32Array>,
-      finalScores.data() as Promise<Float32Array>,
-      psi ? (psi.data() as Promise<Float32Array>) : Promise.resolve(null),
-    ]);
-    finalScores.dispose();
-    return {
-      images,
-      latents,
-      scales,
-      losses,
-      scores,
-      initialScores: first,
-      finalScores: last,
-      dispose: () => tf.dispose([images, latents]),
-    };
+    const finalScores = cleanScore();
+    try {
+      const [losses, scores, first, last, scales] = await Promise.all([
+        readRows(lossHistory, n),
+        readRows(scoreHistory, n),
+        initialScores.data() as Promise<Float32Array>,
+        finalScores.data() as Promise<Float32Array>,
+        psi ? (psi.data() as Promise<Float32Array>) : Promise.resolve(null),
+      ]);
+      return { images, latents, scales, losses, scores, initialScores: first, finalScores: last, dispose: () => tf.dispose([images, latents]) };
+    } catch (error) {
+      tf.dispose([images, latents]);
+      throw error;
+    } finally {
+      finalScores.dispose();
+    }
   } finally {
     tf.dispose([...lossHistory, ...scoreHistory, textEmbedding, z, initialScores]);
     if (psi) psi.dispose();
