@@ -94,8 +94,8 @@ function hiddenSetup(lines, fenceIndex, where) {
   const setup = [];
   const replaces = [];
   for (const line of lines.slice(start + 1, j)) {
-    if (line.startsWith('@replace ')) {
-      const spec = line.slice('@replace '.length);
+    if (line.trimStart().startsWith('@replace ')) {
+      const spec = line.trimStart().slice('@replace '.length);
       const arrow = spec.indexOf(' => ');
       if (arrow < 0) throw new Error(`${where}: malformed "${line}" (expected "@replace FROM => TO")`);
       replaces.push({ from: spec.slice(0, arrow), to: spec.slice(arrow + 4) });
