@@ -226,8 +226,19 @@ async function main() {
     }
   }
 
-  // 2. Typecheck every ts block in one tsc run (js blocks: esbuild syntax check below).
-  const tsBlocks = prepared.filter((p) => p.block.lang === 'ts');
+  // 2. Compile every ts / js block (a syntax error fails the block here, and keeps it out of the
+  // tsc program: tsc reports no type errors at all for a program with a syntax error).
+  for (const p of prepared) {
+    if (p.block.lang === 'sh') continue;
+    try {
+      p.js = transformSync(`${p.block.setup}\n${p.code}\nexport {};\n`, { loader: p.block.lang, format: 'esm', target: 'node20', sourcefile: `${p.block.file}:${p.block.line}` }).code;
+    } catch (error) {
+      fail(p.block, `compile: ${error.message.split('\n').slice(0, 4).join(' ')}`);
+    }
+  }
+
+  // 3. Typecheck every ts block that compiled, in one tsc run.
+  const tsBlocks = prepared.filter((p) => p.block.lang === 'ts' && p.js !== undefined);
   for (const p of tsBlocks) {
     p.tsFile = `${blockId(p.block)}.ts`;
     writeFileSync(join(work, p.tsFile), `${p.block.setup}${p.block.setup ? '\n' : ''}${p.code}\nexport {};\n`);
@@ -259,7 +270,7 @@ async function main() {
     if (tsc.status !== 0 && failures.length === 0) fail({ file: 'tsc', line: 0 }, `tsc exited ${tsc.status}: ${tsc.stdout}${tsc.stderr}`);
   }
 
-  // 3. Compile, check and run.
+  // 4. Run (ts / js), check and run (sh).
   const preamble = join(work, 'preamble.mjs');
   writeFileSync(
     preamble,
@@ -283,12 +294,7 @@ async function main() {
     const start = performance.now();
     let ran = false;
     if (block.lang === 'ts' || block.lang === 'js') {
-      let js;
-      try {
-        js = transformSync(`${block.setup}\n${p.code}\nexport {};\n`, { loader: block.lang, format: 'esm', target: 'node20', sourcefile: label }).code;
-      } catch (error) {
-        fail(block, `compile: ${error.message.split('\n').slice(0, 4).join(' ')}`);
-      }
+      const { js } = p;
       if (js !== undefined && !block.noRun && !noRun && failures.length === before) {
         const file = join(work, `${blockId(block)}.mjs`);
         writeFileSync(file, js);
