@@ -17,7 +17,8 @@
 //   -->                            (each must match, so a stale one fails)
 //
 // Usage: node scripts/doc-blocks.mjs [path-part …] [--list] [--no-run]
-// Env: GEN_DOC_BACKEND (wasm | cpu; default wasm), GEN_DOC_TIMEOUT_S (per block; default 120).
+// Env: GEN_DOC_BACKEND (wasm | cpu; default wasm), GEN_DOC_TIMEOUT_S (per block; default 120),
+// GEN_DOC_KEEP=1 keeps examples/node/.doc-blocks/run-<pid>/ (the compiled blocks) for debugging.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,9 @@ import { transformSync } from 'esbuild';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const consumer = join(repo, 'examples/node');
-const work = join(consumer, '.doc-blocks');
+// One folder per run (concurrent runs in one checkout must not delete each other's files), inside
+// the consumer package so that module resolution walks up to its node_modules.
+const work = join(consumer, '.doc-blocks', `run-${process.pid}`);
 const genBin = join(repo, 'packages/cli/dist/bin.js');
 const TIMEOUT_S = Number(process.env.GEN_DOC_TIMEOUT_S ?? 120);
 const BACKEND = process.env.GEN_DOC_BACKEND ?? 'wasm';
@@ -202,7 +205,6 @@ async function main() {
     console.error('doc-blocks: the packages are not built (run pnpm build first)');
     return 1;
   }
-  rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const failures = [];
   const fail = (block, message) => failures.push({ block, message });
@@ -321,6 +323,7 @@ async function main() {
     if (ran) times.push([seconds, label]);
   }
   rmSync(scratch, { recursive: true, force: true });
+  if (!process.env.GEN_DOC_KEEP) rmSync(work, { recursive: true, force: true });
   for (const { block, message } of failures) console.log(`\n✗ ${block.file}:${block.line}\n  ${message.replace(/\n/g, '\n  ')}`);
   const slowest = times.sort((a, b) => b[0] - a[0]).slice(0, 5);
   if (slowest.length) console.log(`\nslowest: ${slowest.map(([s, l]) => `${l} ${s.toFixed(1)} s`).join(', ')}`);
