@@ -20,7 +20,7 @@ export interface DCGANGeneratorConfig {
   channels: number;
   /**
    * Feature channels per stage, coarsest first; the resolution doubles between stages, so
-   * height and width must be divisible by 2^(widths.length − 1). Default: {@link defaultWidths}
+   * height and width must be divisible by 2^(widths.length − 1). Default: `defaultWidths(height, width)` (32 channels at the finest stage, doubling per coarser one)
    * (e.g. [128, 64, 32] for 28×28: 7 → 14 → 28).
    */
   widths: number[];

@@ -92,7 +92,7 @@ export function codePerplexity(counts: tf.Tensor): tf.Scalar {
  */
 export class VectorQuantizer extends nn.Module {
   readonly config: Readonly<VectorQuantizerConfig>;
-  /** [K, D]: a parameter for a 'gradient' codebook, a buffer for 'ema'. */
+  /** The codebook, shape `[K, D]`: a parameter for a 'gradient' codebook, a buffer for 'ema'. */
   readonly codebook: tf.Variable;
   /** [K] EMA cluster sizes N_k ('ema' only). */
   readonly emaClusterSize: tf.Variable | null;

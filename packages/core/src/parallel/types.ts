@@ -45,7 +45,7 @@ export interface ReplicaPhase {
 }
 
 /**
- * Anything that applies gradients to named variables: {@link Adam} / `AdamW` fit, as does
+ * Anything that applies gradients to named variables: `Adam` / `AdamW` fit, as does
  * a wrapper that clips the gradients first. The same averaged gradients reach every
  * replica's updater, so a deterministic updater keeps all replicas identical.
  */
