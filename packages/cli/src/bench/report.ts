@@ -117,7 +117,8 @@ export function formatMarkdown(report: BenchReport, options: { jsonPath?: string
     '',
     'Command:',
     '',
-    '```sh',
+    // scripts/doc-blocks.mjs runs sh blocks: this one takes minutes and writes this very page.
+    '```sh no-run: about 10 minutes, needs Chromium and PyTorch; this page is its output',
     report.command,
     '```',
     '',
