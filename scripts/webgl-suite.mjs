@@ -12,7 +12,7 @@
 // Only the ` [webgl]` copies that describeWithBackends emits run there. See docs/testing.md.
 //
 // Environment: GEN_CHROMIUM (browser path, default /usr/bin/chromium),
-// GEN_WEBGL_TIMEOUT_S (whole leg, default 480), GEN_WEBGL_TEST_TIMEOUT_S (per test / hook,
+// GEN_WEBGL_TIMEOUT_S (whole leg, default 900), GEN_WEBGL_TEST_TIMEOUT_S (per test / hook,
 // default 60; a test's own jest timeout argument wins).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -30,7 +30,7 @@ const bundleDir = path.join(workDir, 'bundle');
 const keepBundle = process.env.GEN_WEBGL_KEEP_BUNDLE === '1';
 const MAX_CONSOLE_LINES = 12;
 const chromiumPath = CHROMIUM_PATH;
-const globalTimeoutMs = Number(process.env.GEN_WEBGL_TIMEOUT_S || 480) * 1000;
+const globalTimeoutMs = Number(process.env.GEN_WEBGL_TIMEOUT_S || 900) * 1000;
 const testTimeoutMs = Number(process.env.GEN_WEBGL_TEST_TIMEOUT_S || 60) * 1000;
 // Grace beyond a test's own timeout before we decide the page is wedged (a synchronous GPU
 // readback can block the page's event loop, so the in-page timeout cannot fire).
