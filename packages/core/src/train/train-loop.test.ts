@@ -47,3 +47,25 @@ describeWithBackends('trainLoop with a tf.io handler', () => {
     [straight, first, second].forEach((run) => run.dispose());
   });
 });
+
+describeWithBackends('trainLoop and the event loop', () => {
+  it('stops on an abort fired from a timer even when every step resolves as a microtask (Ctrl-C handlers are macrotasks too)', async () => {
+    const model = makeRegression(3);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 0);
+    let steps = 0;
+    const summary = await trainLoop({
+      totalSteps: 100_000,
+      // Synchronous work and an already-resolved promise: nothing here gives the event loop a turn.
+      step: async (context) => {
+        steps += 1;
+        return regressionStep(model)(context);
+      },
+      state: model.state,
+      logEvery: 100_000,
+      signal: controller.signal,
+    });
+    expect(summary.stoppedBy).toBe('aborted');
+    expect(steps).toBeLessThan(100);
+  });
+});

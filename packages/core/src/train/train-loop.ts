@@ -7,6 +7,7 @@ import { GenError, InvalidArgumentError } from '../errors';
 import { handlerStore, type CheckpointStore, type StoredCheckpoint } from '../io';
 import { requireNodeCheckpointIO, type MetricsSink } from '../io/checkpoint-handlers';
 import type { JsonValue, NamedTensors, Stateful } from '../types';
+import { yieldToEventLoop } from './yield-to-event-loop';
 
 /** JSON state saved with each checkpoint and restored on resume (RNG counters, data position…). */
 export interface JsonStateful {
@@ -366,6 +367,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainSummary
   let message: string | undefined;
   try {
     while (step < totalSteps) {
+      // Let signal handlers and timers run: they may abort this run (see yield-to-event-loop.ts).
+      await yieldToEventLoop();
       if (signal?.aborted) {
         stoppedBy = 'aborted';
         break;
