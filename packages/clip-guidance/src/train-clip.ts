@@ -15,9 +15,9 @@ import {
   type ImageDataset,
   type JsonValue,
   type LearningRateSchedule,
-  type MetricsRecord,
   type ProgressEvent,
   type TrainSummary,
+  type TrainRunOptions,
 } from '@gen/core';
 import { CaptionCorpus, type AttributeKind } from './captions/caption-corpus';
 import { TRAINING_TEMPLATES } from './captions/caption-templates';
@@ -30,7 +30,7 @@ import { BpeTokenizer } from './tokenizer/bpe-tokenizer';
 /** The model config without the vocabulary and image shape, which come from the tokenizer and the dataset. */
 export type ClipTrainConfig = Omit<PartialClipModelConfig, 'text'> & { text?: Partial<Omit<TextEncoderConfig, 'vocabSize' | 'contextLength'>> };
 
-export interface TrainClipOptions {
+export interface TrainClipOptions extends TrainRunOptions {
   /** Training images in [0, 1] with labels and class names (MNIST, Fashion-MNIST, any ImageDataset). */
   dataset: ImageDataset;
   /** Model sizes (defaults: embedDim 128, text width 128 × 3 layers, image widths [32, 64, 128]). */
@@ -46,21 +46,8 @@ export interface TrainClipOptions {
   lr?: number | LearningRateSchedule;
   /** Clip the global gradient norm (default 1; 0 turns it off). */
   clipGradNorm?: number;
-  /** Seeds weights, tokenizer corpus, data order and captions (default 0). */
-  seed?: number;
-  checkpointDir?: string;
-  checkpointHandler?: tf.io.IOHandler | string;
-  /** Default 1000 (and a final one). */
-  checkpointEvery?: number;
-  /** Default 3. */
-  keep?: number;
-  resume?: boolean;
-  signal?: AbortSignal;
   /** Window means of `loss` (InfoNCE) and `logitScale`. */
   onProgress?(event: ProgressEvent): void | Promise<void>;
-  logEvery?: number;
-  metricsFile?: string;
-  onMetrics?(record: MetricsRecord): void | Promise<void>;
 }
 
 export interface TrainClipResult {

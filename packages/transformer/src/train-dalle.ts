@@ -17,9 +17,9 @@ import {
   type ImageDataset,
   type JsonValue,
   type LearningRateSchedule,
-  type MetricsRecord,
   type ProgressEvent,
   type TrainSummary,
+  type TrainRunOptions,
 } from '@gen/core';
 import { dalleCheckpointConfig } from './dalle-checkpoint';
 import { DalleTransformer } from './model/dalle-transformer';
@@ -31,7 +31,7 @@ export interface TokenPairs {
   size: number;
 }
 
-export interface TrainDalleOptions {
+export interface TrainDalleOptions extends TrainRunOptions {
   model: DalleTransformer;
   data: TokenPairs;
   steps: number;
@@ -47,22 +47,10 @@ export interface TrainDalleOptions {
   textLossWeight?: number;
   /** Clip the global gradient norm (default 1; 0 turns it off). */
   clipGradNorm?: number;
-  /** Seeds the data order (default 0); the model's weights come with it. */
-  seed?: number;
   /** Extra JSON saved in each checkpoint's config (the tokenizer, the VQ checkpoint it used…). */
   checkpointExtra?: Record<string, JsonValue>;
-  checkpointDir?: string;
-  checkpointHandler?: tf.io.IOHandler | string;
-  /** Default 1000 (and a final one). */
-  checkpointEvery?: number;
-  keep?: number;
-  resume?: boolean;
-  signal?: AbortSignal;
   /** Window means of `loss`, `imageLoss` and (with a text weight) `textLoss`, in nats per token. */
   onProgress?(event: ProgressEvent): void | Promise<void>;
-  logEvery?: number;
-  metricsFile?: string;
-  onMetrics?(record: MetricsRecord): void | Promise<void>;
 }
 
 export interface TrainDalleResult {

@@ -13,9 +13,9 @@ import {
   type JsonValue,
   type LearningRateSchedule,
   type ProgressEvent,
-  type MetricsRecord,
   type TrainSummary,
   nn,
+  type TrainRunOptions,
 } from '@gen/core';
 import { AutoencoderKL } from './autoencoder-kl';
 import { betaSchedule, type BetaSchedule, type BetaScheduleSpec } from './beta-schedule';
@@ -27,7 +27,7 @@ import { checkArrayRange, checkOneOf, checkPositiveInteger, checkPositiveNumber 
 /** A trainable model: a VariationalModel that is also an nn.Module. */
 export type TrainableVae = VariationalModel & nn.Module;
 
-export interface TrainVaeOptions {
+export interface TrainVaeOptions extends TrainRunOptions {
   /** The model to train (in place). Give `model` or `config`. */
   model?: TrainableVae;
   /** A config to build the model from (`{ kind: 'vae', latentDim: 32 }`; weights drawn from `seed`). */
@@ -58,27 +58,8 @@ export interface TrainVaeOptions {
    * decoder, false otherwise.
    */
   binarize?: BinarizeMode | false;
-  /** Seeds the weights (with `config`), the data order, binarization and the sampling noise. Default 0. */
-  seed?: number;
-  /** Folder of step-numbered checkpoints (Node; `import '@gen/core/node'`). Or give `checkpointHandler`. */
-  checkpointDir?: string;
-  /** A tf.io handler or URL ('indexeddb://vae') overwritten at each checkpoint (browser). */
-  checkpointHandler?: tf.io.IOHandler | string;
-  /** Steps between checkpoints. Default 1000 (and one at the end). */
-  checkpointEvery?: number;
-  /** Checkpoints kept in `checkpointDir`. Default 3. */
-  keep?: number;
-  /** Continue from the newest checkpoint, bit-exactly (same backend). Default false. */
-  resume?: boolean;
-  /** Stop after the current step and write a final checkpoint. */
-  signal?: AbortSignal;
   /** Losses (window means, nats per image) every `logEvery` steps: `loss`, and for 'elbo' `reconstruction`, `kl`, `negativeElbo`. */
   onProgress?(event: ProgressEvent): void | Promise<void>;
-  /** Default 10. */
-  logEvery?: number;
-  /** JSON-lines metrics file (Node). */
-  metricsFile?: string;
-  onMetrics?(record: MetricsRecord): void | Promise<void>;
 }
 
 export interface TrainVaeResult {

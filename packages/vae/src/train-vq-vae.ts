@@ -13,14 +13,14 @@ import {
   type ImageDataset,
   type JsonValue,
   type LearningRateSchedule,
-  type MetricsRecord,
   type ProgressEvent,
   type TrainSummary,
+  type TrainRunOptions,
 } from '@gen/core';
 import { VQVAE, type VQVAEConfig } from './vq-vae';
 import { checkPositiveInteger, checkPositiveNumber } from './validate';
 
-export interface TrainVqVaeOptions {
+export interface TrainVqVaeOptions extends TrainRunOptions {
   /** The model to train (in place). Give `model` or `config`. */
   model?: VQVAE;
   /** A config to build the model from (`{ codebookSize: 256, codeDim: 32 }`; weights drawn from `seed`). */
@@ -35,31 +35,12 @@ export interface TrainVqVaeOptions {
   lr?: number | LearningRateSchedule;
   /** Clip the global gradient norm to this (default: no clipping). */
   clipGradNorm?: number;
-  /** Seeds the weights (with `config`), the data order and the dead-code restarts. Default 0. */
-  seed?: number;
-  /** Folder of step-numbered checkpoints (Node; `import '@gen/core/node'`). Or give `checkpointHandler`. */
-  checkpointDir?: string;
-  /** A tf.io handler or URL ('indexeddb://vq') overwritten at each checkpoint (browser). */
-  checkpointHandler?: tf.io.IOHandler | string;
-  /** Steps between checkpoints. Default 1000 (and one at the end). */
-  checkpointEvery?: number;
-  /** Checkpoints kept in `checkpointDir`. Default 3. */
-  keep?: number;
-  /** Continue from the newest checkpoint, bit-exactly (same backend). Default false. */
-  resume?: boolean;
-  /** Stop after the current step and write a final checkpoint. */
-  signal?: AbortSignal;
   /**
    * Window means every `logEvery` steps: `loss`, `reconstruction` (MSE per subpixel, pixels
    * in [0, 1]), `commitment`, `perplexity` (of the batch's codes), `usedCodes` (codes chosen
    * in the batch) and `restartedCodes` (dead codes restarted per step).
    */
   onProgress?(event: ProgressEvent): void | Promise<void>;
-  /** Default 10. */
-  logEvery?: number;
-  /** JSON-lines metrics file (Node). */
-  metricsFile?: string;
-  onMetrics?(record: MetricsRecord): void | Promise<void>;
 }
 
 export interface TrainVqVaeResult {

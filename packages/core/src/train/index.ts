@@ -17,3 +17,4 @@ export type {
   TrainCheckpointOptions,
   LeakGuardOptions,
 } from './train-loop';
+export type { TrainRunOptions } from './train-run-options';
