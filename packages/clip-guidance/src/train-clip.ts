@@ -18,6 +18,7 @@ import {
   type ProgressEvent,
   type TrainSummary,
   type TrainRunOptions,
+  trainRunLoopOptions,
 } from '@gen/core';
 import { CaptionCorpus, type AttributeKind } from './captions/caption-corpus';
 import { TRAINING_TEMPLATES } from './captions/caption-templates';
@@ -180,16 +181,7 @@ export async function trainClip(options: TrainClipOptions): Promise<TrainClipRes
       totalSteps: steps,
       step,
       state: { model, optimizer },
-      checkpoint:
-        checkpointDir !== undefined || checkpointHandler !== undefined
-          ? { ...(checkpointDir !== undefined ? { dir: checkpointDir } : { handler: checkpointHandler! }), every: checkpointEvery, keep, config: checkpointConfig }
-          : undefined,
-      resume,
-      signal,
-      onProgress,
-      logEvery,
-      metricsFile,
-      onMetrics,
+      ...trainRunLoopOptions({ checkpointDir, checkpointHandler, checkpointEvery, keep, checkpointConfig, resume, signal, onProgress, logEvery, metricsFile, onMetrics }),
     });
     return {
       clip,

@@ -20,6 +20,7 @@ import {
   type ProgressEvent,
   type TrainSummary,
   type TrainRunOptions,
+  trainRunLoopOptions,
 } from '@gen/core';
 import { dalleCheckpointConfig } from './dalle-checkpoint';
 import { DalleTransformer } from './model/dalle-transformer';
@@ -206,16 +207,7 @@ export async function trainDalle(options: TrainDalleOptions): Promise<TrainDalle
       totalSteps: steps,
       step,
       state: { model, optimizer },
-      checkpoint:
-        checkpointDir !== undefined || checkpointHandler !== undefined
-          ? { ...(checkpointDir !== undefined ? { dir: checkpointDir } : { handler: checkpointHandler! }), every: checkpointEvery, keep, config: checkpointConfig }
-          : undefined,
-      resume,
-      signal,
-      onProgress,
-      logEvery,
-      metricsFile,
-      onMetrics,
+      ...trainRunLoopOptions({ checkpointDir, checkpointHandler, checkpointEvery, keep, checkpointConfig, resume, signal, onProgress, logEvery, metricsFile, onMetrics }),
     });
     return { model, optimizer, summary, dispose: () => optimizer.dispose() };
   } catch (error) {

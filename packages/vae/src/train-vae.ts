@@ -16,6 +16,7 @@ import {
   type TrainSummary,
   nn,
   type TrainRunOptions,
+  trainRunLoopOptions,
 } from '@gen/core';
 import { AutoencoderKL } from './autoencoder-kl';
 import { betaSchedule, type BetaSchedule, type BetaScheduleSpec } from './beta-schedule';
@@ -200,16 +201,7 @@ export async function trainVae(options: TrainVaeOptions): Promise<TrainVaeResult
     totalSteps: steps,
     step,
     state: { model, optimizer },
-    checkpoint:
-      checkpointDir !== undefined || checkpointHandler !== undefined
-        ? { ...(checkpointDir !== undefined ? { dir: checkpointDir } : { handler: checkpointHandler! }), every: checkpointEvery, keep, config: checkpointConfig }
-        : undefined,
-    resume,
-    signal,
-    onProgress,
-    logEvery,
-    metricsFile,
-    onMetrics,
+    ...trainRunLoopOptions({ checkpointDir, checkpointHandler, checkpointEvery, keep, checkpointConfig, resume, signal, onProgress, logEvery, metricsFile, onMetrics }),
   });
   return { model, optimizer, summary };
 }

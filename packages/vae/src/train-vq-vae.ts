@@ -16,6 +16,7 @@ import {
   type ProgressEvent,
   type TrainSummary,
   type TrainRunOptions,
+  trainRunLoopOptions,
 } from '@gen/core';
 import { VQVAE, type VQVAEConfig } from './vq-vae';
 import { checkPositiveInteger, checkPositiveNumber } from './validate';
@@ -172,16 +173,7 @@ export async function trainVqVae(options: TrainVqVaeOptions): Promise<TrainVqVae
     totalSteps: steps,
     step,
     state: { model, optimizer },
-    checkpoint:
-      checkpointDir !== undefined || checkpointHandler !== undefined
-        ? { ...(checkpointDir !== undefined ? { dir: checkpointDir } : { handler: checkpointHandler! }), every: checkpointEvery, keep, config: checkpointConfig }
-        : undefined,
-    resume,
-    signal,
-    onProgress,
-    logEvery,
-    metricsFile,
-    onMetrics,
+    ...trainRunLoopOptions({ checkpointDir, checkpointHandler, checkpointEvery, keep, checkpointConfig, resume, signal, onProgress, logEvery, metricsFile, onMetrics }),
   });
   return { model, optimizer, summary };
 }

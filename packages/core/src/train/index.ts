@@ -17,4 +17,5 @@ export type {
   TrainCheckpointOptions,
   LeakGuardOptions,
 } from './train-loop';
-export type { TrainRunOptions } from './train-run-options';
+export { trainRunLoopOptions } from './train-run-options';
+export type { TrainRunOptions, ResolvedTrainRun } from './train-run-options';

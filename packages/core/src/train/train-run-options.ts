@@ -2,7 +2,8 @@
 // trainClip, trainDalle…): where checkpoints go, resuming, stopping, progress and metrics.
 // Each function documents its own defaults and what its `onProgress` losses are.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { MetricsRecord, ProgressEvent } from './train-loop';
+import type { JsonValue } from '../types';
+import type { MetricsRecord, ProgressEvent, TrainLoopOptions } from './train-loop';
 
 export interface TrainRunOptions {
   /** Seeds every random draw of the run (weights, data order, noise). Default 0. */
@@ -26,4 +27,25 @@ export interface TrainRunOptions {
   /** JSON-lines metrics file (Node). */
   metricsFile?: string;
   onMetrics?(record: MetricsRecord): void | Promise<void>;
+}
+
+/** {@link TrainRunOptions} with its defaults filled, plus the config each checkpoint records. */
+export interface ResolvedTrainRun extends Omit<TrainRunOptions, 'seed' | 'checkpointEvery'> {
+  checkpointEvery: number;
+  checkpointConfig: JsonValue;
+}
+
+/** The trainLoop options a family's train function passes on: a checkpoint target when a folder or handler was given, and the run controls. */
+export function trainRunLoopOptions(run: ResolvedTrainRun): Pick<TrainLoopOptions, 'checkpoint' | 'resume' | 'signal' | 'onProgress' | 'logEvery' | 'metricsFile' | 'onMetrics'> {
+  const { checkpointDir, checkpointHandler, checkpointEvery, keep, checkpointConfig, resume, signal, onProgress, logEvery, metricsFile, onMetrics } = run;
+  const target = checkpointDir !== undefined ? { dir: checkpointDir } : checkpointHandler !== undefined ? { handler: checkpointHandler } : null;
+  return {
+    checkpoint: target ? { ...target, every: checkpointEvery, keep, config: checkpointConfig } : undefined,
+    resume,
+    signal,
+    onProgress,
+    logEvery,
+    metricsFile,
+    onMetrics,
+  };
 }
