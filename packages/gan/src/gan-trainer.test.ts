@@ -4,7 +4,7 @@ import { describeWithBackends, expectTensorsClose } from '@gen/core/testing';
 import { blobDataset, tinyConfig } from './__fixtures__/tiny';
 import { createDiscriminator, createGenerator } from './checkpoint';
 import { GanTrainer, type GanTrainerOptions } from './gan-trainer';
-import { GAN_LOSSES } from './objectives';
+import { discriminatorLoss, GAN_LOSSES } from './objectives';
 import type { GanConfig } from './types';
 
 const data = blobDataset(8);
@@ -80,6 +80,22 @@ describeWithBackends('@gen/gan GanTrainer', () => {
     const losses = acgan.trainer.step([acgan.batch()]);
     expect(Number.isFinite((await losses.discriminator.data())[0])).toBe(true);
     acgan.dispose();
+  });
+
+  it('ACGAN with acganClassifyFakes: false: D\'s class loss is the cross-entropy of the real images only', async () => {
+    const { generator, discriminator, trainer, batch, dispose } = setup(tinyConfig('acgan', 4), { acganClassifyFakes: false, acganWeight: 2, ema: false });
+    const real = batch();
+    // The same fakes the step draws: the trainer's rng is Generator(3), and D has no batch norm.
+    const latents = new Generator(3).normal([8, generator.latentDim]);
+    const fake = generator.forward(latents, real.labels);
+    const both = discriminator.forward(tf.concat([real.images, fake]), tf.concat([real.labels, real.labels]));
+    const [realLogits, fakeLogits] = tf.split(both.logits, 2);
+    const realClassLogits = tf.split(both.classLogits!, 2)[0];
+    const classLoss = tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(realClassLogits), tf.oneHot(real.labels, 4)), 1)));
+    const expected = tf.add(discriminatorLoss('non-saturating', realLogits, fakeLogits), tf.mul(2, classLoss));
+    await expectTensorsClose(trainer.discriminatorStep(real), expected, { atol: 1e-5 });
+    expect(() => setup(tinyConfig('acgan', 4), { acganClassifyFakes: 'no' as unknown as boolean })).toThrow('acganClassifyFakes ("no") must be true or false');
+    dispose();
   });
 
   it('rejects mismatched models and batches with one-line messages', () => {

@@ -47,6 +47,12 @@ export interface GanTrainerOptions {
   clipValue?: number;
   /** Weight of the class cross-entropy when the discriminator has an auxiliary classifier (ACGAN). Default 1. */
   acganWeight?: number;
+  /**
+   * Whether D's auxiliary classifier also learns to label fakes with their requested class (Odena
+   * et al. 2017, eq. 2; default true). `false` trains it on real images only, so G must draw images
+   * a real-data classifier accepts instead of images D learned to accept: higher class accuracy.
+   */
+  acganClassifyFakes?: boolean;
   /** BigGAN's orthogonal regularization β on the generator (1e-4 in the paper); 0 (default) turns it off. */
   orthogonalRegularization?: number;
   /** EMA of the generator weights; `false` turns it off. Default `{ decay: 0.999, warmup: 'power' }`. */
@@ -106,6 +112,7 @@ export class GanTrainer {
   readonly gpWeight: number;
   readonly clipValue: number;
   readonly acganWeight: number;
+  readonly acganClassifyFakes: boolean;
   readonly orthogonalBeta: number;
   readonly optimizerG: Adam;
   readonly optimizerD: Adam;
@@ -146,6 +153,7 @@ export class GanTrainer {
       gpWeight = 10,
       clipValue = 0.01,
       acganWeight = 1,
+      acganClassifyFakes = true,
       orthogonalRegularization: orthogonalBeta = 0,
       ema = {},
       diffAugment: augment = false,
@@ -155,6 +163,8 @@ export class GanTrainer {
     this.gpWeight = checkNonNegativeNumber('gpWeight', gpWeight);
     this.clipValue = checkPositiveNumber('clipValue', clipValue);
     this.acganWeight = checkNonNegativeNumber('acganWeight', acganWeight);
+    if (typeof acganClassifyFakes !== 'boolean') throw new InvalidArgumentError('acganClassifyFakes', acganClassifyFakes, 'must be true or false');
+    this.acganClassifyFakes = acganClassifyFakes;
     this.orthogonalBeta = checkNonNegativeNumber('orthogonalRegularization', orthogonalBeta);
     if (typeof lrG === 'number') checkNonNegativeNumber('lrG', lrG);
     if (typeof lrD === 'number') checkNonNegativeNumber('lrD', lrD);
@@ -208,8 +218,11 @@ export class GanTrainer {
         }
         if (this.r1Gamma > 0) loss = tf.add(loss, losses.r1Penalty({ critic, real: augmentedReal, gamma: this.r1Gamma }));
         if (classLogits && this.acganWeight > 0) {
-          // ACGAN: D classifies both real and fake images (Odena et al. 2017, eq. 2).
-          loss = tf.add(loss, tf.mul(this.acganWeight, classCrossEntropy(classLogits, tf.concat([labels!, labels!]) as tf.Tensor1D)));
+          // ACGAN: D classifies both real and fake images (Odena et al. 2017, eq. 2), or real only.
+          const classLoss = this.acganClassifyFakes
+            ? classCrossEntropy(classLogits, tf.concat([labels!, labels!]) as tf.Tensor1D)
+            : classCrossEntropy(tf.split(classLogits, 2)[0], labels!);
+          loss = tf.add(loss, tf.mul(this.acganWeight, classLoss));
         }
         return loss as tf.Scalar;
       }, this.dVariables);

@@ -101,6 +101,8 @@ export interface TrainGanOptions {
   clipValue?: number;
   /** ACGAN class-loss weight (discriminators with an auxiliary classifier). Default 1. */
   acganWeight?: number;
+  /** Whether D's auxiliary classifier also learns from fakes (see GanTrainerOptions). Default true. */
+  acganClassifyFakes?: boolean;
   /** BigGAN orthogonal regularization β on G; 0 (default) off. */
   orthogonalRegularization?: number;
   /** EMA of G; `false` off. Default `{ decay: 0.999, warmup: 'power' }` (see GanEmaOptions). */

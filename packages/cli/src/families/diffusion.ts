@@ -62,6 +62,7 @@ import {
   writeSampleSet,
   type DatasetChoice,
   type PretrainedLookup,
+  formatSampleMetrics,
 } from './shared';
 
 const UNET_CONFIG_FIELDS = ['blockOutChannels', 'layersPerBlock', 'attentionLevels', 'midBlockAttention', 'attentionHeadDim', 'normNumGroups', 'timeEmbeddingDim'] as const;
@@ -507,7 +508,7 @@ async function evalDiffusionCommand({ options, io, verbose, commandPath }: Comma
         ...metrics,
       });
       io.stdout.write(
-        `fid ${metrics.fid.toFixed(3)} floor ${metrics.floor.toFixed(3)} ratio ${metrics.ratio.toFixed(3)} kid ${metrics.kid.toFixed(5)}${metrics.classAccuracy !== undefined ? ` accuracy ${metrics.classAccuracy.toFixed(3)}` : ''} (n ${n}, ${dataset} test)\n${path}\n`,
+        `${formatSampleMetrics(metrics)} (n ${n}, ${dataset} test)\n${path}\n`,
       );
     } finally {
       classifier.dispose();

@@ -45,6 +45,10 @@ describe('gen train | sample | eval gan', () => {
     const resumed = await gen([...args, '--steps', '4', '--resume']);
     expect(resumed.code).toBe(0);
     expect(resumed.out).toContain('resuming from step 2');
+    // run.json keeps the first command and each resume's (a resume may change options).
+    const record = JSON.parse(readFileSync(join(run('b'), 'run.json'), 'utf8'));
+    expect(record.argv).toEqual([...args, '--steps', '2']);
+    expect(record.resumes).toEqual([{ fromStep: 2, argv: [...args, '--steps', '4', '--resume'], at: expect.any(String) }]);
     await expectSameCheckpoints(join(run('a'), 'checkpoints', 'step-00000004'), join(run('b'), 'checkpoints', 'step-00000004'));
   });
 

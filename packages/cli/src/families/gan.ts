@@ -62,6 +62,7 @@ import {
   writeRunRecord,
   writeSampleSet,
   type DatasetChoice,
+  formatSampleMetrics,
 } from './shared';
 
 const CONDITIONAL_ARCHITECTURES: readonly GanArchitecture[] = ['conditional', 'acgan', 'biggan'];
@@ -142,6 +143,8 @@ async function trainGanCommand({ options, io, verbose, argv, commandPath }: Comm
       ...(options['lr-g'] !== undefined ? { lrG: options['lr-g'] as number } : {}),
       ...(options['lr-d'] !== undefined ? { lrD: options['lr-d'] as number } : {}),
       r1Gamma: options['r1-gamma'] as number,
+      acganWeight: options['acgan-weight'] as number,
+      acganClassifyFakes: !(options['acgan-real-only'] as boolean),
       ema: (options.ema as number) > 0 ? { decay: options.ema as number } : false,
       diffAugment: options['diff-augment'] as boolean,
       checkpointDir: folders.checkpoints,
@@ -330,7 +333,7 @@ async function evalGanCommand({ options, io, verbose, commandPath }: CommandCont
         ...metrics,
       });
       io.stdout.write(
-        `fid ${metrics.fid.toFixed(3)} floor ${metrics.floor.toFixed(3)} ratio ${metrics.ratio.toFixed(3)} kid ${metrics.kid.toFixed(5)}${metrics.classAccuracy !== undefined ? ` accuracy ${metrics.classAccuracy.toFixed(3)}` : ''} (n ${n}, ${dataset} test)\n${path}\n`,
+        `${formatSampleMetrics(metrics)} (n ${n}, ${dataset} test)\n${path}\n`,
       );
     } finally {
       images.dispose();
@@ -362,6 +365,8 @@ export const ganCommands: FamilyCommands = {
       'lr-g': { type: 'string', valueName: 'x', description: 'generator learning rate', defaultLabel: 'per loss', parse: positiveNumberOption('') },
       'lr-d': { type: 'string', valueName: 'x', description: 'discriminator learning rate', defaultLabel: 'per loss', parse: positiveNumberOption('') },
       'r1-gamma': { type: 'string', valueName: 'γ', description: 'R1 penalty on real images (0: off)', default: 0, parse: nonNegativeNumberOption },
+      'acgan-weight': { type: 'string', valueName: 'w', description: 'weight of the class loss of an ACGAN discriminator (--architecture acgan)', default: 1, parse: nonNegativeNumberOption },
+      'acgan-real-only': { type: 'boolean', description: "train the ACGAN discriminator's classifier on real images only (G must satisfy a real-data classifier)", default: false },
       ema: { type: 'string', valueName: 'decay', description: 'EMA decay of the generator weights, reached after a power warm-up (0: no EMA)', default: 0.999, parse: nonNegativeNumberOption },
       'diff-augment': { type: 'boolean', description: "DiffAugment (color, translation, cutout) on the discriminator's inputs", default: false },
       'fid-every': { type: 'string', valueName: 'n', description: 'FID every n steps, best generator kept in <out>/best (0: off)', defaultLabel: '--checkpoint-every', parse: integerOption(0, 1e9) },

@@ -195,6 +195,8 @@ export interface RunRecord {
   numClasses: number;
   classNames: string[];
   argv: string[];
+  /** The command of each --resume, with the step it continued from. */
+  resumes?: { fromStep: number; argv: string[]; at: string }[];
   [key: string]: unknown;
 }
 
@@ -207,6 +209,12 @@ export function writeRunRecord(folders: RunFolders, record: RunRecord, resume: b
       if (previous && previous[key] !== record[key]) {
         throw new UsageError(`--${key === 'family' ? 'out' : key}`, String(record[key]), `does not match the run being resumed in ${folders.out} (${key}: ${String(previous[key])})`);
       }
+    }
+    // Provenance: a resume may change options (a fine-tune), so each one's command is kept.
+    if (previous && folders.startStep > 0) {
+      const resumes = Array.isArray(previous.resumes) ? previous.resumes : [];
+      const updated = { ...previous, resumes: [...resumes, { fromStep: folders.startStep, argv: record.argv, at: new Date().toISOString() }] };
+      writeFileSync(path, `${JSON.stringify(updated, null, 2)}\n`);
     }
     return;
   }
@@ -571,6 +579,24 @@ export interface SampleMetrics {
   kid: number;
   kidStd: number;
   classAccuracy?: number;
+  perClassAccuracy?: number[];
+  classFractions: number[];
+}
+
+/**
+ * The one-line summary eval commands print: FID, floor, ratio, KID, class accuracy (worst
+ * class beside it) and the smallest and largest share of samples the classifier gives a class.
+ */
+export function formatSampleMetrics(metrics: SampleMetrics): string {
+  const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+  let line = `fid ${metrics.fid.toFixed(3)} floor ${metrics.floor.toFixed(3)} ratio ${metrics.ratio.toFixed(3)} kid ${metrics.kid.toFixed(5)}`;
+  if (metrics.classAccuracy !== undefined) {
+    line += ` accuracy ${metrics.classAccuracy.toFixed(3)}`;
+    const perClass = (metrics.perClassAccuracy ?? []).filter((a) => !Number.isNaN(a));
+    if (perClass.length > 0) line += ` (worst class ${Math.min(...perClass).toFixed(3)})`;
+  }
+  if (metrics.classFractions.length > 0) line += ` class shares ${percent(Math.min(...metrics.classFractions))}–${percent(Math.max(...metrics.classFractions))}`;
+  return line;
 }
 
 /** FID, floor, ratio, KID (and class accuracy with labels) of samples in [0, 1]. */

@@ -67,6 +67,7 @@ import {
   writeSampleSet,
   type DatasetChoice,
   type ResolvedCheckpoint,
+  formatSampleMetrics,
 } from './shared';
 
 const VAE_CONFIG_FIELDS = ['latentDim', 'widths', 'hiddenDim', 'activation', 'likelihood', 'embeddingDim'] as const;
@@ -585,7 +586,7 @@ async function evalVaeCommand({ options, io, verbose, commandPath }: CommandCont
       reconstruction: { mse: reconstruction.mse, mae: reconstruction.mae, nll: reconstruction.nll },
     });
     io.stdout.write(
-      `fid ${metrics.fid.toFixed(3)} floor ${metrics.floor.toFixed(3)} ratio ${metrics.ratio.toFixed(3)} kid ${metrics.kid.toFixed(5)}${metrics.classAccuracy !== undefined ? ` accuracy ${metrics.classAccuracy.toFixed(3)}` : ''} (n ${n})\n` +
+      `${formatSampleMetrics(metrics)} (n ${n})\n` +
         (mixtureMetrics ? `mixture: fid ${mixtureMetrics.fid.toFixed(3)} ratio ${mixtureMetrics.ratio.toFixed(3)}${mixtureMetrics.classAccuracy !== undefined ? ` accuracy ${mixtureMetrics.classAccuracy.toFixed(3)}` : ''}\n` : '') +
         `nll ${estimate.nll.toFixed(2)} ± ${estimate.standardError.toFixed(2)} nats (k ${estimate.k}, ${estimate.count} test images), elbo ${estimate.elbo.toFixed(2)} nats\n${path}\n`,
     );

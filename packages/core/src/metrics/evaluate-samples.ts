@@ -46,6 +46,13 @@ export interface SampleEvaluation {
   kidStd: number;
   /** Fraction of samples the classifier assigns to their intended label (only with `labels`). */
   classAccuracy?: number;
+  /** classAccuracy per intended label (NaN for a label no sample asked for; only with `labels`). */
+  perClassAccuracy?: number[];
+  /**
+   * Fraction of the samples the classifier assigns to each class, whatever was asked for:
+   * the coverage of the data's modes (mode collapse shows as classes near 0).
+   */
+  classFractions: number[];
 }
 
 /**
@@ -86,7 +93,7 @@ export async function evaluateSamples(options: EvaluateSamplesOptions): Promise<
   }
 
   const first = Int32Array.from({ length: n }, (_, i) => i);
-  const generated = await classifierOutputs(classifier, samples, { batchSize, indices: first, logits: targets !== undefined, argument: 'samples' });
+  const generated = await classifierOutputs(classifier, samples, { batchSize, indices: first, logits: true, argument: 'samples' });
   if (Number.isNaN(generated.min) || Number.isNaN(generated.max)) {
     throw new InvalidArgumentError('samples', 'NaN', 'must hold finite values in [0, 1]');
   }
@@ -112,10 +119,21 @@ export async function evaluateSamples(options: EvaluateSamplesOptions): Promise<
     { values: realA.values, shape: [n, d] },
     { numSubsets, subsetSize, generator: generator.fork('evaluate-samples/kid') },
   );
-  const result: SampleEvaluation = { n, fid, floor, ratio: fid / floor, kid: kernel.mean, kidStd: kernel.std };
+  const classes = classifier.config.numClasses;
+  const predicted = argMaxRows(generated.logits, classes);
+  const classFractions = new Array<number>(classes).fill(0);
+  for (const k of predicted) classFractions[k] += 1 / n;
+  const result: SampleEvaluation = { n, fid, floor, ratio: fid / floor, kid: kernel.mean, kidStd: kernel.std, classFractions };
   if (targets !== undefined) {
-    const predicted = argMaxRows(generated.logits, classifier.config.numClasses);
-    result.classAccuracy = await classAccuracy(predicted, Array.from(targets).slice(0, n));
+    const intended = Array.from(targets).slice(0, n);
+    result.classAccuracy = await classAccuracy(predicted, intended);
+    const asked = new Array<number>(classes).fill(0);
+    const right = new Array<number>(classes).fill(0);
+    intended.forEach((label, i) => {
+      asked[label] += 1;
+      if (predicted[i] === label) right[label] += 1;
+    });
+    result.perClassAccuracy = asked.map((count, k) => (count > 0 ? right[k] / count : NaN));
   }
   return result;
 }

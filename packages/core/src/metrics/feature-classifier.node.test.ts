@@ -93,6 +93,21 @@ describe('shipped feature classifiers (Node)', () => {
     expect(real.classAccuracy).toBeGreaterThan(0.97);
   });
 
+  it('class shares and per-class accuracy: real 3s asked for as 3 and as 5', async () => {
+    const threes = Array.from(mnistTrain.labels.keys()).filter((i) => mnistTrain.labels[i] === 3).slice(0, 40);
+    const samples = new Float32Array(40 * 784);
+    threes.forEach((index, row) => samples.set(mnistTrain.images.subarray(index * 784, (index + 1) * 784), row * 784));
+    const labels = Int32Array.from({ length: 40 }, (_, i) => (i < 30 ? 3 : 5));
+    const result = await evaluateSamples({ dataset: 'mnist', classifier: classifiers.mnist, samples, labels, n: 40, kid: { numSubsets: 2 } });
+    expect(result.classFractions).toHaveLength(10);
+    expect(result.classFractions.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(result.classFractions[3]).toBeGreaterThanOrEqual(0.95);
+    expect(result.perClassAccuracy![3]).toBeGreaterThanOrEqual(0.95);
+    expect(result.perClassAccuracy![5]).toBeLessThanOrEqual(0.1);
+    expect(result.perClassAccuracy!.filter((a, k) => k !== 3 && k !== 5).every(Number.isNaN)).toBe(true);
+    expect(result.classAccuracy).toBeCloseTo((30 * result.perClassAccuracy![3] + 10 * result.perClassAccuracy![5]) / 40, 6);
+  });
+
   it('Fashion: a 2-pixel shift and noise rank above real images', async () => {
     const n = 150;
     const options = { dataset: 'fashion' as const, classifier: classifiers.fashion, n, kid: { numSubsets: 2 } };
