@@ -6,6 +6,7 @@ import { conv2dBackpropInputConfig } from './wasm/conv2d-backprop-input';
 import { depthwiseConv2dBackpropFilterConfig } from './wasm/depthwise-conv2d-backprop-filter';
 import { depthwiseConv2dBackpropInputConfig } from './wasm/depthwise-conv2d-backprop-input';
 import { einsumConfig } from './wasm/einsum';
+import { isRankNWrapped, rankNSliceConfig, rankNSplitVConfig } from './wasm/slice';
 import { registerLeakyReluGradient } from './wasm/leaky-relu-gradient';
 import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum';
 
@@ -28,7 +29,8 @@ const REPLACED: KernelConfig[] = [conv2dBackpropInputConfig];
 /**
  * Registers, for the wasm backend, the kernels that training needs and tfjs-backend-wasm
  * 4.22 lacks, replaces its scalar-loop `Conv2DBackpropInput`, and wraps `BatchMatMul` /
- * `_FusedMatMul` so transposed operands take the fast path, all composed from wasm's own
+ * `_FusedMatMul` so transposed operands take the fast path, and wraps `Slice` / `SplitV` so
+ * rank ≥ 5 slices copy contiguous runs, all composed from wasm's own
  * kernels (see ./wasm). Idempotent: returns the kernel names this call registered (empty
  * when everything is already in place). Kernels someone else registered first are kept;
  * replacements happen only once wasm's own kernels are registered (import
@@ -57,6 +59,17 @@ export function registerWasmTrainingKernels(): string[] {
     if (current == null || isUntransposedMatMul(current)) continue;
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(untransposedMatMulConfig(current));
+    registered.push(name);
+  }
+  // Slices of rank ≥ 5 (concat gradients): contiguous runs instead of a per-element loop.
+  for (const [name, wrap] of [
+    [tf.Slice, rankNSliceConfig],
+    [tf.SplitV, rankNSplitVConfig],
+  ] as const) {
+    const current = tf.getKernel(name, 'wasm');
+    if (current == null || isRankNWrapped(current)) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(wrap(current));
     registered.push(name);
   }
   // A gradient (global), not a kernel: LeakyRelu's backward without wasm's slow broadcast compare.
