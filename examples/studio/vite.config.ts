@@ -2,6 +2,7 @@
 // are), so it needs no package build first.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { shippedCheckpoints } from './shipped-checkpoints';
 
 const packages = fileURLToPath(new URL('../../packages/', import.meta.url));
 
@@ -10,6 +11,7 @@ export default defineConfig({
   resolve: {
     alias: [{ find: /^@gen\/(core|gan|vae|diffusion)$/, replacement: `${packages}$1/src/index.ts` }],
   },
+  plugins: [shippedCheckpoints(packages)],
   build: { target: 'es2022', chunkSizeWarningLimit: 4096, sourcemap: true },
   server: { port: 5173 },
 });

@@ -46,15 +46,25 @@ mkdirSync(path.dirname(dest), { recursive: true });
 if (family === 'gan') {
   const gan = await import('@gen/gan');
   const loaded = await gan.loadGan(source, { useEma: true });
-  await gan.saveGan(dest, { generator: loaded.generator, training: sourceConfig.training ?? null, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma } });
+  await gan.saveGan(dest, { generator: loaded.generator, training: { dataset: run.dataset, loss: run.loss, architecture: run.architecture, ...sourceConfig.training }, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma } });
   loaded.dispose();
 }
 if (family === 'diffusion') {
   const diffusion = await import('@gen/diffusion');
   const loaded = await diffusion.loadDiffusion(source, { useEma: true });
-  const { model: _model, scheduler: _scheduler, family: _family, training = null, ...extraConfig } = loaded.config;
-  if (extraConfig.autoencoder !== undefined) throw new Error('latent diffusion models reference their autoencoder by path: ship the autoencoder first (not supported yet)');
-  await diffusion.saveDiffusion(dest, { model: loaded.model, schedulerConfig: loaded.schedulerConfig, training, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma } });
+  const { model: _model, scheduler: _scheduler, family: _family, training: savedTraining = null, ...extraConfig } = loaded.config;
+  const training = { dataset: run.dataset, ...savedTraining };
+  if (extraConfig.autoencoder !== undefined) {
+    // Latent diffusion: the autoencoder ships inside, as autoencoder/, referenced relatively.
+    const vae = await import('@gen/vae');
+    const { autoencoderDirOf } = await import('@gen/diffusion/node');
+    const aeSource = autoencoderDirOf(extraConfig, source);
+    const { model: autoencoder, metadata: aeMetadata } = await vae.loadVaeModel({ source: aeSource });
+    await vae.saveVaeModel(path.join(dest, 'autoencoder'), { model: autoencoder, metadata: { step: aeMetadata?.step ?? null, exportedFrom: aeSource } });
+    autoencoder.dispose();
+    extraConfig.autoencoder = 'autoencoder';
+  }
+  await diffusion.saveDiffusion(dest, { model: loaded.model, schedulerConfig: loaded.schedulerConfig, training, extraConfig, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma } });
   loaded.dispose();
 }
 console.log(`exported ${source} (step ${step}) → ${dest}; tensors left: ${tf.memory().numTensors}`);
@@ -69,22 +79,40 @@ const metrics = JSON.parse(readFileSync(path.join(evalOut, 'metrics.json'), 'utf
 delete metrics.checkpoint;
 
 // 3. The model card.
-const lines = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-// `elapsed` restarts at 0 in each resumed session: sum the last value of each session.
-let trainingSeconds = 0;
-let previous = 0;
-for (const line of lines) {
-  if (typeof line.elapsed !== 'number') continue;
-  if (line.elapsed < previous) trainingSeconds += previous;
-  previous = line.elapsed;
+function shellLine(argv) {
+  return `gen ${argv.map((a) => (/[\s"{}]/.test(a) ? `'${a}'` : a)).join(' ')}`;
 }
-trainingSeconds += previous;
-const weightBytes = readdirSync(dest).filter((f) => f.endsWith('.bin')).reduce((total, f) => total + statSync(path.join(dest, f)).size, 0);
+/** Training time of a run folder: `elapsed` restarts at 0 in each resumed session, so the last value of each session is summed. */
+function trainingSecondsOf(dir) {
+  const lines = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  let total = 0;
+  let previous = 0;
+  for (const line of lines) {
+    if (typeof line.elapsed !== 'number') continue;
+    if (line.elapsed < previous) total += previous;
+    previous = line.elapsed;
+  }
+  return total + previous;
+}
+const trainingSeconds = trainingSecondsOf(runDir);
+// Latent diffusion: the autoencoder's own run (its run.json is in the run folder above its checkpoint).
+let autoencoderRun = null;
+if (family === 'diffusion' && typeof sourceConfig.autoencoder === 'string') {
+  const aeRunDir = [0, 1, 2].map((up) => path.resolve(sourceConfig.autoencoder, ...Array(up).fill('..'))).find((dir) => existsSync(path.join(dir, 'run.json')));
+  if (aeRunDir) {
+    const aeRun = JSON.parse(readFileSync(path.join(aeRunDir, 'run.json'), 'utf8'));
+    autoencoderRun = { command: shellLine(aeRun.argv), trainingSeconds: Math.round(trainingSecondsOf(aeRunDir)) };
+  }
+}
+const binFiles = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? binFiles(path.join(dir, e.name)) : e.name.endsWith('.bin') ? [path.join(dir, e.name)] : []));
+const weightBytes = binFiles(dest).reduce((total, f) => total + statSync(f).size, 0);
 const card = {
-  command: `gen ${run.argv.map((a) => (/[\s"{}]/.test(a) ? `'${a}'` : a)).join(' ')}`,
+  command: shellLine(run.argv),
+  ...(run.resumes?.length ? { resumedWith: run.resumes.map((r) => ({ fromStep: r.fromStep, command: shellLine(r.argv) })) } : {}),
   steps: step,
   trainedSteps: latestStep,
   trainingSeconds: Math.round(trainingSeconds),
+  ...(autoencoderRun ? { autoencoder: autoencoderRun } : {}),
   machine: `${os.cpus().length}-core ${os.cpus()[0]?.model ?? 'CPU'}, tfjs wasm backend (Node ${process.version}), shared with other jobs`,
   weightBytes,
   evalCommand: `gen ${evalArgs.filter((a, i) => !(evalArgs[i - 1] === '--out' || a === '--out')).join(' ')}`,

@@ -1,7 +1,9 @@
 // @gen/diffusion/node: the class-conditional diffusion models this repository trained with
 // `gen train diffusion` and ships in packages/diffusion/pretrained/<name>/ (weights +
 // model-card.json), loaded by name.
+import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from '@gen/core';
 import { pretrainedDir, readModelCard, type ModelCard } from '@gen/core/node';
 import { loadDiffusion, type LoadDiffusionOptions, type LoadedDiffusion } from './checkpoint';
 
@@ -25,6 +27,20 @@ export function pretrainedDiffusionDir(name: PretrainedDiffusionName): string {
  */
 export async function loadPretrainedDiffusion(name: PretrainedDiffusionName, options?: LoadDiffusionOptions): Promise<LoadedDiffusion> {
   return loadDiffusion(pretrainedDiffusionDir(name), options);
+}
+
+/**
+ * Latent diffusion: the folder of the @gen/vae AutoencoderKL whose latents a checkpoint models
+ * (its config's `autoencoder`, relative to `checkpointDir` when not absolute — shipped models
+ * keep theirs in `autoencoder/` beside the UNet), or null for a pixel-space model. Load it with
+ * `loadVaeModel({ source })` from @gen/vae and pass it to the pipeline as `vae`, with
+ * `vaeScalingFactor: config.scalingFactor`.
+ */
+export function autoencoderDirOf(config: Record<string, unknown>, checkpointDir: string): string | null {
+  const { autoencoder } = config;
+  if (autoencoder === undefined || autoencoder === null) return null;
+  if (typeof autoencoder !== 'string' || autoencoder === '') throw new InvalidArgumentError('config.autoencoder', autoencoder, 'must be a folder path');
+  return isAbsolute(autoencoder) ? autoencoder : resolve(checkpointDir, autoencoder);
 }
 
 /** How a shipped diffusion model was trained and what it measures (its model-card.json). */

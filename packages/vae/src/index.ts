@@ -15,8 +15,8 @@ export { VectorQuantizer, vectorQuantizerConfig, codePerplexity, CODEBOOK_UPDATE
 export type { VectorQuantizerConfig, VectorQuantizerOptions, QuantizerOutput, QuantizerUpdate, CodebookUpdate } from './vector-quantizer';
 export { loadVqVae } from './load-vq-vae';
 export type { LoadVqVaeOptions } from './load-vq-vae';
-export { createVaeModel, loadVaeModel, MODEL_KINDS } from './models';
-export type { VaeFamilyModel, VaeFamilyConfig, PartialVaeFamilyConfig, LoadVaeModelOptions } from './models';
+export { createVaeModel, loadVaeModel, saveVaeModel, MODEL_KINDS } from './models';
+export type { VaeFamilyModel, VaeFamilyConfig, PartialVaeFamilyConfig, LoadVaeModelOptions, SaveVaeModelOptions } from './models';
 export type { VariationalModel, EncoderOutput, ConditioningOptions } from './types';
 
 // Distributions

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Generator } from '@gen/core';
 import { describeWithBackends, expectTensorsClose } from '@gen/core/testing';
-import { AutoencoderKL, ConditionalVAE, createVaeModel, VAE, type VariationalModel } from '@gen/vae';
+import { AutoencoderKL, ConditionalVAE, createVaeModel, loadVaeModel, saveVaeModel, VAE, type VariationalModel } from '@gen/vae';
+import { memoryHandler } from './__fixtures__/tiny-dataset';
 
 const TINY = { height: 8, width: 8, channels: 1, widths: [4, 8], hiddenDim: 16, latentDim: 3 };
 
@@ -93,6 +94,21 @@ describeWithBackends('@gen/vae models', () => {
       copy.dispose();
       module.dispose();
     }
+  });
+
+  it('saveVaeModel → loadVaeModel: the same class, config, metadata and outputs', async () => {
+    const model = new AutoencoderKL({ height: 8, width: 8, blockChannels: [8, 8], normGroups: 4, latentChannels: 2, scalingFactor: 0.7, generator: generator() });
+    const handler = memoryHandler();
+    await saveVaeModel(handler, { model, metadata: { step: 12 } });
+    const { model: copy, metadata } = await loadVaeModel({ source: handler });
+    expect(copy).toBeInstanceOf(AutoencoderKL);
+    expect(copy.config).toEqual(model.config);
+    expect(metadata).toEqual({ step: 12 });
+    const latents = tf.randomNormal([2, 4, 4, 2], 0, 1, 'float32', 3);
+    await expectTensorsClose(copy.decode(latents).sample, model.decode(latents).sample, { atol: 0 });
+    await expect(saveVaeModel(handler, { model: {} as never })).rejects.toThrow('model ({}) must be a VAE, ConditionalVAE or AutoencoderKL');
+    copy.dispose();
+    model.dispose();
   });
 
   it('rejects bad configs and images of the wrong shape with one line', () => {

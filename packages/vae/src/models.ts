@@ -1,6 +1,6 @@
 // Building and loading any @gen/vae model from its config (`config.kind` picks the class).
 import * as tf from '@tensorflow/tfjs-core';
-import { Generator, GenError, InvalidArgumentError, loadCheckpoint, nn, type NamedTensors } from '@gen/core';
+import { Generator, GenError, InvalidArgumentError, loadCheckpoint, nn, saveCheckpoint, type JsonValue, type NamedTensors, type SaveCheckpointResult } from '@gen/core';
 import { AutoencoderKL, type AutoencoderKLConfig } from './autoencoder-kl';
 import { ConditionalVAE, type ConditionalVAEConfig } from './conditional-vae';
 import { VAE, type VAEConfig } from './vae';
@@ -49,6 +49,28 @@ export async function loadVaeModel({ source }: LoadVaeModelOptions): Promise<{ m
     if (!MODEL_KINDS.includes(kind as (typeof MODEL_KINDS)[number])) return null;
     return createVaeModel(modelConfig as VaeFamilyConfig);
   });
+}
+
+export interface SaveVaeModelOptions {
+  /** The model (VAE, ConditionalVAE or AutoencoderKL). */
+  model: VaeFamilyModel;
+  /** Free-form JSON kept beside the weights (e.g. `{ step }`). */
+  metadata?: JsonValue;
+}
+
+/**
+ * Saves a model alone — no optimizer state — in the layout `loadVaeModel` reads (`config.model`
+ * and `model/…` tensors): what to ship or to hand to `gen train diffusion --autoencoder`.
+ * `destination`: a folder path (Node, after `import '@gen/core/node'`), a URL or a tf.io handler.
+ */
+export async function saveVaeModel(destination: string | tf.io.IOHandler, options: SaveVaeModelOptions): Promise<SaveCheckpointResult> {
+  const { model, metadata = null } = options ?? ({} as SaveVaeModelOptions);
+  if (!(model instanceof VAE || model instanceof ConditionalVAE || model instanceof AutoencoderKL)) {
+    throw new InvalidArgumentError('model', model, 'must be a VAE, ConditionalVAE or AutoencoderKL');
+  }
+  const tensors: NamedTensors = {};
+  for (const [name, tensor] of Object.entries(model.stateDict())) tensors[`model/${name}`] = tensor;
+  return saveCheckpoint(destination, { config: { model: { ...model.config } as unknown as JsonValue }, tensors, metadata });
 }
 
 function describeSource(source: string | tf.io.IOHandler): string {

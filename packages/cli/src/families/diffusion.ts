@@ -19,7 +19,7 @@ import {
   type UNet2DConfig,
   type UNet2DConfigInput,
 } from '@gen/diffusion';
-import { PRETRAINED_DIFFUSION_MODELS, pretrainedDiffusionDir, type PretrainedDiffusionName } from '@gen/diffusion/node';
+import { autoencoderDirOf, PRETRAINED_DIFFUSION_MODELS, pretrainedDiffusionDir, type PretrainedDiffusionName } from '@gen/diffusion/node';
 import { AutoencoderKL, estimateScalingFactor, loadVaeModel } from '@gen/vae';
 import { clipGuidance } from '@gen/clip-guidance';
 import { choiceOption, integerOption } from '../options';
@@ -120,11 +120,13 @@ async function loadAutoencoder(location: string): Promise<AutoencoderKL> {
 async function latentOf(config: Record<string, unknown>, location: string): Promise<Latent | null> {
   const { autoencoder, scalingFactor } = config as { autoencoder?: unknown; scalingFactor?: unknown };
   if (autoencoder === undefined) return null;
-  if (typeof autoencoder !== 'string' || typeof scalingFactor !== 'number' || !(scalingFactor > 0)) {
+  if (typeof autoencoder !== 'string' || autoencoder === '' || typeof scalingFactor !== 'number' || !(scalingFactor > 0)) {
     throw new core.GenError(`${location} is not a readable diffusion checkpoint: its config's autoencoder / scalingFactor are not a path and a number > 0`);
   }
-  if (!existsSync(autoencoder)) throw new core.GenError(`${location} was trained on the latents of ${autoencoder}, which no longer exists`);
-  return { autoencoder: await loadAutoencoder(findAutoencoder(autoencoder, 'gen', 'autoencoder')), scalingFactor };
+  // Relative paths (shipped models: autoencoder/ beside the UNet) are relative to the checkpoint.
+  const folder = autoencoderDirOf(config, location) as string;
+  if (!existsSync(folder)) throw new core.GenError(`${location} was trained on the latents of ${folder}, which no longer exists`);
+  return { autoencoder: await loadAutoencoder(findAutoencoder(folder, 'gen', 'autoencoder')), scalingFactor };
 }
 
 /** A class-conditional UNet's classes (the null class excluded), or 0. */
