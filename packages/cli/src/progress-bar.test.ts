@@ -34,6 +34,16 @@ describe('ProgressBar', () => {
     expect(writes[writes.length - 1]).toMatch(/^bench 100% 100\/100 /);
   });
 
+  test('done(info, current) ends where an interrupted run stopped, not at 100 %', () => {
+    const { stream, writes } = recorder(false);
+    const bar = new ProgressBar({ total: 900, label: 'train', stream, now: () => 0 });
+    bar.update(300);
+    bar.done(undefined, 300);
+    expect(writes.at(-1)).toMatch(/^train 33% 300\/900 /);
+    bar.done();
+    expect(writes.filter((w) => w.startsWith('train 100%'))).toEqual([]);
+  });
+
   test('plain mode also prints when 10 s pass without 10 % of progress', () => {
     const { stream, writes } = recorder(false);
     let clock = 0;

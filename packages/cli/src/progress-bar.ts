@@ -83,10 +83,10 @@ export class ProgressBar {
     if (this.isTTY && !this.finished) this.redraw();
   }
 
-  /** Completes the bar and ends its line. */
-  done(info?: string): void {
+  /** Ends the bar's line, at `current` (default: complete). */
+  done(info?: string, current = this.total): void {
     if (this.finished) return;
-    this.current = this.total;
+    this.current = Math.min(Math.max(0, current), this.total);
     if (info !== undefined) this.info = info;
     if (this.isTTY) {
       this.redraw();

@@ -80,7 +80,7 @@ async function trainClipCommand({ options, io, verbose, argv, commandPath }: Com
       }
       throw error;
     }
-    progress.done();
+    progress.done(result.summary);
     return reportTrainingEnd(io, commandPath, result.summary, folders.out);
   } finally {
     interrupt.dispose();

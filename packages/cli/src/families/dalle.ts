@@ -131,7 +131,7 @@ async function trainDalleCommand({ options, io, verbose, argv, commandPath }: Co
       metricsFile: folders.metricsFile,
       onProgress: (event) => progress.update(event),
     });
-    progress.done();
+    progress.done(result.summary);
     return reportTrainingEnd(io, commandPath, result.summary, folders.out);
   } finally {
     interrupt.dispose();

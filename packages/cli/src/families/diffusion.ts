@@ -308,7 +308,7 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
           }
         : {}),
     });
-    progress.done();
+    progress.done(result.summary);
     return reportTrainingEnd(io, commandPath, result.summary, folders.out);
   } finally {
     interrupt.dispose();

@@ -189,7 +189,7 @@ async function trainGanCommand({ options, io, verbose, argv, commandPath }: Comm
           }
         : {}),
     });
-    progress.done();
+    progress.done(result.summary);
     return reportTrainingEnd(io, commandPath, result.summary, folders.out);
   } finally {
     interrupt.dispose();

@@ -458,8 +458,9 @@ export class TrainingProgress {
     this.bar.log(message);
   }
 
-  done(info?: string): void {
-    this.bar.done(info);
+  /** Ends the bar at the step the run reached (an interrupted run does not show 100%). */
+  done(summary?: { steps: number }): void {
+    this.bar.done(undefined, summary ? summary.steps - this.startStep : undefined);
   }
 }
 

@@ -187,7 +187,7 @@ async function trainVaeCommand({ options, io, verbose, argv, commandPath }: Comm
       },
     });
     optimizer = result.optimizer;
-    progress.done();
+    progress.done(result.summary);
     return reportTrainingEnd(io, commandPath, result.summary, folders.out);
   } finally {
     interrupt.dispose();
@@ -276,7 +276,7 @@ async function trainVqVaeCommand({ options, io, verbose, argv, commandPath }: Co
       },
     });
     optimizer = result.optimizer;
-    progress.done();
+    progress.done(result.summary);
     return reportTrainingEnd(io, commandPath, result.summary, folders.out);
   } finally {
     interrupt.dispose();
