@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'vite';
 
-/** The families the studio can load from a folder (latent diffusion needs its autoencoder: not yet). */
+/** The families the studio can load from a folder (latent diffusion with its autoencoder/ inside). */
 const FAMILIES = ['gan', 'diffusion', 'vae'] as const;
 
 interface ShippedModel {
@@ -24,8 +24,6 @@ export function shippedModels(packagesDir: string): ShippedModel[] {
     for (const name of readdirSync(root).sort()) {
       const folder = path.join(root, name);
       if (!existsSync(path.join(folder, 'config.json'))) continue;
-      const config = JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8')) as { userDefinedMetadata?: { genCheckpoint?: { config?: { autoencoder?: unknown } } } };
-      if (config.userDefinedMetadata?.genCheckpoint?.config?.autoencoder !== undefined) continue;
       models.push({ family, name, folder });
     }
   }
@@ -52,10 +50,14 @@ export function shippedCheckpoints(packagesDir: string): Plugin {
   const files = () => {
     const out = new Map<string, string>(); // URL path (no leading slash) → file
     for (const model of shippedModels(packagesDir)) {
-      for (const file of readdirSync(model.folder)) {
-        const full = path.join(model.folder, file);
-        if (statSync(full).isFile()) out.set(`pretrained/${model.family}/${model.name}/${file}`, full);
-      }
+      const walk = (dir: string, prefix: string): void => {
+        for (const entry of readdirSync(dir)) {
+          const full = path.join(dir, entry);
+          if (statSync(full).isDirectory()) walk(full, `${prefix}${entry}/`);
+          else out.set(`${prefix}${entry}`, full);
+        }
+      };
+      walk(model.folder, `pretrained/${model.family}/${model.name}/`);
     }
     return out;
   };

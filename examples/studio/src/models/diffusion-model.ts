@@ -1,7 +1,9 @@
 // The diffusion family in the studio: a UNet (untrained, or from a checkpoint written by
 // trainDiffusion / the CLI: config `{ family: 'diffusion', model, scheduler }`, tensors
 // `model/…` and, when trained with EMA, `ema/shadow/…`), sampled by @gen/diffusion's pipelines
-// with any of its schedulers and a live per-step preview.
+// with any of its schedulers and a live per-step preview. Latent diffusion checkpoints (config
+// `autoencoder`, `scalingFactor`) bring their @gen/vae AutoencoderKL, which decodes the samples
+// and the previews.
 import * as tf from '@tensorflow/tfjs-core';
 import { GenError, Generator, loadCheckpoint, type NamedTensors, type SchedulerConfig } from '@gen/core';
 import {
@@ -15,6 +17,7 @@ import {
   type StepCallback,
   type UNet2DConfig,
 } from '@gen/diffusion';
+import { AutoencoderKL, loadVaeModel } from '@gen/vae';
 import { countParameters, type SampleRequest, type StudioModel } from './family';
 
 export const SCHEDULER_NAMES = Object.keys(SCHEDULERS) as SchedulerName[];
@@ -34,6 +37,15 @@ export function untrainedUnetConfig(): UNet2DConfig {
   });
 }
 
+/** Latent diffusion: the autoencoder whose latents the UNet models, and the latents' scale. */
+export interface StudioLatent {
+  autoencoder: AutoencoderKL;
+  scalingFactor: number;
+}
+
+/** Where a checkpoint's `autoencoder` (a path relative to the checkpoint) is read from. */
+export type AutoencoderSource = (relativePath: string) => tf.io.IOHandler | string;
+
 export class DiffusionStudioModel implements StudioModel {
   readonly family = 'diffusion' as const;
   readonly imageShape: readonly [number, number, number];
@@ -45,11 +57,12 @@ export class DiffusionStudioModel implements StudioModel {
     /** The noise process the model was trained with (every scheduler is built from it). */
     readonly schedulerConfig: Partial<SchedulerConfig>,
     readonly source: string,
+    readonly latent: StudioLatent | null = null,
   ) {
     const { height, width, inChannels } = model.config;
-    this.imageShape = [height, width, inChannels];
+    this.imageShape = latent ? latent.autoencoder.imageShape : [height, width, inChannels];
     this.numClasses = model.config.numClasses ?? 0;
-    this.parameterCount = countParameters(model);
+    this.parameterCount = countParameters(model) + (latent ? countParameters(latent.autoencoder) : 0);
   }
 
   static untrained(seed = 0): DiffusionStudioModel {
@@ -57,11 +70,12 @@ export class DiffusionStudioModel implements StudioModel {
   }
 
   /** Loads a diffusion checkpoint (the EMA weights when saved). Errors are one line. */
-  static async load(source: tf.io.IOHandler | string, name: string): Promise<DiffusionStudioModel> {
+  static async load(source: tf.io.IOHandler | string, name: string, autoencoderSource?: AutoencoderSource): Promise<DiffusionStudioModel> {
     const { config, tensors } = await loadCheckpoint(source);
     let model: UNet2DModel | null = null;
+    let latent: StudioLatent | null = null;
     try {
-      const saved = config as { family?: unknown; model?: UNet2DConfig; scheduler?: SchedulerConfig } | null;
+      const saved = config as { family?: unknown; model?: UNet2DConfig; scheduler?: SchedulerConfig; autoencoder?: unknown; scalingFactor?: unknown } | null;
       if (saved?.family !== 'diffusion' || typeof saved.model !== 'object' || saved.model === null || typeof saved.scheduler !== 'object' || saved.scheduler === null) {
         throw new GenError(`${name} is not a diffusion checkpoint (config.family "diffusion" with model and scheduler configs)`);
       }
@@ -71,9 +85,11 @@ export class DiffusionStudioModel implements StudioModel {
       model.loadStateDict(part('model/'));
       const shadows = part('ema/shadow/');
       if (Object.keys(shadows).length > 0) model.loadStateDict(shadows, { strict: false });
-      return new DiffusionStudioModel(model, saved.scheduler, name);
+      if (saved.autoencoder !== undefined) latent = await loadLatent(saved.autoencoder, saved.scalingFactor, name, autoencoderSource);
+      return new DiffusionStudioModel(model, saved.scheduler, name, latent);
     } catch (error) {
       model?.dispose();
+      latent?.autoencoder.dispose();
       throw error;
     } finally {
       tf.dispose(Object.values(tensors));
@@ -90,7 +106,10 @@ export class DiffusionStudioModel implements StudioModel {
     const scheduler = this.scheduler(schedulerName);
     const callback: StepCallback | undefined = onStep
       ? async ({ step, totalSteps, predOriginalSample }) => {
-          const images = tf.tidy(() => tf.clipByValue(tf.mul(tf.add(predOriginalSample, 1), 0.5), 0, 1) as tf.Tensor4D);
+          const images = tf.tidy(() => {
+            const pixels = this.latent ? decodeLatents(this.latent, predOriginalSample) : predOriginalSample;
+            return tf.clipByValue(tf.mul(tf.add(pixels, 1), 0.5), 0, 1) as tf.Tensor4D;
+          });
           try {
             await onStep({ step, totalSteps, images });
           } finally {
@@ -98,7 +117,8 @@ export class DiffusionStudioModel implements StudioModel {
           }
         }
       : undefined;
-    const common = { model: this.model, scheduler, numInferenceSteps: steps, generator: new Generator(seed), callback, signal };
+    const decoder = this.latent ? { vae: this.latent.autoencoder, vaeScalingFactor: this.latent.scalingFactor } : {};
+    const common = { model: this.model, scheduler, numInferenceSteps: steps, generator: new Generator(seed), callback, signal, ...decoder };
     const { images } =
       this.numClasses > 0
         ? await classConditionalPipeline({ ...common, classLabels: new Array<number>(n).fill(label ?? 0), guidanceScale })
@@ -108,5 +128,23 @@ export class DiffusionStudioModel implements StudioModel {
 
   dispose(): void {
     this.model.dispose();
+    this.latent?.autoencoder.dispose();
   }
+}
+
+function decodeLatents(latent: StudioLatent, latents: tf.Tensor): tf.Tensor {
+  return latent.autoencoder.decode(tf.div(latents, latent.scalingFactor)).sample;
+}
+
+async function loadLatent(path: unknown, scalingFactor: unknown, name: string, autoencoderSource: AutoencoderSource | undefined): Promise<StudioLatent> {
+  if (typeof path !== 'string' || path === '' || typeof scalingFactor !== 'number' || !(scalingFactor > 0)) {
+    throw new GenError(`${name}: its config's autoencoder / scalingFactor are not a path and a number > 0`);
+  }
+  if (!autoencoderSource) throw new GenError(`${name} is a latent diffusion model; its autoencoder (${path}) can only be read from a shipped folder`);
+  const { model } = await loadVaeModel({ source: autoencoderSource(path) });
+  if (!(model instanceof AutoencoderKL)) {
+    model.dispose();
+    throw new GenError(`${name}: its autoencoder (${path}) is not an AutoencoderKL`);
+  }
+  return { autoencoder: model, scalingFactor };
 }

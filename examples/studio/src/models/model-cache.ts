@@ -1,6 +1,6 @@
 // Builds or loads the model a (family, checkpoint) choice names, keeping one loaded model per
 // tab and disposing the previous one.
-import { sourceOf, type CheckpointChoice } from '../io/checkpoint-sources';
+import { folderHandler, sourceOf, type CheckpointChoice } from '../io/checkpoint-sources';
 import { DiffusionStudioModel } from './diffusion-model';
 import type { FamilyName, StudioModel } from './family';
 import { GanStudioModel } from './gan-model';
@@ -18,7 +18,9 @@ export async function openModel(family: FamilyName, choice: CheckpointChoice): P
   const source = sourceOf(choice);
   if (family === 'gan') return GanStudioModel.load(source, choice.label);
   if (family === 'vae') return VaeStudioModel.load(source, choice.label);
-  return DiffusionStudioModel.load(source, choice.label);
+  // A shipped latent diffusion model keeps its autoencoder in a folder beside the UNet's files.
+  const autoencoderSource = choice.kind === 'shipped' ? (relative: string) => folderHandler(`${choice.location.replace(/\/+$/, '')}/${relative}`) : undefined;
+  return DiffusionStudioModel.load(source, choice.label, autoencoderSource);
 }
 
 export class ModelSlot {
