@@ -2,6 +2,8 @@
 // Turns a finished `gen train` run into a shipped checkpoint of a family package:
 //   node packages/cli/scripts/ship-pretrained.mjs gan /work/runs/cgan-mnist mnist [--from best|latest]
 //   node packages/cli/scripts/ship-pretrained.mjs diffusion /work/runs/diff-mnist mnist --from latest [--eval "--scheduler dpmpp-2m --steps 20"]
+//   node packages/cli/scripts/ship-pretrained.mjs vae /work/runs/vae-mnist mnist --from latest --float16 [--eval "--k 1000 --nll-n 1000"]
+// --float16 stores the weights as half floats (half the bytes); the eval then measures those.
 // 1. exports a sampling-only checkpoint (EMA weights — for GANs with standing batch-norm
 //    statistics —, no discriminator or optimizer state) to packages/<family>/pretrained/<name>/;
 // 2. runs `gen eval <family> --checkpoint pretrained:<name> --n 1000 <--eval options>` on it;
@@ -20,8 +22,9 @@ const [family, runDir, name, ...rest] = process.argv.slice(2);
 const flag = (name, fallback) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : fallback);
 const from = flag('--from', 'best');
 const extraEvalArgs = flag('--eval', '').split(/\s+/).filter(Boolean);
-if (!family || !runDir || !name || !['gan', 'diffusion'].includes(family) || !['best', 'latest'].includes(from)) {
-  console.error('usage: node packages/cli/scripts/ship-pretrained.mjs gan|diffusion <run dir> <name> [--from best|latest] [--eval "<gen eval options>"]');
+const storage = rest.includes('--float16') ? 'float16' : 'float32';
+if (!family || !runDir || !name || !['gan', 'diffusion', 'vae'].includes(family) || !['best', 'latest'].includes(from)) {
+  console.error('usage: node packages/cli/scripts/ship-pretrained.mjs gan|diffusion|vae <run dir> <name> [--from best|latest] [--float16] [--eval "<gen eval options>"]');
   process.exit(2);
 }
 
@@ -46,26 +49,32 @@ mkdirSync(path.dirname(dest), { recursive: true });
 if (family === 'gan') {
   const gan = await import('@gen/gan');
   const loaded = await gan.loadGan(source, { useEma: true });
-  await gan.saveGan(dest, { generator: loaded.generator, training: { dataset: run.dataset, loss: run.loss, architecture: run.architecture, ...sourceConfig.training }, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma } });
+  await gan.saveGan(dest, { generator: loaded.generator, training: { loss: run.loss, architecture: run.architecture, ...sourceConfig.training, dataset: run.dataset }, storage, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma } });
   loaded.dispose();
 }
 if (family === 'diffusion') {
   const diffusion = await import('@gen/diffusion');
   const loaded = await diffusion.loadDiffusion(source, { useEma: true });
   const { model: _model, scheduler: _scheduler, family: _family, training: savedTraining = null, ...extraConfig } = loaded.config;
-  const training = { dataset: run.dataset, ...savedTraining };
+  const training = { ...savedTraining, dataset: run.dataset };
   if (extraConfig.autoencoder !== undefined) {
     // Latent diffusion: the autoencoder ships inside, as autoencoder/, referenced relatively.
     const vae = await import('@gen/vae');
     const { autoencoderDirOf } = await import('@gen/diffusion/node');
     const aeSource = autoencoderDirOf(extraConfig, source);
     const { model: autoencoder, metadata: aeMetadata } = await vae.loadVaeModel({ source: aeSource });
-    await vae.saveVaeModel(path.join(dest, 'autoencoder'), { model: autoencoder, metadata: { step: aeMetadata?.step ?? null, exportedFrom: aeSource } });
+    await vae.saveVaeModel(path.join(dest, 'autoencoder'), { model: autoencoder, metadata: { step: aeMetadata?.step ?? null, exportedFrom: aeSource }, storage });
     autoencoder.dispose();
     extraConfig.autoencoder = 'autoencoder';
   }
-  await diffusion.saveDiffusion(dest, { model: loaded.model, schedulerConfig: loaded.schedulerConfig, training, extraConfig, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma } });
+  await diffusion.saveDiffusion(dest, { model: loaded.model, schedulerConfig: loaded.schedulerConfig, training, extraConfig, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma }, storage });
   loaded.dispose();
+}
+if (family === 'vae') {
+  const vae = await import('@gen/vae');
+  const { model } = await vae.loadVaeModel({ source });
+  await vae.saveVaeModel(dest, { model, training: { ...sourceConfig.training, dataset: run.dataset }, metadata: { step, exportedFrom: from }, storage });
+  model.dispose();
 }
 console.log(`exported ${source} (step ${step}) → ${dest}; tensors left: ${tf.memory().numTensors}`);
 
@@ -115,6 +124,7 @@ const card = {
   ...(autoencoderRun ? { autoencoder: autoencoderRun } : {}),
   machine: `${os.cpus().length}-core ${os.cpus()[0]?.model ?? 'CPU'}, tfjs wasm backend (Node ${process.version}), shared with other jobs`,
   weightBytes,
+  storage,
   evalCommand: `gen ${evalArgs.filter((a, i) => !(evalArgs[i - 1] === '--out' || a === '--out')).join(' ')}`,
   metrics,
 };

@@ -23,11 +23,13 @@ export interface SaveDiffusionOptions {
   extraConfig?: Record<string, JsonValue>;
   /** Any JSON: training command, step, measured metrics… */
   metadata?: JsonValue;
+  /** 'float16' stores float32 weights as half floats (half the bytes; for shipping sampling weights). Default 'float32'. */
+  storage?: 'float32' | 'float16';
 }
 
 /** Saves a UNet and its scheduler config in @gen/core's checkpoint format; `loadDiffusion` reads it. */
 export async function saveDiffusion(destination: DiffusionCheckpointTarget, options: SaveDiffusionOptions): Promise<SaveCheckpointResult> {
-  const { model, schedulerConfig, ema = null, training, extraConfig = {}, metadata = null } = options ?? ({} as SaveDiffusionOptions);
+  const { model, schedulerConfig, ema = null, training, extraConfig = {}, metadata = null, storage } = options ?? ({} as SaveDiffusionOptions);
   if (!(model instanceof UNet2DModel)) throw new InvalidArgumentError('model', model, 'must be a UNet2DModel');
   if (typeof schedulerConfig !== 'object' || schedulerConfig === null) throw new InvalidArgumentError('schedulerConfig', schedulerConfig, 'must be a scheduler config object');
   const tensors: NamedTensors = {};
@@ -52,7 +54,7 @@ export async function saveDiffusion(destination: DiffusionCheckpointTarget, opti
     ...(training !== undefined ? { training } : {}),
   };
   try {
-    return await saveCheckpoint(destination, { config, tensors, metadata });
+    return await saveCheckpoint(destination, { config, tensors, metadata, ...(storage ? { storage } : {}) });
   } finally {
     tf.dispose(owned);
   }

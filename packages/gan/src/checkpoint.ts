@@ -48,11 +48,13 @@ export interface SaveGanOptions {
   metadata?: JsonValue;
   /** How the model was trained (loss, batch size, dataset…), kept in the config as `training` as trainGan's checkpoints do. */
   training?: JsonValue;
+  /** 'float16' stores float32 weights as half floats (half the bytes; for shipping sampling weights). Default 'float32'. */
+  storage?: 'float32' | 'float16';
 }
 
 /** Saves a generator (and optionally its discriminator) in @gen/core's checkpoint format; `loadGan` reads it. */
 export async function saveGan(destination: CheckpointTarget, options: SaveGanOptions): Promise<SaveCheckpointResult> {
-  const { generator, discriminator = null, ema = null, metadata = null, training } = options ?? ({} as SaveGanOptions);
+  const { generator, discriminator = null, ema = null, metadata = null, training, storage } = options ?? ({} as SaveGanOptions);
   if (!generator || typeof generator.stateDict !== 'function' || !generator.config) {
     throw new InvalidArgumentError('generator', generator, 'must be a GAN generator model');
   }
@@ -84,7 +86,7 @@ export async function saveGan(destination: CheckpointTarget, options: SaveGanOpt
     ...(training !== undefined ? { training } : {}),
   };
   try {
-    return await saveCheckpoint(destination, { config, tensors, metadata });
+    return await saveCheckpoint(destination, { config, tensors, metadata, ...(storage ? { storage } : {}) });
   } finally {
     tf.dispose(owned);
   }

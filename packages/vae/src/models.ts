@@ -56,6 +56,10 @@ export interface SaveVaeModelOptions {
   model: VaeFamilyModel;
   /** Free-form JSON kept beside the weights (e.g. `{ step }`). */
   metadata?: JsonValue;
+  /** How the model was trained (dataset…), kept in the config as `training` as trainVae's checkpoints do. */
+  training?: JsonValue;
+  /** 'float16' stores float32 weights as half floats (half the bytes; for shipping sampling weights). Default 'float32'. */
+  storage?: 'float32' | 'float16';
 }
 
 /**
@@ -64,13 +68,14 @@ export interface SaveVaeModelOptions {
  * `destination`: a folder path (Node, after `import '@gen/core/node'`), a URL or a tf.io handler.
  */
 export async function saveVaeModel(destination: string | tf.io.IOHandler, options: SaveVaeModelOptions): Promise<SaveCheckpointResult> {
-  const { model, metadata = null } = options ?? ({} as SaveVaeModelOptions);
+  const { model, metadata = null, training, storage } = options ?? ({} as SaveVaeModelOptions);
   if (!(model instanceof VAE || model instanceof ConditionalVAE || model instanceof AutoencoderKL)) {
     throw new InvalidArgumentError('model', model, 'must be a VAE, ConditionalVAE or AutoencoderKL');
   }
   const tensors: NamedTensors = {};
   for (const [name, tensor] of Object.entries(model.stateDict())) tensors[`model/${name}`] = tensor;
-  return saveCheckpoint(destination, { config: { model: { ...model.config } as unknown as JsonValue }, tensors, metadata });
+  const config: JsonValue = { family: 'vae', model: { ...model.config } as unknown as JsonValue, ...(training !== undefined ? { training } : {}) };
+  return saveCheckpoint(destination, { config, tensors, metadata, ...(storage ? { storage } : {}) });
 }
 
 function describeSource(source: string | tf.io.IOHandler): string {

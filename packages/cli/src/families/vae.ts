@@ -25,6 +25,7 @@ import {
   type VaeFamilyModel,
 } from '@gen/vae';
 import { steerVaeLatents, type VaeSteeringResult } from '@gen/clip-guidance';
+import { PRETRAINED_VAES, pretrainedVaeDir, type PretrainedVaeName } from '@gen/vae/node';
 import { choiceOption, integerOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
@@ -68,6 +69,7 @@ import {
   type DatasetChoice,
   type ResolvedCheckpoint,
   formatSampleMetrics,
+  type PretrainedLookup,
 } from './shared';
 
 const VAE_CONFIG_FIELDS = ['latentDim', 'widths', 'hiddenDim', 'activation', 'likelihood', 'embeddingDim'] as const;
@@ -330,8 +332,10 @@ async function evalVqVaeCommand(
 }
 
 /** Finds and checks a VAE checkpoint without touching tensors (before the backend starts). */
+const PRETRAINED: PretrainedLookup = { names: PRETRAINED_VAES, dir: (name) => pretrainedVaeDir(name as PretrainedVaeName) };
+
 function findVaeCheckpoint(given: string | undefined, commandPath: string) {
-  const checkpoint = resolveCheckpoint(given, commandPath);
+  const checkpoint = resolveCheckpoint(given, commandPath, PRETRAINED);
   const config = checkpointConfig('vae', checkpoint.location);
   const model = (config.model ?? {}) as { kind?: unknown; numClasses?: unknown; latentDim?: unknown };
   const numClasses = model.kind === 'conditional-vae' ? Number(model.numClasses ?? 10) : 0;

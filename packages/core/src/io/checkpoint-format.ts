@@ -29,6 +29,12 @@ export interface CheckpointContents {
   tensors: NamedTensors;
   /** Free-form JSON (step, RNG state, data position, metrics…). Defaults to null. */
   metadata?: JsonValue;
+  /**
+   * How float32 tensors are stored: 'float32' (default, exact), or 'float16' — IEEE half
+   * precision, half the bytes, ~3 significant digits, loaded back as float32. For shipping
+   * sampling weights (measure the model after the conversion); never for training state.
+   */
+  storage?: 'float32' | 'float16';
 }
 
 /** What `loadCheckpoint` returns. The caller owns (and disposes) `tensors`. */
@@ -75,6 +81,8 @@ export interface CheckedWeightSpec {
   size: number;
   byteOffset: number;
   byteLength: number;
+  /** float32 stored as IEEE half floats (`quantization: { dtype: 'float16' }`). */
+  float16: boolean;
 }
 
 /** `1234567` → `1,234,567` (byte counts in messages). */
@@ -174,12 +182,16 @@ export function checkWeightSpecs(
     const name = spec.name;
     if (seen.has(name)) throw corrupt(where, `tensor "${name}" appears twice in the manifest`);
     seen.add(name);
-    if (spec.quantization !== undefined) {
-      throw new GenError(`loadCheckpoint: tensor "${name}" is quantized; checkpoints hold unquantized weights (checkpoint at ${where})`);
-    }
     const dtype = spec.dtype;
     if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') {
       throw corrupt(where, `tensor "${name}" has dtype ${describeValue(dtype)}; checkpoints hold float32, int32 or bool`);
+    }
+    // The one quantization we write: float32 stored as half floats.
+    const float16 = spec.quantization !== undefined;
+    if (float16 && !(dtype === 'float32' && isPlainObject(spec.quantization) && spec.quantization.dtype === 'float16' && Object.keys(spec.quantization).length === 1)) {
+      throw new GenError(
+        `loadCheckpoint: tensor "${name}" has quantization ${describeValue(spec.quantization)}; checkpoints hold float32 stored as { dtype: 'float16' } or unquantized weights (checkpoint at ${where})`,
+      );
     }
     const shape = spec.shape;
     if (
@@ -200,14 +212,14 @@ export function checkWeightSpecs(
           `(${formatCount(limits.maxTensorElements)}) (checkpoint at ${where}); pass a larger maxTensorElements if you trust it`,
       );
     }
-    const byteLength = size * CHECKPOINT_BYTES_PER_ELEMENT[dtype];
+    const byteLength = size * (float16 ? 2 : CHECKPOINT_BYTES_PER_ELEMENT[dtype]);
     if (offset + byteLength > limits.maxBytes) {
       throw new GenError(
         `loadCheckpoint: the manifest declares more than ${formatCount(limits.maxBytes)} bytes of weights ` +
           `(maxBytes, reached at tensor "${name}") (checkpoint at ${where}); pass a larger maxBytes if you trust it`,
       );
     }
-    checked.push({ name, shape: [...(shape as number[])], dtype, size, byteOffset: offset, byteLength });
+    checked.push({ name, shape: [...(shape as number[])], dtype, size, byteOffset: offset, byteLength, float16 });
     offset += byteLength;
   }
   if (checksums) {

@@ -13,6 +13,7 @@ import {
 } from './checkpoint-format';
 import { describeCheckpointTarget, resolveCheckpointHandler } from './checkpoint-handlers';
 import { crc32Hex } from './crc32';
+import { float16BitsToFloat32 } from './float16';
 
 /** Options of `loadCheckpoint`: the caps an untrusted checkpoint must stay under. */
 export type LoadCheckpointOptions = CheckpointLimits;
@@ -35,6 +36,7 @@ function readRange(buffers: ArrayBuffer[], start: number, end: number): Uint8Arr
 }
 
 function makeTensor(spec: CheckedWeightSpec, bytes: Uint8Array): tf.Tensor {
+  if (spec.float16) return tf.tensor(float16BitsToFloat32(new Uint16Array(bytes.buffer, bytes.byteOffset, spec.size)), spec.shape, 'float32');
   const values =
     spec.dtype === 'float32'
       ? new Float32Array(bytes.buffer, bytes.byteOffset, spec.size)
@@ -60,7 +62,8 @@ export function decodeCheckpoint(
   const { specs, totalBytes } = checkWeightSpecs(artifacts.weightSpecs ?? [], where, limits, header.checksums.tensors);
   const data = artifacts.weightData;
   const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data];
-  if (!buffers.every((buffer) => buffer instanceof ArrayBuffer)) {
+  // By tag, not instanceof: buffers made in another realm (an iframe, a worker, jest's sandbox) are ArrayBuffers too.
+  if (!buffers.every((buffer) => Object.prototype.toString.call(buffer) === '[object ArrayBuffer]')) {
     throw new GenError(`loadCheckpoint: the weight data is not an ArrayBuffer (corrupted checkpoint at ${where})`);
   }
   const actualBytes = buffers.reduce((sum, buffer) => sum + buffer.byteLength, 0);

@@ -12,6 +12,7 @@ import {
 } from './checkpoint-format';
 import { describeCheckpointTarget, resolveCheckpointHandler } from './checkpoint-handlers';
 import { crc32Hex } from './crc32';
+import { float32ToFloat16Bits } from './float16';
 
 /** What `saveCheckpoint` reports. */
 export interface SaveCheckpointResult {
@@ -45,10 +46,11 @@ function checkTensors(tensors: unknown): asserts tensors is NamedTensors {
  * per-tensor CRC-32) under `userDefinedMetadata.genCheckpoint`. Reads tensors with the
  * async `data()`, so it never blocks a GPU backend.
  */
-export async function encodeCheckpoint({ config, tensors, metadata = null }: CheckpointContents): Promise<tf.io.ModelArtifacts> {
+export async function encodeCheckpoint({ config, tensors, metadata = null, storage = 'float32' }: CheckpointContents): Promise<tf.io.ModelArtifacts> {
   assertJsonValue(config, 'saveCheckpoint config');
   assertJsonValue(metadata, 'saveCheckpoint metadata');
   checkTensors(tensors);
+  if (storage !== 'float32' && storage !== 'float16') throw new InvalidArgumentError('saveCheckpoint storage', storage, "must be 'float32' or 'float16'");
   const entries = Object.entries(tensors);
   const values = await Promise.all(entries.map(([, tensor]) => tensor.data()));
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
@@ -56,11 +58,13 @@ export async function encodeCheckpoint({ config, tensors, metadata = null }: Che
   const checksums: Record<string, string> = {};
   entries.forEach(([name, tensor], i) => {
     const data = values[i] as Float32Array | Int32Array | Uint8Array;
+    const half = storage === 'float16' && tensor.dtype === 'float32';
     // bool tensors read back as Uint8Array (one byte each), as tf.io.encodeWeights writes them.
-    const source = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const bytes = source.slice(); // a copy: the checkpoint must not alias live tensor memory
-    weightSpecs.push({ name, shape: [...tensor.shape], dtype: tensor.dtype as 'float32' | 'int32' | 'bool' });
-    weightData.push(bytes.buffer);
+    const stored = half ? float32ToFloat16Bits(data) : data;
+    const source = new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength);
+    const bytes = half ? source : source.slice(); // a copy: the checkpoint must not alias live tensor memory
+    weightSpecs.push({ name, shape: [...tensor.shape], dtype: tensor.dtype as 'float32' | 'int32' | 'bool', ...(half ? { quantization: { dtype: 'float16' as const } } : {}) });
+    weightData.push(bytes.buffer as ArrayBuffer);
     checksums[name] = crc32Hex(bytes);
   });
   const header: CheckpointHeader = {
