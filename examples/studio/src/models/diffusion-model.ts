@@ -99,7 +99,8 @@ export class DiffusionStudioModel implements StudioModel {
   scheduler(name: string) {
     const Scheduler = SCHEDULERS[name as SchedulerName];
     if (!Scheduler) throw new GenError(`unknown scheduler "${name}" (one of ${SCHEDULER_NAMES.join(', ')})`);
-    return Scheduler.fromConfig(this.schedulerConfig);
+    // Latents are unbounded: never clip x̂₀ there.
+    return Scheduler.fromConfig(this.latent ? { ...this.schedulerConfig, clipSample: false } : this.schedulerConfig);
   }
 
   async sample({ n, seed, label, steps, scheduler: schedulerName, guidanceScale, onStep, signal }: SampleRequest): Promise<tf.Tensor4D> {

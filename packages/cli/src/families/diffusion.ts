@@ -153,7 +153,9 @@ async function runPipeline(options: {
   guidance?: GuidanceFunction;
 }): Promise<tf.Tensor4D> {
   const { model, schedulerName, schedulerConfig, steps, count, labels, guidanceScale, generator, latent, guidance } = options;
-  const scheduler = SCHEDULERS[schedulerName].fromConfig(schedulerConfig as never);
+  // Latents are unbounded: never clip x̂₀ (checkpoints trained before trainDiffusion set this recorded clipSample: true).
+  const config = latent ? { ...schedulerConfig, clipSample: false } : schedulerConfig;
+  const scheduler = SCHEDULERS[schedulerName].fromConfig(config as never);
   const decoder = latent ? { vae: latent.autoencoder, vaeScalingFactor: latent.scalingFactor } : {};
   const output = labels
     ? await classConditionalPipeline({ model, scheduler, numInferenceSteps: steps, classLabels: Array.from(labels), guidanceScale, generator, ...decoder, ...(guidance ? { guidance } : {}) })

@@ -92,6 +92,8 @@ describeWithBackends('trainDiffusion on latents (encodeImages)', () => {
         },
       });
       const values = await parameterValues(result.model);
+      // Latents are unbounded: the recorded noise process must not let samplers clip x̂₀ to [-1, 1].
+      expect(result.schedulerConfig.clipSample).toBe(false);
       result.dispose();
       return { values, counts };
     };

@@ -214,7 +214,8 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   }
   if (options.model === undefined && options.config === undefined) throw new InvalidArgumentError('model', undefined, 'or config is required');
   if (options.model !== undefined && !(options.model instanceof UNet2DModel)) throw new InvalidArgumentError('model', options.model, 'must be a UNet2DModel');
-  const schedulerConfig: SchedulerConfig = { ...DEFAULT_SCHEDULER_CONFIG, ...definedFields(noiseSchedule), predictionType };
+  // Latents are not bounded like [-1, 1] pixels: samplers must not clip their x̂₀ estimates.
+  const schedulerConfig: SchedulerConfig = { ...DEFAULT_SCHEDULER_CONFIG, ...(encodeImages ? { clipSample: false } : {}), ...definedFields(noiseSchedule), predictionType };
   validateSchedulerConfig(schedulerConfig);
   const rng = new Generator(seed);
   const model = options.model ?? new UNet2DModel({ ...(options.config as UNet2DConfigInput), generator: rng.fork('init') });
