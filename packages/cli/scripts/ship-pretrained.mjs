@@ -3,10 +3,14 @@
 //   node packages/cli/scripts/ship-pretrained.mjs gan /work/runs/cgan-mnist mnist [--from best|latest]
 //   node packages/cli/scripts/ship-pretrained.mjs diffusion /work/runs/diff-mnist mnist --from latest [--eval "--scheduler dpmpp-2m --steps 20"]
 //   node packages/cli/scripts/ship-pretrained.mjs vae /work/runs/vae-mnist mnist --from latest --float16 [--eval "--k 1000 --nll-n 1000"]
+//   node packages/cli/scripts/ship-pretrained.mjs clip /work/runs/clip-mnist mnist [--from latest] [--float16]
 // --float16 stores the weights as half floats (half the bytes); the eval then measures those.
 // 1. exports a sampling-only checkpoint (EMA weights — for GANs with standing batch-norm
-//    statistics —, no discriminator or optimizer state) to packages/<family>/pretrained/<name>/;
-// 2. runs `gen eval <family> --checkpoint pretrained:<name> --n 1000 <--eval options>` on it;
+//    statistics —, no discriminator or optimizer state) to packages/<family>/pretrained/<name>/
+//    (clip: packages/clip-guidance/pretrained/<name>/, the model and tokenizer of the newest
+//    step checkpoint: clip runs keep no best/, so --from latest is the default and only choice);
+// 2. runs `gen eval <family> --checkpoint pretrained:<name> --n 1000 <--eval options>` on it
+//    (clip: --n 10000, zero-shot accuracy on the whole test split with training and held-out templates);
 // 3. writes model-card.json there: the training command, steps, training time (from the run's
 //    metrics.jsonl, summed over resumed sessions), weight size, the eval command and its metrics.
 // Uses the built packages (run `pnpm build` first).
@@ -20,11 +24,16 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
 const [family, runDir, name, ...rest] = process.argv.slice(2);
 const flag = (name, fallback) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : fallback);
-const from = flag('--from', 'best');
+const FAMILIES = ['gan', 'diffusion', 'vae', 'clip'];
+const from = flag('--from', family === 'clip' ? 'latest' : 'best');
 const extraEvalArgs = flag('--eval', '').split(/\s+/).filter(Boolean);
 const storage = rest.includes('--float16') ? 'float16' : 'float32';
-if (!family || !runDir || !name || !['gan', 'diffusion', 'vae'].includes(family) || !['best', 'latest'].includes(from)) {
-  console.error('usage: node packages/cli/scripts/ship-pretrained.mjs gan|diffusion|vae <run dir> <name> [--from best|latest] [--float16] [--eval "<gen eval options>"]');
+if (!family || !runDir || !name || !FAMILIES.includes(family) || !['best', 'latest'].includes(from)) {
+  console.error(`usage: node packages/cli/scripts/ship-pretrained.mjs ${FAMILIES.join('|')} <run dir> <name> [--from best|latest] [--float16] [--eval "<gen eval options>"]`);
+  process.exit(2);
+}
+if (family === 'clip' && from === 'best') {
+  console.error('ship-pretrained: --from best is not available for clip (gen train clip keeps no best/ checkpoint); use --from latest');
   process.exit(2);
 }
 
@@ -32,7 +41,8 @@ const run = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8'));
 const checkpointsDir = path.join(runDir, 'checkpoints');
 const latestStep = Math.max(...readdirSync(checkpointsDir).filter((d) => /^step-\d+$/.test(d)).map((d) => Number(d.slice(5))));
 const source = from === 'best' ? path.join(runDir, 'best') : path.join(checkpointsDir, `step-${String(latestStep).padStart(8, '0')}`);
-const dest = path.join(root, 'packages', family, 'pretrained', name);
+const packageDir = family === 'clip' ? 'clip-guidance' : family;
+const dest = path.join(root, 'packages', packageDir, 'pretrained', name);
 
 // 1. Export.
 const tf = await import('@tensorflow/tfjs-core');
@@ -76,12 +86,21 @@ if (family === 'vae') {
   await vae.saveVaeModel(dest, { model, training: { ...sourceConfig.training, dataset: run.dataset }, metadata: { step, exportedFrom: from }, storage });
   model.dispose();
 }
+if (family === 'clip') {
+  const clipGuidance = await import('@gen/clip-guidance');
+  const clip = await clipGuidance.loadClip(source);
+  // Keep everything but what saveClip writes itself (the caption corpus, the training record).
+  const { family: _family, model: _model, tokenizer: _tokenizer, ...extra } = clip.checkpointConfig;
+  await clipGuidance.saveClip(dest, clip, { extra, metadata: { step, exportedFrom: from }, storage });
+  clip.dispose();
+}
 console.log(`exported ${source} (step ${step}) → ${dest}; tensors left: ${tf.memory().numTensors}`);
 
 // 2. Evaluate with the CLI, exactly as a user would.
 const bin = path.join(root, 'packages', 'cli', 'dist', 'bin.js');
 const evalOut = path.join(os.tmpdir(), `gen-ship-${family}-${name}`);
-const evalArgs = ['eval', family, '--checkpoint', `pretrained:${name}`, '--n', '1000', ...extraEvalArgs, '--backend', 'wasm', '--out', evalOut];
+const evalN = family === 'clip' ? '10000' : '1000';
+const evalArgs = ['eval', family, '--checkpoint', `pretrained:${name}`, '--n', evalN, ...extraEvalArgs, '--backend', 'wasm', '--out', evalOut];
 console.log(`gen ${evalArgs.join(' ')}`);
 execFileSync(process.execPath, [bin, ...evalArgs], { stdio: 'inherit' });
 const metrics = JSON.parse(readFileSync(path.join(evalOut, 'metrics.json'), 'utf8'));

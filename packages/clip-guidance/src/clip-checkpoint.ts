@@ -17,6 +17,8 @@ export interface SaveClipOptions {
   /** Extra JSON stored in the config (the caption corpus, dataset, training options). */
   extra?: Record<string, JsonValue>;
   metadata?: JsonValue;
+  /** 'float16' stores float32 weights as half floats (half the bytes; for shipping inference weights). Default 'float32'. */
+  storage?: 'float32' | 'float16';
 }
 
 /** The checkpoint config of a Clip (`extra` merged in). */
@@ -29,7 +31,8 @@ export async function saveClip(destination: ClipCheckpointTarget, clip: Clip, op
   if (!(clip instanceof Clip)) throw new InvalidArgumentError('clip', clip, 'must be a Clip');
   const tensors: NamedTensors = {};
   for (const [name, tensor] of Object.entries(clip.model.stateDict())) tensors[`model/${name}`] = tensor;
-  return saveCheckpoint(destination, { config: clipCheckpointConfig(clip, options.extra), tensors, metadata: options.metadata ?? null });
+  const { extra, metadata = null, storage } = options;
+  return saveCheckpoint(destination, { config: clipCheckpointConfig(clip, extra), tensors, metadata, ...(storage ? { storage } : {}) });
 }
 
 /** A loaded Clip with the checkpoint's config (with `captions`, `dataset`… when written by trainClip). */

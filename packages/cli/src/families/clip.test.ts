@@ -1,5 +1,5 @@
 // gen train | eval clip end to end on a tiny dual encoder and 256 MNIST digits (wasm backend).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -51,6 +51,34 @@ describe('gen train | eval clip', () => {
     expect(metrics.trainingTemplates.templates).toContain('a photo of {}');
     expect(existsSync(printed.metrics)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test('eval --checkpoint pretrained:<name> resolves through @gen/clip-guidance/node (here: a checkout under the current directory)', async () => {
+    // Before the maintainer ships pretrained/mnist, @gen/clip-guidance/node falls back to
+    // packages/clip-guidance/pretrained/mnist under the current directory; after, it finds the shipped one.
+    const checkout = run('checkout');
+    cpSync(join(run('a'), 'checkpoints', 'step-00000004'), join(checkout, 'packages', 'clip-guidance', 'pretrained', 'mnist'), { recursive: true });
+    const cwd = process.cwd();
+    process.chdir(checkout);
+    try {
+      const { code, out, err } = await gen(['eval', 'clip', '--checkpoint', 'pretrained:mnist', '--backend', 'wasm', '--n', '20', '--out', run('eval-pretrained')]);
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect(JSON.parse(out.split('\n').find((line) => line.startsWith('{'))!)).toMatchObject({ dataset: 'mnist', n: 20 });
+      const metrics = readJson(join(run('eval-pretrained'), 'metrics.json'));
+      expect(metrics).toMatchObject({ family: 'clip', step: null, dataset: 'mnist', n: 20 });
+      expect(metrics.checkpoint).toMatch(/[\\/]pretrained[\\/]mnist$/);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  test('eval --checkpoint pretrained:<name> that is not shipped: one line listing the shipped names, exit 2', async () => {
+    const { code, out, err } = await gen(['eval', 'clip', '--checkpoint', 'pretrained:nope', '--backend', 'wasm', '--out', run('eval-nope')]);
+    expect(err).toBe('gen eval clip: --checkpoint ("pretrained:nope") names no shipped checkpoint (shipped: pretrained:mnist, pretrained:fashion)\n');
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(existsSync(run('eval-nope'))).toBe(false);
   });
 
   test('bad input is one line with exit 2, another family\'s checkpoint exit 1', async () => {

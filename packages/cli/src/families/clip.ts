@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import * as core from '@gen/core';
 import * as coreNode from '@gen/core/node';
 import { canonicalPhrase, HELD_OUT_TEMPLATES, loadClip, trainClip, TRAINING_TEMPLATES, zeroShotAccuracy, type ClipTrainConfig, type LoadedClip } from '@gen/clip-guidance';
+import { PRETRAINED_CLIPS, pretrainedClipDir, type PretrainedClipName } from '@gen/clip-guidance/node';
 import { integerOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
@@ -29,7 +30,11 @@ import {
   writeMetrics,
   writeRunRecord,
   type DatasetChoice,
+  type PretrainedLookup,
 } from './shared';
+
+/** The CLIP models @gen/clip-guidance ships: `--checkpoint pretrained:<name>` (eval) and `--clip pretrained:<name>` (sample --prompt). */
+export const PRETRAINED_CLIP_CHECKPOINTS: PretrainedLookup = { names: PRETRAINED_CLIPS, dir: (name) => pretrainedClipDir(name as PretrainedClipName) };
 
 const CLIP_CONFIG_FIELDS = ['embedDim', 'text', 'image', 'initTemperature', 'maxLogitScale'] as const;
 
@@ -89,7 +94,7 @@ async function trainClipCommand({ options, io, verbose, argv, commandPath }: Com
 }
 
 async function evalClipCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
-  const checkpoint = resolveCheckpoint(options.checkpoint as string | undefined, commandPath);
+  const checkpoint = resolveCheckpoint(options.checkpoint as string | undefined, commandPath, PRETRAINED_CLIP_CHECKPOINTS);
   const config = checkpointConfig('clip', checkpoint.location);
   const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config));
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
@@ -155,7 +160,7 @@ export const clipCommands: FamilyCommands = {
       ...evalOptionsWithoutN,
       n: { type: 'string', valueName: 'n', description: 'test images scored', default: 10000, parse: integerOption(1, 1e7) },
     },
-    examples: ['gen eval clip --checkpoint runs/clip-mnist', 'gen eval clip --checkpoint runs/clip-mnist --n 1000 --out eval/clip'],
+    examples: ['gen eval clip --checkpoint runs/clip-mnist', 'gen eval clip --checkpoint runs/clip-mnist --n 1000 --out eval/clip', 'gen eval clip --checkpoint pretrained:mnist'],
     run: evalClipCommand,
   },
 };

@@ -106,4 +106,12 @@ describe('gen sample --prompt', () => {
     expect(steps.err.split('\n')).toHaveLength(2);
     expect(existsSync(path('bad'))).toBe(false);
   });
+
+  test('--clip pretrained:<name> that is not shipped: one line listing the shipped names, exit 2', async () => {
+    const { code, out, err } = await gen(['sample', 'gan', '--backend', 'wasm', '--checkpoint', path('gan'), '--n', '1', '--prompt', PROMPT, '--clip', 'pretrained:nope', '--out', path('bad-pretrained')]);
+    expect(err).toBe('gen sample gan: --clip ("pretrained:nope") names no shipped checkpoint (shipped: pretrained:mnist, pretrained:fashion)\n');
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(existsSync(path('bad-pretrained'))).toBe(false);
+  });
 });

@@ -1,19 +1,20 @@
-// `gen sample gan|vae|diffusion --prompt "…" --clip <dir>`: the options, the CLIP checkpoint,
-// and the measured effect — the mean CLIP score of the prompted samples against the
-// unprompted ones drawn from the same seeds, printed and recorded in samples.json.
+// `gen sample gan|vae|diffusion --prompt "…" --clip <dir|pretrained:name>`: the options, the
+// CLIP checkpoint, and the measured effect — the mean CLIP score of the prompted samples
+// against the unprompted ones drawn from the same seeds, printed and recorded in samples.json.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { fitToClip, loadClip, type LoadedClip } from '@gen/clip-guidance';
 import { integerOption, type OptionSpecs } from '../options';
 import { UsageError } from '../usage-error';
+import { PRETRAINED_CLIP_CHECKPOINTS } from './clip';
 import { checkpointConfig, loadCheckpointOrFail, positiveNumberOption, resolveCheckpoint, writeFrames } from './shared';
 
 /** `--prompt` and `--clip`, shared by every family's sample command. */
 export function promptOptions(how: string): OptionSpecs {
   return {
     prompt: { type: 'string', valueName: 'text', description: `text the samples should match (needs --clip): ${how}`, defaultLabel: 'none', parse: promptOption },
-    clip: { type: 'string', valueName: 'dir', description: 'CLIP checkpoint for --prompt: a run folder of gen train clip, its checkpoints/ folder or one checkpoint folder', defaultLabel: 'none', parse: promptOption },
+    clip: { type: 'string', valueName: 'dir', description: 'CLIP checkpoint for --prompt: a run folder of gen train clip, its checkpoints/ folder or one checkpoint folder; pretrained:<name> for a shipped one', defaultLabel: 'none', parse: promptOption },
   };
 }
 
@@ -55,7 +56,7 @@ export function promptRequest(options: Record<string, unknown>, commandPath: str
   if (given === undefined) throw new UsageError('--clip', undefined, `is required with --prompt: ${commandPath} --prompt "${prompt}" --clip <dir> (a CLIP checkpoint of gen train clip)`);
   let location: string;
   try {
-    location = resolveCheckpoint(given, commandPath).location;
+    location = resolveCheckpoint(given, commandPath, PRETRAINED_CLIP_CHECKPOINTS).location;
   } catch (error) {
     if (UsageError.isInstance(error)) throw new UsageError('--clip', given, error.message.replace(/^--checkpoint (\([^)]*\) )?/, ''));
     throw error;
