@@ -115,6 +115,118 @@ check('@gen/core trains from CommonJS in a consumer', () =>
       console.log(report.name, values.join());
     });`], consumer),
 );
+
+// One module graph per package behind all its entries, in both formats. tsup splits shared
+// code into chunks for ESM always, but for CJS only with `splitting: true`; without it every
+// .cjs entry inlines its own copy, so @gen/core/node registered the file-path checkpoint
+// handler in a registry @gen/core never read, and a model from ./node failed `instanceof`
+// against the class its package exports from '.'.
+for (const name of Object.keys(files)) {
+  const manifest = packages.find((p) => p.manifest.name === name).manifest;
+  const entries = Object.entries(manifest.exports).filter(([k]) => k !== './package.json');
+  if (entries.length < 2) continue;
+  check(`${name}: every CommonJS entry loads the shared chunks`, () => {
+    const dir = path.join(consumer, 'node_modules', name);
+    const alone = entries
+      .map(([, conditions]) => conditions.require.default)
+      .filter((file) => !/require\(['"]\.\/chunk-[\w-]+\.cjs['"]\)/.test(readFileSync(path.join(dir, file), 'utf8')));
+    if (alone.length > 0) throw new Error(`self-contained (no ./chunk-*.cjs): ${alone.join(', ')}; is splitting on in its tsup.config.ts?`);
+    return `${entries.length} entries`;
+  });
+}
+// Scripts run from files, not `node -e`: worker threads inherit execArgv (--input-type).
+const esm = (id, spec) => `import * as ${id} from '${spec}';`;
+const cjs = (id, spec) => `const ${id} = require('${spec}');`;
+const script = (file, body) => {
+  writeFileSync(path.join(consumer, file), body);
+  return () => run(process.execPath, [file], consumer);
+};
+const crossEntry = (load) => `${load('cpuBackend', '@tensorflow/tfjs-backend-cpu')}
+${load('core', '@gen/core')}
+${load('coreNode', '@gen/core/node')}
+${load('vae', '@gen/vae')}
+${load('vaeNode', '@gen/vae/node')}
+${load('gan', '@gen/gan')}
+${load('ganNode', '@gen/gan/node')}
+const fail = (message) => { throw new Error(message); };
+async function main() {
+  await core.initBackend();
+  const classifier = await coreNode.loadFeatureClassifier('mnist');
+  if (!(classifier instanceof core.metrics.FeatureClassifier)) fail('@gen/core/node loadFeatureClassifier: not an instance of metrics.FeatureClassifier of @gen/core');
+  classifier.dispose();
+  // A file path: loadCheckpoint of '.' reads it with the handler that './node' registered.
+  const checkpoint = await core.loadCheckpoint(${JSON.stringify(path.join(consumer, 'node_modules/@gen/core/assets/feature-classifiers/mnist'))});
+  Object.values(checkpoint.tensors).forEach((t) => t.dispose());
+  const model = await vaeNode.loadPretrainedVae('mnist');
+  if (![vae.VAE, vae.ConditionalVAE, vae.AutoencoderKL, vae.VQVAE].some((C) => model instanceof C)) fail('@gen/vae/node loadPretrainedVae: not an instance of a model class of @gen/vae');
+  if (!(model instanceof core.nn.Module)) fail('@gen/vae/node loadPretrainedVae: not an nn.Module of @gen/core');
+  model.dispose();
+  const loaded = await ganNode.loadPretrainedGan('mnist');
+  if (![gan.ConditionalGenerator, gan.DCGANGenerator].some((C) => loaded.generator instanceof C)) fail('@gen/gan/node loadPretrainedGan: not an instance of a generator class of @gen/gan');
+  loaded.dispose();
+  console.log('one copy: FeatureClassifier, file checkpoints, VAE, GAN generator');
+}
+`;
+check(
+  'CommonJS: one @gen/core behind . and ./node; pretrained VAE and GAN from ./node are the classes of .',
+  script('cross-entry.cjs', `${crossEntry(cjs)}main().catch((error) => { console.error(error.stack || error); process.exit(1); });\n`),
+);
+check(
+  'ESM: one @gen/core behind . and ./node; pretrained VAE and GAN from ./node are the classes of .',
+  script('cross-entry.mjs', `${crossEntry(esm)}await main();\n`),
+);
+
+// DataParallelTrainer's worker threads start from the installed dist: it finds
+// dist/parallel-worker.js beside the (chunked) coordinator code; the consumer has neither
+// esbuild nor src/, so the from-sources fallback cannot hide a missing entry.
+const replica = (load) => `${load('tf', '@tensorflow/tfjs-core')}
+${load('core', '@gen/core')}
+${load('coreNode', '@gen/core/node')}
+function createReplica(options) {
+  const root = new core.Generator(options.seed);
+  const layer = new core.nn.Linear({ inFeatures: 4, outFeatures: 1, generator: root.fork('init') });
+  const x = root.fork('data').normal([options.batch, 4]);
+  const params = Object.fromEntries(layer.namedParameters());
+  const optimizer = new core.Adam({ learningRate: 0.02 });
+  return {
+    groups: { model: params },
+    optimizers: { model: optimizer },
+    phases: {
+      fit: {
+        group: 'model',
+        run: (shard) => tf.tidy(() => coreNode.gradientsOf(params, () => tf.mean(tf.square(tf.sub(layer.forward(coreNode.sliceShard(x, shard)), 1))))),
+      },
+    },
+    dispose() { layer.dispose(); x.dispose(); optimizer.dispose?.(); },
+  };
+}
+`;
+const trainParallel = (replicaFile) => `const trainer = await coreNode.DataParallelTrainer.create({
+    replica: { module: ${JSON.stringify(path.join(consumer, replicaFile))}, options: { seed: 3, batch: 8 } },
+    globalBatchSize: 8,
+    workers: 2,
+    backend: 'cpu',
+  });
+  try {
+    const losses = [];
+    for (let step = 0; step < 4; step++) losses.push((await trainer.step('fit')).losses.loss);
+    await trainer.checkReplicas();
+    if (!(losses[3] < losses[0])) throw new Error('loss did not fall: ' + losses);
+    console.log(trainer.replicas + ' replicas (1 worker thread), loss ' + losses.map((l) => l.toFixed(3)).join(' → '));
+  } finally {
+    await trainer.dispose();
+  }`;
+writeFileSync(path.join(consumer, 'replica.mjs'), `${replica(esm)}export { createReplica };\n`);
+writeFileSync(path.join(consumer, 'replica.cjs'), `${replica(cjs)}module.exports = { createReplica };\n`);
+check(
+  'DataParallelTrainer starts its worker thread from the dist (ESM, replica.mjs)',
+  script('parallel.mjs', `${esm('cpuBackend', '@tensorflow/tfjs-backend-cpu')}\n${esm('coreNode', '@gen/core/node')}\n${trainParallel('replica.mjs')}\n`),
+);
+check(
+  'DataParallelTrainer starts its worker thread from the dist (CommonJS, replica.cjs)',
+  script('parallel.cjs', `${cjs('cpuBackend', '@tensorflow/tfjs-backend-cpu')}\n${cjs('coreNode', '@gen/core/node')}\n(async () => {\n  ${trainParallel('replica.cjs')}\n})().catch((error) => { console.error(error.stack || error); process.exit(1); });\n`),
+);
+
 // Types as a strict TypeScript user sees them (node16 resolution, no skipLibCheck):
 // namespace members used as types (nn.Module), subpaths, and values crossing entry points.
 check('published types compile for a strict node16 TypeScript consumer', () => {

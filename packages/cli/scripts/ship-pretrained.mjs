@@ -67,17 +67,17 @@ if (family === 'diffusion') {
   const loaded = await diffusion.loadDiffusion(source, { useEma: true });
   const { model: _model, scheduler: _scheduler, family: _family, training: savedTraining = null, ...extraConfig } = loaded.config;
   const training = { ...savedTraining, dataset: run.dataset };
-  if (extraConfig.autoencoder !== undefined) {
-    // Latent diffusion: the autoencoder ships inside, as autoencoder/, referenced relatively.
+  const aeSource = extraConfig.autoencoder !== undefined ? (await import('@gen/diffusion/node')).autoencoderDirOf(extraConfig, source) : null;
+  // Latent diffusion: the autoencoder ships inside, as autoencoder/, referenced relatively
+  // (written after the checkpoint: saveCheckpoint refuses a folder that holds anything else).
+  if (aeSource !== null) extraConfig.autoencoder = 'autoencoder';
+  await diffusion.saveDiffusion(dest, { model: loaded.model, schedulerConfig: loaded.schedulerConfig, training, extraConfig, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma }, storage });
+  if (aeSource !== null) {
     const vae = await import('@gen/vae');
-    const { autoencoderDirOf } = await import('@gen/diffusion/node');
-    const aeSource = autoencoderDirOf(extraConfig, source);
     const { model: autoencoder, metadata: aeMetadata } = await vae.loadVaeModel({ source: aeSource });
     await vae.saveVaeModel(path.join(dest, 'autoencoder'), { model: autoencoder, metadata: { step: aeMetadata?.step ?? null, exportedFrom: aeSource }, storage });
     autoencoder.dispose();
-    extraConfig.autoencoder = 'autoencoder';
   }
-  await diffusion.saveDiffusion(dest, { model: loaded.model, schedulerConfig: loaded.schedulerConfig, training, extraConfig, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma }, storage });
   loaded.dispose();
 }
 if (family === 'vae') {

@@ -3,6 +3,7 @@ import { Generator, type JsonValue } from '@gen/core';
 import { describeWithBackends, expectTensorsClose } from '@gen/core/testing';
 import { shapesDataset, SIZE, tinyClip } from './__fixtures__/tiny-clip';
 import { loadClip, saveClip } from './clip-checkpoint';
+import { tokenTensors } from './clip';
 
 /** A tf.io handler that keeps the artifacts in memory (save, then load). */
 function memoryHandler(): tf.io.IOHandler {
@@ -92,6 +93,35 @@ describeWithBackends('Clip', () => {
     const long = 'a cross '.repeat(20);
     expect(clip.encodeText([long]).shape).toEqual([1, 16]);
     expect(() => clip.encodeText([long], { truncate: false })).toThrow(/^texts\[0\] \(".*"\) has \d+ tokens; at most 10 fit \(or pass truncate: true\)$/);
+    clip.dispose();
+  });
+
+  it('encodeTextTokens: the final token states [B, L, width] and the padding mask; the eos row is the pooled text feature; no gradient', async () => {
+    const clip = tinyClip(2);
+    const texts = ['a cross', 'a photo of the square', ''];
+    const { hiddenStates, mask } = clip.encodeTextTokens(texts);
+    const encoded = clip.tokenizer.encodeBatch(texts);
+    expect(hiddenStates.shape).toEqual([3, 12, 16]);
+    expect(mask.shape).toEqual([3, 12]);
+    expect(Array.from(await mask.data())).toEqual(Array.from(encoded.mask));
+    // "" is [bos, eos]: two tokens.
+    expect(Array.from(await tf.sum(mask, 1).data())[2]).toBe(2);
+    // Eos pooling of the same states is the text encoder's output (before the projection).
+    const tokens = tokenTensors(encoded);
+    const pooled = tf.squeeze(tf.matMul(tf.expandDims(tf.cast(tf.oneHot(tokens.eosIndex as tf.Tensor1D, 12), 'float32'), 1), hiddenStates), [1]);
+    await expectTensorsClose(pooled, clip.model.text.forward(tokens));
+    // After the final LayerNorm (unit gain, zero bias at init): each token state has mean 0 and variance ≈ 1.
+    const { mean, variance } = tf.moments(hiddenStates, -1);
+    expect(Math.max(...Array.from(await tf.abs(mean).data()))).toBeLessThan(1e-4);
+    expect(Math.min(...Array.from(await variance.data()))).toBeGreaterThan(0.99);
+    // Frozen: nothing flows back to the CLIP's weights.
+    const variables = clip.model.text.parameters();
+    const { grads } = tf.variableGrads(() => tf.sum(tf.square(clip.encodeTextTokens(['a cross']).hiddenStates)) as tf.Scalar, variables);
+    for (const grad of Object.values(grads)) expect(Math.max(...Array.from(await tf.abs(grad).data()))).toBe(0);
+    expect(() => clip.encodeTextTokens([])).toThrow('texts ([]) must be a non-empty array of strings');
+    const long = 'a cross '.repeat(20);
+    expect(Array.from(await tf.sum(clip.encodeTextTokens([long]).mask).data())).toEqual([12]);
+    expect(() => clip.encodeTextTokens([long], { truncate: false })).toThrow(/^texts\[0\] \(".*"\) has \d+ tokens; at most 10 fit \(or pass truncate: true\)$/);
     clip.dispose();
   });
 });

@@ -2,7 +2,7 @@
 // L2-normalised embeddings, clipScore the cosine similarity of image–text pairs, classify
 // zero-shot class probabilities from label phrases put into templates (averaged per class).
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@gen/core';
+import { InvalidArgumentError, nn } from '@gen/core';
 import { applyTemplate } from './captions/caption-templates';
 import { checkTemplates } from './captions/caption-corpus';
 import type { ClipModel } from './model/clip-model';
@@ -13,6 +13,14 @@ import type { BpeTokenizer, EncodedBatch } from './tokenizer/bpe-tokenizer';
 export interface EncodeTextOptions {
   /** Over-long texts: `true` (default) keeps the first tokens (CLIP's behaviour), `false` throws. */
   truncate?: boolean;
+}
+
+/** What {@link Clip.encodeTextTokens} returns; the caller disposes both. */
+export interface TextTokenStates {
+  /** `[B, L, width]` final token states of the text encoder (after its last LayerNorm, before pooling and projection). */
+  hiddenStates: tf.Tensor3D;
+  /** `[B, L]` float32: 1 for the tokens of a text (bos … eos), 0 for padding. */
+  mask: tf.Tensor2D;
 }
 
 export interface ClassifyOptions {
@@ -76,6 +84,31 @@ export class Clip {
     } finally {
       tf.dispose([tokens.ids, tokens.mask, tokens.eosIndex]);
     }
+  }
+
+  /**
+   * The text encoder's final token states, for a decoder that cross-attends to the text (a
+   * text-conditioned UNet): `{ hiddenStates [B, L, width], mask [B, L] }` with L the tokenizer's
+   * row length. Frozen: no gradient flows back to the CLIP (@gen/core's `nn.stopGradient`). Any string
+   * encodes, the empty one as `[bos, eos]`; over-long texts are truncated as in `encodeText`.
+   */
+  encodeTextTokens(texts: readonly string[], options: EncodeTextOptions = {}): TextTokenStates {
+    if (!Array.isArray(texts) || texts.length === 0 || !texts.every((text) => typeof text === 'string')) {
+      throw new InvalidArgumentError('texts', texts, 'must be a non-empty array of strings');
+    }
+    const batch = this.tokenizer.encodeBatch(texts, { truncate: options.truncate ?? true });
+    const tokens = tokenTensors(batch);
+    try {
+      const hiddenStates = tf.tidy(() => nn.stopGradient(this.model.text.tokenStates(tokens)));
+      return { hiddenStates, mask: tf.clone(tokens.mask) as tf.Tensor2D };
+    } finally {
+      tf.dispose([tokens.ids, tokens.mask, tokens.eosIndex]);
+    }
+  }
+
+  /** Width of the text encoder's token states (`encodeTextTokens`): a text-conditioned UNet's `crossAttentionDim`. */
+  get textWidth(): number {
+    return this.model.config.text.width;
   }
 
   /** L2-normalised image embeddings `[N, embedDim]` of NHWC images in [0, 1]. Differentiable in the images. */

@@ -56,7 +56,7 @@ export type {
   TransformerBlockOptions,
 } from './model';
 export { Clip, tokenTensors, checkTexts } from './clip';
-export type { EncodeTextOptions, ClassifyOptions } from './clip';
+export type { EncodeTextOptions, ClassifyOptions, TextTokenStates } from './clip';
 export { saveClip, loadClip, clipCheckpointConfig, CLIP_FAMILY } from './clip-checkpoint';
 export type { SaveClipOptions, LoadedClip, ClipCheckpointTarget } from './clip-checkpoint';
 export { trainClip, captionGroups } from './train-clip';
@@ -78,3 +78,26 @@ export type {
   VaeSteeringResult,
   VaeDecoder,
 } from './steering';
+export {
+  trainTextToImage,
+  generateFromPrompts,
+  evaluateTextToImage,
+  classPrompt,
+  ATTRIBUTE_PAIRS,
+  encodePrompts,
+  checkClipFitsUNet,
+  checkClipMatchesRecord,
+  textEncoderRecordOf,
+  TEXT_ENCODER_CONFIG_KEY,
+} from './text-to-image';
+export type {
+  TrainTextToImageOptions,
+  TrainTextToImageResult,
+  GenerateFromPromptsOptions,
+  EvaluateTextToImageOptions,
+  TextToImageEvaluation,
+  AttributePairResult,
+  AttributePairKind,
+  TextEncoderRecord,
+  CaptionSettings,
+} from './text-to-image';

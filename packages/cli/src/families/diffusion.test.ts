@@ -1,11 +1,12 @@
 // gen train | sample | eval diffusion end to end on a tiny UNet and 64 MNIST digits (wasm backend).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import * as core from '@gen/core';
 import * as coreNode from '@gen/core/node';
 import { AutoencoderKL } from '@gen/vae';
+import { canonicalPhrase } from '@gen/clip-guidance';
 import { checkpointTensors, expectSampleSet, gen, jsonLines, pngInfo, readJson } from './test-utils';
 
 const TINY = '{"blockOutChannels":[4,8],"layersPerBlock":1,"attentionLevels":[false,false],"midBlockAttention":false,"normNumGroups":2,"timeEmbeddingDim":8}';
@@ -136,6 +137,134 @@ describe('gen train | sample | eval diffusion', () => {
       const missing = await gen(['train', 'diffusion', '--autoencoder', join(dir, 'nope'), '--backend', 'wasm']);
       expect(missing.err).toBe(`gen train diffusion: --autoencoder (${JSON.stringify(join(dir, 'nope'))}) is not a folder\n`);
       expect(missing.code).toBe(2);
+    });
+  });
+
+  describe('text-to-image: a UNet cross-attending to a CLIP\'s token states (--text-encoder)', () => {
+    // Cross-attention needs attention somewhere: the middle block (14×14) of the tiny UNet.
+    const TEXT_UNET = '{"blockOutChannels":[4,8],"layersPerBlock":1,"attentionLevels":[false,false],"midBlockAttention":true,"attentionHeadDim":8,"normNumGroups":2,"timeEmbeddingDim":8}';
+    const TEXT = ['--backend', 'wasm', '--batch-size', '8', '--limit-data', '64', '--config', TEXT_UNET, '--sample-steps', '2'];
+    const clipCheckpoint = () => join(run('clip'), 'checkpoints', 'step-00000001');
+    const PROMPT = 'a thin, slanted seven';
+    beforeAll(async () => {
+      // A tiny CLIP trained for one step on MNIST captions (its config keeps the caption thresholds), text width 8.
+      const clip = await gen(['train', 'clip', '--backend', 'wasm', '--batch-size', '8', '--limit-data', '32', '--vocab-size', '600', '--max-length', '16', '--steps', '1', '--config', '{"embedDim":8,"text":{"width":8,"layers":1,"heads":2},"image":{"widths":[4,4,4],"outFeatures":8}}', '--out', run('clip')]);
+      expect(clip.code).toBe(0);
+    });
+
+    test('train records the text encoder in run.json and every checkpoint; --resume is exact', async () => {
+      const { code, out, err } = await gen(['train', 'diffusion', ...TEXT, '--text-encoder', run('clip'), '--steps', '2', '--every', '2', '--checkpoint-every', '1', '--out', run('t')]);
+      expect(err).toMatch(/step 2\/2/);
+      expect(code).toBe(0);
+      expect(out).toContain(`text-conditioned on ${clipCheckpoint()} (token states 8 wide, CFG dropout)`);
+      expect(readJson(join(run('t'), 'run.json'))).toMatchObject({ family: 'diffusion', conditional: false, textEncoder: clipCheckpoint(), config: { crossAttentionDim: 8, numClasses: null } });
+      const saved = readJson(join(run('t'), 'checkpoints', 'step-00000002', 'config.json')).userDefinedMetadata.genCheckpoint.config;
+      expect(saved).toMatchObject({ family: 'diffusion', model: { crossAttentionDim: 8 }, textEncoder: { kind: 'clip-token-states', clip: clipCheckpoint(), width: 8, maxLength: 16 } });
+      expect(saved.textEncoder.captions.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      expect(pngInfo(join(run('t'), 'samples', 'step-000002.png'))).toMatchObject({ width: 302 });
+
+      const args = ['train', 'diffusion', ...TEXT, '--text-encoder', run('clip'), '--every', '0', '--checkpoint-every', '1', '--out', run('t-resume')];
+      expect((await gen([...args, '--steps', '1'])).code).toBe(0);
+      const withoutText = await gen(['train', 'diffusion', ...TEXT, '--every', '0', '--steps', '2', '--resume', '--out', run('t-resume')]);
+      expect(withoutText.err).toBe(`gen train diffusion: --text-encoder must be ${JSON.stringify(clipCheckpoint())}, the text encoder of the run being resumed in ${run('t-resume')}\n`);
+      expect(withoutText.code).toBe(2);
+      expect((await gen([...args, '--steps', '2', '--resume'])).code).toBe(0);
+      const straight = await checkpointTensors(join(run('t'), 'checkpoints', 'step-00000002'));
+      const resumed = await checkpointTensors(join(run('t-resume'), 'checkpoints', 'step-00000002'));
+      expect(Object.keys(resumed).sort()).toEqual(Object.keys(straight).sort());
+      for (const [name, values] of Object.entries(straight)) expect([name, Array.from(resumed[name])]).toEqual([name, Array.from(values)]);
+    });
+
+    test('sample: --prompt is the text condition with CFG (--guidance), recorded in samples.json; one image redraws from its seed; no tensors left', async () => {
+      const before = tf.memory().numTensors;
+      const out = run('t-s');
+      const sampled = await gen(['sample', 'diffusion', '--checkpoint', run('t'), '--backend', 'wasm', '--prompt', PROMPT, '--guidance', '4', '--n', '2', '--steps', '2', '--seed', '3', '--out', out]);
+      expect(sampled.err).toBe('');
+      expect(sampled.code).toBe(0);
+      expect(sampled.out).toContain(`text-conditioned on "${PROMPT}", guidance 4)`);
+      expect(expectSampleSet(out, 2, { labels: 'none' })).toMatchObject({ family: 'diffusion', prompt: PROMPT, guidanceScale: 4, textEncoder: clipCheckpoint(), ema: true });
+      const single = run('t-s1');
+      expect((await gen(['sample', 'diffusion', '--checkpoint', run('t'), '--backend', 'wasm', '--prompt', PROMPT, '--guidance-scale', '4', '--n', '1', '--steps', '2', '--seed', '4', '--out', single])).code).toBe(0);
+      expect(readFileSync(join(single, 'samples', '0000.png'))).toEqual(readFileSync(join(out, 'samples', '0001.png')));
+      // Without --prompt: each class's plain phrase in turn.
+      const classes = await gen(['sample', 'diffusion', '--checkpoint', run('t'), '--backend', 'wasm', '--n', '3', '--steps', '1', '--out', run('t-c')]);
+      expect(classes.code).toBe(0);
+      expect(expectSampleSet(run('t-c'), 3, { labels: [0, 1, 2] })).toMatchObject({ prompts: ['0', '1', '2'].map(canonicalPhrase), guidanceScale: 3 });
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    test('eval: prompted-class accuracy with FID, and the attribute pairs, in metrics.json; no tensors left', async () => {
+      const before = tf.memory().numTensors;
+      const evaluated = await gen(['eval', 'diffusion', '--checkpoint', run('t'), '--backend', 'wasm', '--n', '10', '--pairs', '2', '--steps', '1', '--batch-size', '10', '--out', run('t-e')]);
+      expect(evaluated.err).toBe('');
+      expect(evaluated.code).toBe(0);
+      expect(evaluated.out).toMatch(/\nfid [\d.]+ floor [\d.]+ ratio [\d.]+ kid -?[\d.]+ accuracy [\d.]+ .*\(n 10, mnist test, held-out prompts, guidance 3\)\nattribute pairs whose measure moved as prompted: weight [\d.]+% \(thin → bold\), size [\d.]+% \(small → large\), slant [\d.]+% \(left-slanted → right-slanted\); 2 pairs each\n/);
+      const metrics = readJson(join(run('t-e'), 'metrics.json'));
+      expect(metrics).toMatchObject({ family: 'diffusion', textConditioned: true, textEncoder: clipCheckpoint(), n: 10, guidanceScale: 3, prompts: 'held-out templates' });
+      for (const field of ['fid', 'floor', 'ratio', 'kid', 'classAccuracy']) expect(Number.isFinite(metrics[field])).toBe(true);
+      expect(metrics.perClassAccuracy).toHaveLength(10);
+      expect(metrics.examples.classes[0]).toBe('a close-up of a zero');
+      for (const kind of ['weight', 'size', 'slant']) expect(metrics.attributes[kind]).toMatchObject({ pairs: 2, moved: expect.any(Number), noInk: expect.any(Number) });
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    test('latent text-to-image: --text-encoder with --autoencoder; samples decode to 28×28', async () => {
+      const ae = run('t-ae');
+      await tf.ready();
+      const autoencoder = new AutoencoderKL({ blockChannels: [4, 4], normGroups: 2, latentChannels: 2, generator: new core.Generator(7) });
+      await core.saveCheckpoint(coreNode.fileCheckpoint(join(ae, 'checkpoints', 'step-00000001')), {
+        config: { family: 'vae', model: autoencoder.config as unknown as core.JsonValue },
+        tensors: Object.fromEntries(Object.entries(autoencoder.stateDict()).map(([name, t]) => [`model/${name}`, t])),
+      });
+      autoencoder.dispose();
+      const trained = await gen(['train', 'diffusion', ...TEXT, '--text-encoder', run('clip'), '--autoencoder', ae, '--steps', '1', '--every', '0', '--out', run('t-l')]);
+      expect(trained.err).toMatch(/step 1\/1/);
+      expect(trained.code).toBe(0);
+      expect(trained.out).toContain('latents 14×14×2');
+      const saved = readJson(join(run('t-l'), 'checkpoints', 'step-00000001', 'config.json')).userDefinedMetadata.genCheckpoint.config;
+      expect(saved).toMatchObject({ model: { height: 14, inChannels: 2, crossAttentionDim: 8 }, textEncoder: { clip: clipCheckpoint() }, scalingFactor: expect.any(Number) });
+      const sampled = await gen(['sample', 'diffusion', '--checkpoint', run('t-l'), '--backend', 'wasm', '--prompt', 'a bold zero', '--n', '1', '--steps', '1', '--out', run('t-l-s')]);
+      expect(sampled.err).toBe('');
+      expect(expectSampleSet(run('t-l-s'), 1, { labels: 'none' })).toMatchObject({ prompt: 'a bold zero', textEncoder: clipCheckpoint() });
+    });
+
+    test('a CLIP that moved: one line asking for --text-encoder, which then finds it', async () => {
+      cpSync(run('clip'), run('clip-moved'), { recursive: true });
+      expect((await gen(['train', 'diffusion', ...TEXT, '--text-encoder', run('clip-moved'), '--steps', '1', '--every', '0', '--out', run('t-m')])).code).toBe(0);
+      rmSync(run('clip-moved'), { recursive: true });
+      const moved = join(run('clip-moved'), 'checkpoints', 'step-00000001');
+      const lost = await gen(['sample', 'diffusion', '--checkpoint', run('t-m'), '--backend', 'wasm', '--n', '1', '--steps', '1', '--out', run('t-m-s')]);
+      expect(lost.err).toBe(
+        `gen sample diffusion: ${join(run('t-m'), 'checkpoints', 'step-00000001')} was trained with the text encoder ${moved}, which cannot be read (is not a folder); give --text-encoder <dir>\n`,
+      );
+      expect(lost.code).toBe(1);
+      const found = await gen(['sample', 'diffusion', '--checkpoint', run('t-m'), '--text-encoder', run('clip'), '--backend', 'wasm', '--n', '1', '--steps', '1', '--out', run('t-m-s')]);
+      expect(found.err).toBe('');
+      expect(expectSampleSet(run('t-m-s'), 1, { labels: [0] })).toMatchObject({ textEncoder: clipCheckpoint() });
+    });
+
+    test.each([
+      [['train', 'diffusion', '--conditional', '--text-encoder', 'CLIP_RUN'], 2, 'gen train diffusion: --text-encoder ("CLIP_RUN") cannot be combined with --conditional: the text replaces the class labels (prompts name the class)'],
+      [['train', 'diffusion', '--text-encoder', 'NOWHERE'], 2, 'gen train diffusion: --text-encoder ("NOWHERE") is not a folder'],
+      [['train', 'diffusion', '--text-encoder', 'RUN_A'], 1, 'gen train diffusion: RUN_A/checkpoints/step-00000004 is a diffusion checkpoint, not a clip checkpoint'],
+      [['sample', 'diffusion', '--checkpoint', 'RUN_C', '--prompt', 'a seven'], 2, 'gen sample diffusion: --clip is required with --prompt: the checkpoint is class-conditional, not text-conditioned, so --prompt means CLIP guidance: gen sample diffusion --prompt "a seven" --clip <dir> (or train a text-conditioned UNet with gen train diffusion --text-encoder <clip>)'],
+      [['sample', 'diffusion', '--checkpoint', 'RUN_T', '--prompt', 'a seven', '--clip', 'CLIP_RUN'], 2, 'gen sample diffusion: --clip ("CLIP_RUN") must be omitted: the checkpoint is text-conditioned, so --prompt conditions it through the CLIP it was trained with (--text-encoder <dir> if that one moved)'],
+      [['sample', 'diffusion', '--checkpoint', 'RUN_T', '--prompt', 'a seven', '--label', '7'], 2, 'gen sample diffusion: --label ("7") cannot be combined with --prompt: the prompt says what to draw'],
+      [['sample', 'diffusion', '--checkpoint', 'RUN_T', '--guidance', '2', '--guidance-scale', '2'], 2, 'gen sample diffusion: --guidance ("2") is --guidance-scale: give one of them'],
+      [['sample', 'diffusion', '--checkpoint', 'RUN_A', '--text-encoder', 'CLIP_RUN'], 2, 'gen sample diffusion: --text-encoder ("CLIP_RUN") must be omitted: the checkpoint is not text-conditioned (train one with gen train diffusion --text-encoder <clip>)'],
+      [['eval', 'diffusion', '--checkpoint', 'RUN_A', '--pairs', '3'], 2, 'gen eval diffusion: --pairs ("3") must be omitted: the checkpoint is not text-conditioned'],
+      [['sample', 'diffusion', '--checkpoint', 'RUN_T', '--text-encoder', 'RUN_CLIP_OTHER'], 1, 'gen sample diffusion: RUN_CLIP_OTHER/checkpoints/step-00000001: clip ("width 16") is not the text encoder this model was trained with (width 8, from CLIP_RUN/checkpoints/step-00000001)'],
+    ])('gen %j', async (argv, exitCode, message) => {
+      if ((argv as string[]).includes('RUN_CLIP_OTHER') && !existsSync(run('clip-other'))) {
+        const other = await gen(['train', 'clip', '--backend', 'wasm', '--batch-size', '8', '--limit-data', '32', '--vocab-size', '600', '--max-length', '16', '--steps', '1', '--config', '{"embedDim":8,"text":{"width":16,"layers":1,"heads":2},"image":{"widths":[4,4,4],"outFeatures":8}}', '--out', run('clip-other')]);
+        expect(other.code).toBe(0);
+      }
+      const names: Record<string, string> = { RUN_A: run('a'), RUN_C: run('c'), RUN_T: run('t'), RUN_CLIP_OTHER: run('clip-other'), CLIP_RUN: run('clip'), NOWHERE: join(dir, 'nowhere') };
+      const substitute = (text: string) => text.replace(/RUN_CLIP_OTHER|RUN_A|RUN_C|RUN_T|CLIP_RUN|NOWHERE/g, (name) => names[name]);
+      const { code, out, err } = await gen([...(argv as string[]).map(substitute), '--backend', 'wasm', '--out', run('t-bad')]);
+      expect(err).toBe(`${substitute(message as string)}\n`);
+      expect(code).toBe(exitCode);
+      if (exitCode === 2) expect(out).toBe('');
     });
   });
 

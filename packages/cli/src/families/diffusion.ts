@@ -1,7 +1,7 @@
 // gen train | sample | eval diffusion: @gen/diffusion's trainDiffusion, UNet2DModel, schedulers
 // and pipelines behind the command line.
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as core from '@gen/core';
 import * as coreNode from '@gen/core/node';
@@ -21,11 +21,26 @@ import {
 } from '@gen/diffusion';
 import { autoencoderDirOf, PRETRAINED_DIFFUSION_MODELS, pretrainedDiffusionDir, type PretrainedDiffusionName } from '@gen/diffusion/node';
 import { AutoencoderKL, estimateScalingFactor, loadVaeModel } from '@gen/vae';
-import { clipGuidance } from '@gen/clip-guidance';
-import { choiceOption, integerOption } from '../options';
+import {
+  ATTRIBUTE_PAIRS,
+  canonicalPhrase,
+  checkClipMatchesRecord,
+  clipGuidance,
+  evaluateTextToImage,
+  generateFromPrompts,
+  loadClip,
+  textEncoderRecordOf,
+  trainTextToImage,
+  type AttributePairKind,
+  type Clip,
+  type LoadedClip,
+  type TextEncoderRecord,
+} from '@gen/clip-guidance';
+import { choiceOption, integerOption, nonEmptyOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
 import { UsageError } from '../usage-error';
+import { PRETRAINED_CLIP_CHECKPOINTS } from './clip';
 import { loadPromptClip, promptOptions, promptRequest, reportPrompt, viewOptions } from './prompt';
 import {
   appendJsonLine,
@@ -62,7 +77,10 @@ import {
   writeSampleSet,
   type DatasetChoice,
   type PretrainedLookup,
+  type SampleMetrics,
   formatSampleMetrics,
+  PRETRAINED_PREFIX,
+  RUN_FILE,
 } from './shared';
 
 const UNET_CONFIG_FIELDS = ['blockOutChannels', 'layersPerBlock', 'attentionLevels', 'midBlockAttention', 'attentionHeadDim', 'normNumGroups', 'timeEmbeddingDim'] as const;
@@ -80,6 +98,20 @@ function samplerOptions(defaultSteps: number) {
       description: 'classifier-free guidance weight of conditional checkpoints (1: plain conditional, 0: unconditional)',
       defaultLabel: '3',
       parse: nonNegativeNumberOption,
+    },
+    guidance: { type: 'string' as const, valueName: 'w', description: 'the same as --guidance-scale', defaultLabel: '3', parse: nonNegativeNumberOption },
+  };
+}
+
+/** `--text-encoder` of sample and eval: where a text-conditioned checkpoint's CLIP is now. */
+function textEncoderOverrideOption() {
+  return {
+    'text-encoder': {
+      type: 'string' as const,
+      valueName: 'dir',
+      description: "text-conditioned checkpoints: their CLIP, when it is no longer where the checkpoint says (a gen train clip folder or pretrained:<name>)",
+      defaultLabel: 'recorded',
+      parse: nonEmptyOption,
     },
   };
 }
@@ -129,14 +161,76 @@ async function latentOf(config: Record<string, unknown>, location: string): Prom
   return { autoencoder: await loadAutoencoder(findAutoencoder(folder, 'gen', 'autoencoder')), scalingFactor };
 }
 
+/** A text encoder (CLIP) found before the backend starts: its checkpoint folder, and what a diffusion checkpoint records. */
+interface TextEncoderLocation {
+  location: string;
+  /** `pretrained:<name>` as given, else the checkpoint folder. */
+  record: string;
+}
+
+/**
+ * Where a text encoder is: `pretrained:<name>` (a CLIP @gen/clip-guidance ships) or a folder of
+ * `gen train clip` (a run, its checkpoints/ folder or one checkpoint). The one place text-to-image
+ * resolves CLIP locations, for --text-encoder and for the location a checkpoint records.
+ */
+function resolveTextEncoder(given: string, commandPath: string, flag: string): TextEncoderLocation {
+  let location: string;
+  try {
+    location = resolveCheckpoint(given, commandPath, PRETRAINED_CLIP_CHECKPOINTS).location;
+  } catch (error) {
+    if (UsageError.isInstance(error)) throw new UsageError(flag, given, error.message.replace(/^--checkpoint (\([^)]*\) )?/, ''));
+    throw error;
+  }
+  checkpointConfig('clip', location);
+  return { location, record: given.startsWith(PRETRAINED_PREFIX) ? given : location };
+}
+
+/** The text encoder record of a diffusion checkpoint's config (one line naming the checkpoint when it is malformed), or null. */
+function textRecordOf(config: Record<string, unknown>, location: string): TextEncoderRecord | null {
+  try {
+    return textEncoderRecordOf(config);
+  } catch (error) {
+    throw new core.GenError(`${location} is not a readable diffusion checkpoint: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The CLIP of a text-conditioned checkpoint: `--text-encoder` when given, else the location its
+ * config records (a moved or deleted CLIP is one line asking for --text-encoder).
+ */
+function findCheckpointTextEncoder(record: TextEncoderRecord, given: string | undefined, checkpointLocation: string, commandPath: string): TextEncoderLocation {
+  if (given !== undefined) return resolveTextEncoder(given, commandPath, '--text-encoder');
+  if (record.clip === null) throw new UsageError('--text-encoder', undefined, `is required: ${checkpointLocation} does not record where its CLIP is`);
+  try {
+    return resolveTextEncoder(record.clip, commandPath, 'text encoder');
+  } catch (error) {
+    const message = (error as Error).message.replace(/^text encoder \([^)]*\) /, '');
+    throw new core.GenError(`${checkpointLocation} was trained with the text encoder ${record.clip}, which cannot be read (${message}); give --text-encoder <dir>`);
+  }
+}
+
+/** Loads the CLIP of a text-conditioned checkpoint and checks it is the kind it was trained with. */
+async function loadTextEncoder(found: TextEncoderLocation, record: TextEncoderRecord | null): Promise<LoadedClip> {
+  const clip = await loadCheckpointOrFail('clip', found.location, () => loadClip(found.location));
+  if (record) {
+    try {
+      checkClipMatchesRecord(clip, record);
+    } catch (error) {
+      clip.dispose();
+      throw new core.GenError(`${found.location}: ${(error as Error).message}`);
+    }
+  }
+  return clip;
+}
+
 /** A class-conditional UNet's classes (the null class excluded), or 0. */
 function classesOf(config: Pick<UNet2DConfig, 'numClasses'>): number {
   return config.numClasses ?? 0;
 }
 
 /**
- * Images `[count, H, W, C]` in [0, 1] from one pipeline run: class-conditional with
- * classifier-free guidance when there are labels, unconditional otherwise.
+ * Images `[count, H, W, C]` in [0, 1] from one pipeline run: text-conditioned (one image per
+ * prompt) or class-conditional with classifier-free guidance, unconditional otherwise.
  */
 async function runPipeline(options: {
   model: UNet2DModel;
@@ -151,12 +245,18 @@ async function runPipeline(options: {
   latent: Latent | null;
   /** A guidance hook (CLIP guidance of --prompt). */
   guidance?: GuidanceFunction;
+  /** Text-conditioned checkpoints: the prompts (one image each) and the CLIP that encodes them. */
+  text?: { clip: Clip; prompts: string[] };
 }): Promise<tf.Tensor4D> {
-  const { model, schedulerName, schedulerConfig, steps, count, labels, guidanceScale, generator, latent, guidance } = options;
+  const { model, schedulerName, schedulerConfig, steps, count, labels, guidanceScale, generator, latent, guidance, text } = options;
   // Latents are unbounded: never clip x̂₀ (checkpoints trained before trainDiffusion set this recorded clipSample: true).
   const config = latent ? { ...schedulerConfig, clipSample: false } : schedulerConfig;
   const scheduler = SCHEDULERS[schedulerName].fromConfig(config as never);
   const decoder = latent ? { vae: latent.autoencoder, vaeScalingFactor: latent.scalingFactor } : {};
+  if (text) {
+    const output = await generateFromPrompts({ model, scheduler, clip: text.clip, prompts: text.prompts, guidanceScale, numInferenceSteps: steps, generator, ...decoder });
+    return output.images;
+  }
   const output = labels
     ? await classConditionalPipeline({ model, scheduler, numInferenceSteps: steps, classLabels: Array.from(labels), guidanceScale, generator, ...decoder, ...(guidance ? { guidance } : {}) })
     : await unconditionalPipeline({ model, scheduler, numInferenceSteps: steps, batchSize: count, generator, ...decoder, ...(guidance ? { guidance } : {}) });
@@ -171,56 +271,63 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
   const predictionType = PREDICTION_TYPES[options['prediction-type'] as keyof typeof PREDICTION_TYPES];
   const every = (options.every as number | undefined) ?? tenth(steps);
   const checkpointEvery = (options['checkpoint-every'] as number | undefined) ?? tenth(steps);
+  const textEncoderGiven = options['text-encoder'] as string | undefined;
+  if (textEncoderGiven !== undefined && conditional) {
+    throw new UsageError('--text-encoder', textEncoderGiven, 'cannot be combined with --conditional: the text replaces the class labels (prompts name the class)');
+  }
+  const textEncoder = textEncoderGiven === undefined ? null : resolveTextEncoder(textEncoderGiven, commandPath, '--text-encoder');
   const autoencoderLocation = options.autoencoder === undefined ? null : findAutoencoder(options.autoencoder as string, commandPath, '--autoencoder');
   const folders = prepareRun(options.out as string, options.resume as boolean, steps);
+  checkResumedTextEncoder(folders.out, options.resume as boolean, textEncoder);
 
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const data = await loadTrainingData(dataset, options['limit-data'] as number | undefined);
   const seed = options.seed as number;
   let latent: Latent | null = null;
-  if (autoencoderLocation !== null) {
-    const autoencoder = await loadAutoencoder(autoencoderLocation);
-    const [height, width, channels] = autoencoder.imageShape;
-    if (height !== data.height || width !== data.width || channels !== data.channels) {
-      autoencoder.dispose();
-      throw new UsageError('--autoencoder', options.autoencoder as string, `encodes ${height}×${width}×${channels} images, not the dataset's ${data.height}×${data.width}×${data.channels}`);
-    }
-    // The config's scalingFactor, or (left at its default 1) 1 / std of the latents of ≤ 256 training images.
-    let scalingFactor = autoencoder.scalingFactor;
-    if (scalingFactor === 1) {
-      const count = Math.min(256, data.size);
-      const images = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(data.images.subarray(0, count * height * width * channels), [count, height, width, channels]), 2), 1));
-      try {
-        scalingFactor = await estimateScalingFactor({ model: autoencoder, images, generator: new core.Generator(seed).fork('scaling-factor') });
-      } finally {
-        images.dispose();
+  let clip: LoadedClip | null = null;
+  let result: Awaited<ReturnType<typeof trainDiffusion>> | null = null;
+  try {
+    if (textEncoder) clip = await loadTextEncoder(textEncoder, null);
+    if (autoencoderLocation !== null) {
+      const autoencoder = await loadAutoencoder(autoencoderLocation);
+      latent = { autoencoder, scalingFactor: autoencoder.scalingFactor };
+      const [height, width, channels] = autoencoder.imageShape;
+      if (height !== data.height || width !== data.width || channels !== data.channels) {
+        throw new UsageError('--autoencoder', options.autoencoder as string, `encodes ${height}×${width}×${channels} images, not the dataset's ${data.height}×${data.width}×${data.channels}`);
+      }
+      // The config's scalingFactor, or (left at its default 1) 1 / std of the latents of ≤ 256 training images.
+      if (latent.scalingFactor === 1) {
+        const count = Math.min(256, data.size);
+        const images = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(data.images.subarray(0, count * height * width * channels), [count, height, width, channels]), 2), 1));
+        try {
+          latent.scalingFactor = await estimateScalingFactor({ model: autoencoder, images, generator: new core.Generator(seed).fork('scaling-factor') });
+        } finally {
+          images.dispose();
+        }
       }
     }
-    latent = { autoencoder, scalingFactor };
-  }
-  const [inputHeight, inputWidth, inputChannels] = latent ? latent.autoencoder.latentShape : [data.height, data.width, data.channels];
-  const numClasses = conditional ? data.classNames.length : 0;
-  const config: UNet2DConfigInput = {
-    ...DEFAULT_UNET_CONFIG,
-    height: inputHeight,
-    width: inputWidth,
-    inChannels: inputChannels,
-    outChannels: inputChannels,
-    ...(overrides as Partial<UNet2DConfigInput>),
-    numClasses: conditional ? numClasses : null,
-    selfConditioning: options['self-conditioning'] as boolean,
-  };
-  // Validate the UNet config up front (a bad --config is exit 2, not a failed run).
-  try {
-    new UNet2DModel({ ...config, generator: new core.Generator(0) }).dispose();
-  } catch (error) {
-    latent?.autoencoder.dispose();
-    if (core.InvalidArgumentError.isInstance(error)) throw new UsageError('--config', JSON.stringify(overrides), `is not a valid UNet config: ${error.message}`);
-    throw error;
-  }
-  // Latent diffusion: where the latents come from, in run.json and in every checkpoint's config.
-  const latentRecord: Record<string, core.JsonValue> = latent ? { autoencoder: autoencoderLocation as string, scalingFactor: latent.scalingFactor } : {};
-  try {
+    const [inputHeight, inputWidth, inputChannels] = latent ? latent.autoencoder.latentShape : [data.height, data.width, data.channels];
+    const numClasses = conditional ? data.classNames.length : 0;
+    const config: UNet2DConfigInput = {
+      ...DEFAULT_UNET_CONFIG,
+      height: inputHeight,
+      width: inputWidth,
+      inChannels: inputChannels,
+      outChannels: inputChannels,
+      ...(overrides as Partial<UNet2DConfigInput>),
+      numClasses: conditional ? numClasses : null,
+      crossAttentionDim: clip ? clip.textWidth : null,
+      selfConditioning: options['self-conditioning'] as boolean,
+    };
+    // Validate the UNet config up front (a bad --config is exit 2, not a failed run).
+    try {
+      new UNet2DModel({ ...config, generator: new core.Generator(0) }).dispose();
+    } catch (error) {
+      if (core.InvalidArgumentError.isInstance(error)) throw new UsageError('--config', JSON.stringify(overrides), `is not a valid UNet config: ${error.message}`);
+      throw error;
+    }
+    // Latent diffusion: where the latents come from, in run.json and in every checkpoint's config.
+    const latentRecord: Record<string, core.JsonValue> = latent ? { autoencoder: autoencoderLocation as string, scalingFactor: latent.scalingFactor } : {};
     writeRunRecord(
       folders,
       {
@@ -233,44 +340,41 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
         predictionType,
         config: config as unknown as Record<string, unknown>,
         ...latentRecord,
+        ...(textEncoder ? { textEncoder: textEncoder.record } : {}),
       },
       options.resume as boolean,
     );
-  } catch (error) {
-    latent?.autoencoder.dispose();
-    throw error;
-  }
-  io.stdout.write(
-    `data: ${data.name}, ${data.size} images; ${latent ? `latents ${config.height}×${config.width}×${config.inChannels} of ${autoencoderLocation} (scaling factor ${latent.scalingFactor.toPrecision(4)}); ` : ''}UNet ${JSON.stringify(config.blockOutChannels)}${conditional ? `, ${numClasses} classes (CFG dropout)` : ''}, prediction ${predictionType}\n`,
-  );
-  if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
+    io.stdout.write(
+      `data: ${data.name}, ${data.size} images; ${latent ? `latents ${config.height}×${config.width}×${config.inChannels} of ${autoencoderLocation} (scaling factor ${latent.scalingFactor.toPrecision(4)}); ` : ''}UNet ${JSON.stringify(config.blockOutChannels)}${conditional ? `, ${numClasses} classes (CFG dropout)` : ''}${clip && textEncoder ? `, text-conditioned on ${textEncoder.record} (token states ${clip.textWidth} wide, CFG dropout)` : ''}, prediction ${predictionType}\n`,
+    );
+    if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
 
-  const progress = new TrainingProgress(io, 'train diffusion', folders.startStep, steps);
-  const interrupt = interruptSignal(io);
-  const folderStore = coreNode.folderStore(folders.checkpoints);
-  const checkpointStore: core.CheckpointStore = latent
-    ? {
-        location: folderStore.location,
-        save: (step, contents) => folderStore.save(step, { ...contents, config: { ...(contents.config as Record<string, core.JsonValue>), ...latentRecord } }),
-        loadLatest: (loadOptions) => folderStore.loadLatest(loadOptions),
-        prune: (keep) => folderStore.prune(keep),
-      }
-    : folderStore;
-  const sampleScheduler = options['sample-scheduler'] as SchedulerName;
-  const sampleSteps = options['sample-steps'] as number;
-  const gridCount = numClasses > 0 ? numClasses * Math.max(1, Math.floor(64 / numClasses)) : 64;
-  let result: Awaited<ReturnType<typeof trainDiffusion>> | null = null;
-  try {
-    result = await trainDiffusion({
-      config,
+    const progress = new TrainingProgress(io, 'train diffusion', folders.startStep, steps);
+    const interrupt = interruptSignal(io);
+    const folderStore = coreNode.folderStore(folders.checkpoints);
+    const checkpointStore: core.CheckpointStore = latent
+      ? {
+          location: folderStore.location,
+          save: (step, contents) => folderStore.save(step, { ...contents, config: { ...(contents.config as Record<string, core.JsonValue>), ...latentRecord } }),
+          loadLatest: (loadOptions) => folderStore.loadLatest(loadOptions),
+          prune: (keep) => folderStore.prune(keep),
+        }
+      : folderStore;
+    const sampleScheduler = options['sample-scheduler'] as SchedulerName;
+    const sampleSteps = options['sample-steps'] as number;
+    // Sample grids: a row per class (class labels, or each class's plain phrase for text models).
+    const gridClasses = clip ? data.classNames.length : numClasses;
+    const gridCount = gridClasses > 0 ? gridClasses * Math.max(1, Math.floor(64 / gridClasses)) : 64;
+    const gridPrompts = Array.from({ length: gridCount }, (_, i) => canonicalPhrase(data.classNames[i % data.classNames.length]));
+    const training = {
       dataset: data,
       steps,
       batchSize: options['batch-size'] as number,
       predictionType,
       ...(options['snr-gamma'] !== undefined ? { snrGamma: options['snr-gamma'] as number } : {}),
       offsetNoise: options['offset-noise'] as number,
-      ...(conditional && options['cond-drop'] !== undefined ? { conditionDropProb: options['cond-drop'] as number } : {}),
-      ema: (options.ema as number) > 0 ? { decay: options.ema as number, warmup: 'power' } : false,
+      ...((conditional || clip) && options['cond-drop'] !== undefined ? { conditionDropProb: options['cond-drop'] as number } : {}),
+      ema: (options.ema as number) > 0 ? { decay: options.ema as number, warmup: 'power' as const } : (false as const),
       lr: options.lr as number,
       ...(options['train-timesteps'] !== undefined ? { noiseSchedule: { numTrainTimesteps: options['train-timesteps'] as number } } : {}),
       seed,
@@ -281,41 +385,69 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
       resume: options.resume as boolean,
       signal: interrupt.signal,
       logEvery: every > 0 ? gcd(10, every) : 10,
-      onProgress: (event) => {
+      onProgress: (event: core.ProgressEvent) => {
         progress.update(event);
         appendJsonLine(folders.metricsFile, { step: event.step, losses: event.losses, stepsPerSecond: event.stepsPerSecond, eta: event.eta });
       },
       ...(every > 0
         ? {
             sampleEvery: every,
-            onSample: async ({ step, model, schedulerConfig }) => {
-              const labels = sampleLabels(gridCount, numClasses, undefined);
+            onSample: async ({ step, model, schedulerConfig }: { step: number; model: UNet2DModel; schedulerConfig: core.SchedulerConfig }) => {
               const images = await runPipeline({
                 model,
                 schedulerName: sampleScheduler,
                 schedulerConfig,
                 steps: sampleSteps,
                 count: gridCount,
-                labels,
+                labels: sampleLabels(gridCount, numClasses, undefined),
                 guidanceScale: 3,
                 generator: new core.Generator(seed).fork('samples'),
                 latent,
+                ...(clip ? { text: { clip, prompts: gridPrompts } } : {}),
               });
               try {
-                await writeFrames(sampleGridPath(folders, step), images, gridColumns(gridCount, numClasses, true));
+                await writeFrames(sampleGridPath(folders, step), images, gridColumns(gridCount, gridClasses, true));
               } finally {
                 images.dispose();
               }
             },
           }
         : {}),
-    });
-    progress.done(result.summary);
-    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+    };
+    try {
+      result =
+        clip && textEncoder
+          ? await trainTextToImage({ ...training, clip, clipLocation: textEncoder.record, config })
+          : await trainDiffusion({ ...training, config });
+      progress.done(result.summary);
+      return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+    } finally {
+      interrupt.dispose();
+    }
   } finally {
-    interrupt.dispose();
     result?.dispose();
     latent?.autoencoder.dispose();
+    clip?.dispose();
+  }
+}
+
+/** `--resume` of a text-conditioned run needs the same --text-encoder (and a plain run none). */
+function checkResumedTextEncoder(out: string, resume: boolean, textEncoder: TextEncoderLocation | null): void {
+  const path = join(out, RUN_FILE);
+  if (!resume || !existsSync(path)) return;
+  let previous: unknown;
+  try {
+    previous = (JSON.parse(readFileSync(path, 'utf8')) as { textEncoder?: unknown }).textEncoder;
+  } catch {
+    return;
+  }
+  const given = textEncoder?.record;
+  if (previous !== given) {
+    throw new UsageError(
+      '--text-encoder',
+      given,
+      previous === undefined ? `must be omitted: the run being resumed in ${out} is not text-conditioned` : `must be ${JSON.stringify(previous)}, the text encoder of the run being resumed in ${out}`,
+    );
   }
 }
 
@@ -335,7 +467,13 @@ function findDiffusionCheckpoint(given: string | undefined, commandPath: string)
   if (typeof model !== 'object' || model === null || typeof config.scheduler !== 'object' || config.scheduler === null) {
     throw new core.GenError(`${checkpoint.location} is not a readable diffusion checkpoint: its config has no model or scheduler`);
   }
-  return { checkpoint, config, numClasses: classesOf(model) };
+  return { checkpoint, config, numClasses: classesOf(model), text: textRecordOf(config, checkpoint.location) };
+}
+
+/** The dataset a checkpoint's config records (`training.dataset`, e.g. "mnist" or "mnist/train"), for shipped checkpoints without a run. */
+function trainingDatasetOf(config: Record<string, unknown>): unknown {
+  const training = config.training as { dataset?: unknown } | null | undefined;
+  return typeof training === 'object' && training !== null ? training.dataset : undefined;
 }
 
 /** @gen/diffusion's loadDiffusion (the EMA weights when saved), with the CLI's one-line error. */
@@ -343,20 +481,39 @@ async function loadDiffusionAt(location: string): Promise<LoadedDiffusion> {
   return loadCheckpointOrFail('diffusion', location, () => loadDiffusion(location));
 }
 
-function guidanceOf(options: Record<string, unknown>, numClasses: number): number {
-  const given = options['guidance-scale'] as number | undefined;
-  if (given !== undefined && numClasses === 0) throw new UsageError('--guidance-scale', String(given), 'must be omitted: the checkpoint is unconditional');
+/** `--guidance-scale` (or its shorthand `--guidance`): the CFG weight of conditional checkpoints (default 3). */
+function guidanceOf(options: Record<string, unknown>, conditional: boolean): number {
+  const scale = options['guidance-scale'] as number | undefined;
+  const short = options.guidance as number | undefined;
+  if (scale !== undefined && short !== undefined) throw new UsageError('--guidance', String(short), 'is --guidance-scale: give one of them');
+  const given = scale ?? short;
+  if (given !== undefined && !conditional) {
+    throw new UsageError(scale !== undefined ? '--guidance-scale' : '--guidance', String(given), 'must be omitted: the checkpoint is unconditional');
+  }
   return given ?? 3;
 }
 
-async function sampleDiffusionCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
+async function sampleDiffusionCommand(context: CommandContext): Promise<number> {
+  const { options, io, verbose, commandPath } = context;
   const n = options.n as number;
   const label = options.label as number | undefined;
   const seed = options.seed as number;
   const out = resolve(options.out as string);
-  const { checkpoint, config, numClasses } = findDiffusionCheckpoint(options.checkpoint as string | undefined, commandPath);
+  const found = findDiffusionCheckpoint(options.checkpoint as string | undefined, commandPath);
+  if (found.text) return sampleTextToImageCommand(context, found, found.text);
+  const { checkpoint, config, numClasses } = found;
+  if (options['text-encoder'] !== undefined) {
+    throw new UsageError('--text-encoder', options['text-encoder'] as string, 'must be omitted: the checkpoint is not text-conditioned (train one with gen train diffusion --text-encoder <clip>)');
+  }
   checkLabel(label, numClasses);
-  const guidanceScale = guidanceOf(options, numClasses);
+  const guidanceScale = guidanceOf(options, numClasses > 0);
+  if (options.prompt !== undefined && options.clip === undefined) {
+    throw new UsageError(
+      '--clip',
+      undefined,
+      `is required with --prompt: the checkpoint is ${numClasses > 0 ? 'class-conditional' : 'unconditional'}, not text-conditioned, so --prompt means CLIP guidance: ${commandPath} --prompt "${options.prompt as string}" --clip <dir> (or train a text-conditioned UNet with gen train diffusion --text-encoder <clip>)`,
+    );
+  }
   const request = promptRequest(options, commandPath);
   if (request && config.autoencoder !== undefined) {
     throw new UsageError('--prompt', request.prompt, 'is not supported for latent diffusion checkpoints (CLIP guidance reads the pixel-space x̂₀)');
@@ -459,12 +616,18 @@ async function sampleDiffusionCommand({ options, io, verbose, commandPath }: Com
   }
 }
 
-async function evalDiffusionCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
+async function evalDiffusionCommand(context: CommandContext): Promise<number> {
+  const { options, io, verbose, commandPath } = context;
   const n = options.n as number;
   const seed = options.seed as number;
-  const { checkpoint, config, numClasses } = findDiffusionCheckpoint(options.checkpoint as string | undefined, commandPath);
-  const guidanceScale = guidanceOf(options, numClasses);
-  const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, undefined);
+  const found = findDiffusionCheckpoint(options.checkpoint as string | undefined, commandPath);
+  if (found.text) return evalTextToImageCommand(context, found, found.text);
+  const { checkpoint, config, numClasses } = found;
+  for (const flag of ['text-encoder', 'pairs'] as const) {
+    if (options[flag] !== undefined) throw new UsageError(`--${flag}`, String(options[flag]), 'must be omitted: the checkpoint is not text-conditioned');
+  }
+  const guidanceScale = guidanceOf(options, numClasses > 0);
+  const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config));
   const real = await realTestImages(dataset);
   checkEvalN(n, dataset, real.size, '--n');
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
@@ -526,6 +689,174 @@ async function evalDiffusionCommand({ options, io, verbose, commandPath }: Comma
   }
 }
 
+type FoundCheckpoint = ReturnType<typeof findDiffusionCheckpoint>;
+
+/**
+ * `gen sample diffusion` on a text-conditioned checkpoint: --prompt is the text condition (with
+ * classifier-free guidance), not CLIP guidance; without it, each class's plain phrase in turn.
+ */
+async function sampleTextToImageCommand({ options, io, verbose, commandPath }: CommandContext, found: FoundCheckpoint, record: TextEncoderRecord): Promise<number> {
+  const { checkpoint, config } = found;
+  const n = options.n as number;
+  const label = options.label as number | undefined;
+  const seed = options.seed as number;
+  const out = resolve(options.out as string);
+  const prompt = options.prompt as string | undefined;
+  const classNames = record.captions.classNames;
+  if (options.clip !== undefined) {
+    throw new UsageError(
+      '--clip',
+      options.clip as string,
+      'must be omitted: the checkpoint is text-conditioned, so --prompt conditions it through the CLIP it was trained with (--text-encoder <dir> if that one moved)',
+    );
+  }
+  if (prompt !== undefined && label !== undefined) throw new UsageError('--label', String(label), 'cannot be combined with --prompt: the prompt says what to draw');
+  checkLabel(label, classNames.length);
+  const guidanceScale = guidanceOf(options, true);
+  const textEncoder = findCheckpointTextEncoder(record, options['text-encoder'] as string | undefined, checkpoint.location, commandPath);
+  const labels = prompt === undefined ? sampleLabels(n, classNames.length, label) : null;
+  const prompts = labels ? Array.from(labels, (k) => canonicalPhrase(classNames[k])) : Array.from({ length: n }, () => prompt as string);
+
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
+  let clip: LoadedClip | null = null;
+  let latent: Latent | null = null;
+  const parts: tf.Tensor4D[] = [];
+  let images: tf.Tensor4D | null = null;
+  try {
+    clip = await loadTextEncoder(textEncoder, record);
+    latent = await latentOf(config, checkpoint.location);
+    const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
+    const schedulerName = options.scheduler as SchedulerName;
+    // One pipeline run per image, each from its own seed: `--n 1 --seed <seed>` redraws it.
+    for (let i = 0; i < n; i++) {
+      parts.push(
+        await runPipeline({
+          model,
+          schedulerName,
+          schedulerConfig,
+          steps: options.steps as number,
+          count: 1,
+          labels: null,
+          guidanceScale,
+          generator: new core.Generator(seeds[i]),
+          latent,
+          text: { clip, prompts: [prompts[i]] },
+        }),
+      );
+    }
+    images = tf.concat(parts) as tf.Tensor4D;
+    const written = await writeSampleSet({
+      out,
+      images,
+      seeds,
+      labels,
+      columns: gridColumns(n, classNames.length, labels !== null && label === undefined),
+      extra: {
+        family: 'diffusion',
+        checkpoint: checkpoint.location,
+        step: checkpoint.step,
+        scheduler: schedulerName,
+        steps: options.steps,
+        ...(prompt !== undefined ? { prompt } : { prompts }),
+        guidanceScale,
+        textEncoder: textEncoder.record,
+        ema: usedEma,
+        ...(latent ? { autoencoder: config.autoencoder, scalingFactor: latent.scalingFactor } : {}),
+      },
+    });
+    const what = prompt !== undefined ? JSON.stringify(prompt) : label !== undefined ? JSON.stringify(prompts[0]) : "each class's phrase in turn";
+    io.stdout.write(
+      `sampled ${n} images from ${checkpoint.location} (${schedulerName}, ${String(options.steps)} steps${usedEma ? ', EMA weights' : ''}, text-conditioned on ${what}, guidance ${guidanceScale})\n${written.grid}\n${written.json}\n`,
+    );
+    return 0;
+  } finally {
+    tf.dispose(parts);
+    images?.dispose();
+    model.dispose();
+    latent?.autoencoder.dispose();
+    clip?.dispose();
+  }
+}
+
+/**
+ * `gen eval diffusion` on a text-conditioned checkpoint: prompted-class accuracy (held-out
+ * templates) with FID / KID of those samples, and the attribute pairs of evaluateTextToImage.
+ */
+async function evalTextToImageCommand({ options, io, verbose, commandPath }: CommandContext, found: FoundCheckpoint, record: TextEncoderRecord): Promise<number> {
+  const { checkpoint, config } = found;
+  const n = options.n as number;
+  const seed = options.seed as number;
+  const pairs = (options.pairs as number | undefined) ?? 100;
+  const guidanceScale = guidanceOf(options, true);
+  const textEncoder = findCheckpointTextEncoder(record, options['text-encoder'] as string | undefined, checkpoint.location, commandPath);
+  const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config));
+  const real = await realTestImages(dataset);
+  checkEvalN(n, dataset, real.size, '--n');
+  // The attribute pairs the training captions could mention (weight, size, slant for digits; size for clothes).
+  const attributes = (Object.keys(ATTRIBUTE_PAIRS) as AttributePairKind[]).filter((kind) => (record.captions.attributes as string[]).includes(kind));
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
+  let clip: LoadedClip | null = null;
+  let latent: Latent | null = null;
+  let classifier: core.metrics.FeatureClassifier | null = null;
+  try {
+    clip = await loadTextEncoder(textEncoder, record);
+    latent = await latentOf(config, checkpoint.location);
+    classifier = await loadClassifier(dataset);
+    if (!classifier) throw new core.GenError(`the feature classifier for ${dataset} was not found (@gen/core's assets/feature-classifiers/${dataset})`);
+    const schedulerName = options.scheduler as SchedulerName;
+    // Latents are unbounded: never clip x̂₀ (as runPipeline).
+    const scheduler = SCHEDULERS[schedulerName].fromConfig((latent ? { ...schedulerConfig, clipSample: false } : schedulerConfig) as never);
+    const evaluation = await evaluateTextToImage({
+      model,
+      scheduler,
+      numInferenceSteps: options.steps as number,
+      ...(latent ? { vae: latent.autoencoder, vaeScalingFactor: latent.scalingFactor } : {}),
+      clip,
+      classifier,
+      classNames: record.captions.classNames,
+      n,
+      pairs,
+      attributes,
+      guidanceScale,
+      batchSize: options['batch-size'] as number,
+      seed,
+      real: real.images,
+    });
+    const path = writeMetrics(io, resolve(options.out as string), {
+      family: 'diffusion',
+      checkpoint: checkpoint.location,
+      step: checkpoint.step,
+      dataset,
+      conditional: false,
+      textConditioned: true,
+      textEncoder: textEncoder.record,
+      scheduler: schedulerName,
+      steps: options.steps,
+      ema: usedEma,
+      ...(latent ? { autoencoder: config.autoencoder, scalingFactor: latent.scalingFactor } : {}),
+      seed,
+      prompts: 'held-out templates',
+      ...evaluation,
+    });
+    const moved = Object.entries(evaluation.attributes)
+      .map(([kind, result]) => `${kind} ${(100 * result.moved).toFixed(1)}% (${result.low} → ${result.high})`)
+      .join(', ');
+    io.stdout.write(
+      `${formatSampleMetrics(evaluation as SampleMetrics)} (n ${n}, ${dataset} test, held-out prompts, guidance ${guidanceScale})\n` +
+        (moved ? `attribute pairs whose measure moved as prompted: ${moved}; ${pairs} pairs each\n` : '') +
+        `${path}\n`,
+    );
+    return 0;
+  } finally {
+    model.dispose();
+    latent?.autoencoder.dispose();
+    clip?.dispose();
+    classifier?.dispose();
+  }
+}
+
 export const diffusionCommands: FamilyCommands = {
   family: 'diffusion',
   summary: 'Diffusion: DDPM-trained UNets (ε / x₀ / v), class-conditional with CFG, any scheduler',
@@ -542,7 +873,7 @@ export const diffusionCommands: FamilyCommands = {
       'snr-gamma': { type: 'string', valueName: 'γ', description: 'min-SNR-γ loss weighting (5 is usual)', defaultLabel: 'off', parse: positiveNumberOption('') },
       'offset-noise': { type: 'string', valueName: 'x', description: 'offset-noise strength (0.1 is usual)', default: 0, parse: nonNegativeNumberOption },
       'self-conditioning': { type: 'boolean', description: 'self-conditioning (the UNet also reads its previous x₀ estimate)', default: false },
-      'cond-drop': { type: 'string', valueName: 'p', description: 'probability of dropping the class (classifier-free guidance) with --conditional', defaultLabel: '0.1', parse: nonNegativeNumberOption },
+      'cond-drop': { type: 'string', valueName: 'p', description: 'probability of dropping the class or the text (classifier-free guidance) with --conditional / --text-encoder', defaultLabel: '0.1', parse: nonNegativeNumberOption },
       ema: { type: 'string', valueName: 'decay', description: 'EMA decay of the weights (0: no EMA)', default: 0.999, parse: nonNegativeNumberOption },
       lr: { type: 'string', valueName: 'x', description: 'peak AdamW learning rate (linear warm-up)', default: 1e-3, parse: positiveNumberOption('') },
       'train-timesteps': { type: 'string', valueName: 'n', description: 'diffusion timesteps T of the forward process', defaultLabel: '1000', parse: integerOption(2, 100000) },
@@ -553,12 +884,21 @@ export const diffusionCommands: FamilyCommands = {
         valueName: 'dir',
         description: "latent diffusion: an AutoencoderKL checkpoint of @gen/vae (the UNet models its latents × the config's scalingFactor, estimated when 1)",
       },
+      'text-encoder': {
+        type: 'string',
+        valueName: 'dir',
+        description:
+          'text-to-image: a CLIP (gen train clip folder or pretrained:<name>) whose frozen token states the UNet cross-attends to, trained on its captions with condition dropout (sample with --prompt); not with --conditional',
+        defaultLabel: 'none',
+        parse: nonEmptyOption,
+      },
       config: configOption(UNET_CONFIG_FIELDS.join(', ')),
     },
     examples: [
       'gen train diffusion --dataset mnist --steps 20000 --out runs/ddpm',
       'gen train diffusion --dataset fashion --conditional --prediction-type v --snr-gamma 5 --out runs/cfg',
       'gen train diffusion --dataset mnist --autoencoder runs/ae --config \'{"blockOutChannels":[64,128],"attentionLevels":[false,true]}\' --out runs/ldm',
+      'gen train diffusion --dataset mnist --text-encoder runs/clip-mnist --out runs/text-to-image',
     ],
     run: trainDiffusionCommand,
   },
@@ -567,24 +907,34 @@ export const diffusionCommands: FamilyCommands = {
     options: {
       ...sampleOptions('diffusion'),
       ...samplerOptions(20),
-      ...promptOptions('the same seeds are sampled again with CLIP guidance toward it (pixel-space checkpoints)'),
+      ...promptOptions('the same seeds are sampled again with CLIP guidance toward it (pixel-space checkpoints); on a text-conditioned checkpoint it is the text condition itself (no --clip)'),
+      ...textEncoderOverrideOption(),
       'clip-scale': { type: 'string', valueName: 'x', description: 'with --prompt, scale of the CLIP guidance gradient', default: 100, parse: positiveNumberOption('') },
       ...viewOptions(),
     },
     examples: [
       'gen sample diffusion --checkpoint runs/cfg --label 3 --scheduler ddim --steps 20 --guidance-scale 3',
       'gen sample diffusion --checkpoint runs/ddpm --prompt "a thin, slanted seven" --clip runs/clip-mnist --n 16 --out out/seven',
+      'gen sample diffusion --checkpoint runs/text-to-image --prompt "a thin, slanted seven" --guidance 4 --n 16 --out out/seven',
     ],
     run: sampleDiffusionCommand,
   },
   eval: {
-    summary: 'FID, floor, ratio, KID (and class accuracy) of a diffusion checkpoint',
+    summary: 'FID, floor, ratio, KID (and class accuracy; prompt-following for text-conditioned checkpoints) of a diffusion checkpoint',
     options: {
       ...evalOptions('diffusion'),
       ...samplerOptions(20),
       'batch-size': { type: 'string', valueName: 'n', description: 'images per pipeline run', default: 100, parse: integerOption(1, 100000) },
+      pairs: {
+        type: 'string',
+        valueName: 'n',
+        description: 'text-conditioned checkpoints: same-seed prompt pairs per attribute (thin/bold, small/large, left/right-slanted) whose measured attribute should move as asked',
+        defaultLabel: '100',
+        parse: integerOption(0, 1000000),
+      },
+      ...textEncoderOverrideOption(),
     },
-    examples: ['gen eval diffusion --checkpoint runs/ddpm --n 1000 --scheduler ddim --steps 20'],
+    examples: ['gen eval diffusion --checkpoint runs/ddpm --n 1000 --scheduler ddim --steps 20', 'gen eval diffusion --checkpoint runs/text-to-image --n 1000 --pairs 100 --guidance 4'],
     run: evalDiffusionCommand,
   },
 };

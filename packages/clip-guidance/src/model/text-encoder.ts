@@ -82,7 +82,27 @@ export class ClipTextEncoder extends nn.Module {
     return new ClipTextEncoder(textEncoderConfig(config), generator);
   }
 
-  forward({ ids, mask, eosIndex }: TokenTensors): tf.Tensor {
+  /** The pooled text feature `[B, width]`: the final token states at eos (or their mean over the mask). */
+  forward(tokens: TokenTensors): tf.Tensor {
+    const { mask, eosIndex } = tokens;
+    return tf.tidy(() => {
+      const x = this.tokenStates(tokens);
+      const length = x.shape[1] as number;
+      // Pool: weights [B, L] (one-hot at eos, or the mask over its sum) times x [B, L, W].
+      const weights =
+        this.config.pooling === 'eos'
+          ? tf.oneHot(eosIndex as tf.Tensor1D, length)
+          : tf.div(mask, tf.maximum(tf.sum(mask, -1, true), 1));
+      return tf.squeeze(tf.matMul(tf.expandDims(tf.cast(weights, 'float32'), 1), x), [1]);
+    });
+  }
+
+  /**
+   * The final token states `[B, L, width]` (after the last block and the final LayerNorm,
+   * before pooling): what a text-conditioned UNet cross-attends to. Rows past eos are padding
+   * (mask 0); with causal attention each state only reads the tokens up to it.
+   */
+  tokenStates({ ids, mask, eosIndex }: TokenTensors): tf.Tensor3D {
     const { contextLength } = this.config;
     if (!(ids instanceof tf.Tensor) || ids.dtype !== 'int32' || ids.rank !== 2 || (ids.shape[1] as number) > contextLength) {
       throw new InvalidArgumentError('text ids', ids, `must be an int32 tensor [batch, length ≤ ${contextLength}]`);
@@ -96,13 +116,7 @@ export class ClipTextEncoder extends nn.Module {
       const positions = tf.slice(this.param('positions'), [0, 0], [length, -1]);
       let x = tf.add(this.tokens.forward(ids), positions);
       for (const block of this.blocks) x = block.forward(x, { keyMask: mask, causal: this.config.causal });
-      x = this.norm.forward(x);
-      // Pool: weights [B, L] (one-hot at eos, or the mask over its sum) times x [B, L, W].
-      const weights =
-        this.config.pooling === 'eos'
-          ? tf.oneHot(eosIndex as tf.Tensor1D, length)
-          : tf.div(mask, tf.maximum(tf.sum(mask, -1, true), 1));
-      return tf.squeeze(tf.matMul(tf.expandDims(tf.cast(weights, 'float32'), 1), x), [1]);
+      return this.norm.forward(x) as tf.Tensor3D;
     });
   }
 }

@@ -1,3 +1,3 @@
 // Public API of @gen/diffusion's training (explicit named exports only).
 export { trainDiffusion } from './train-diffusion';
-export type { TrainDiffusionOptions, TrainDiffusionResult, NoiseScheduleOptions, TextConditioning, SampleContext } from './train-diffusion';
+export type { TrainDiffusionOptions, TrainDiffusionResult, NoiseScheduleOptions, TextConditioning, TextBatch, SampleContext } from './train-diffusion';

@@ -91,6 +91,48 @@ describeWithBackends(
   { only: ['wasm'] },
 );
 
+describeWithBackends(
+  'trainDiffusion: the encodeText hook',
+  () => {
+    it('gets each batch (indices, labels) and a per-step text generator whose draws change nothing else', async () => {
+      const dataset = { ...twoPatternDataset(8), images: Float32Array.from({ length: 8 * 16 }, (_, i) => (i % 5) / 5), height: 4, width: 4 };
+      const seen: Array<{ step: number; indices: number[]; labels: number[]; draws: number[] }> = [];
+      const run = async (draw: boolean) => {
+        const result = await trainDiffusion({
+          config: { ...TINY_UNET_CONFIG, height: 4, width: 4, crossAttentionDim: 4 },
+          dataset,
+          steps: 3,
+          batchSize: 4,
+          ema: false,
+          conditionDropProb: 0.5,
+          seed: 3,
+          encodeText: ({ indices, labels, generator, step }) => {
+            // Read the labels synchronously only to record them; a real hook captions the images.
+            if (draw) seen.push({ step, indices: Array.from(indices), labels: Array.from(labels.dataSync()), draws: Array.from(generator.uniformArray(3)) });
+            return { encoderHiddenStates: tf.tile(tf.reshape(tf.cast(labels, 'float32'), [-1, 1, 1]), [1, 2, 4]) };
+          },
+        });
+        const weights = await Promise.all(Object.values(result.model.stateDict()).map((t) => t.data()));
+        result.dispose();
+        return weights.map((w) => Array.from(w));
+      };
+      const quiet = await run(false);
+      const drawing = await run(true);
+      // 1. Drawing from the text generator leaves the step's noise, timesteps and dropout unchanged.
+      expect(drawing).toEqual(quiet);
+      // 2. The batch is the loader's, with its labels; the text stream is a function of (seed, step).
+      expect(seen.map(({ step }) => step)).toEqual([0, 1, 2]);
+      for (const { indices, labels } of seen) {
+        expect(indices).toHaveLength(4);
+        expect(labels).toEqual(indices.map((i) => dataset.labels[i]));
+      }
+      expect(seen[0].draws).toEqual(Array.from(new Generator(3).fork('step/0').fork('text').uniformArray(3)));
+      expect(seen[1].draws).not.toEqual(seen[0].draws);
+    });
+  },
+  { only: ['cpu'] },
+);
+
 describeWithBackends('trainDiffusion: bad input', () => {
   const dataset = twoPatternDataset(8);
   const base = { config: { ...TINY_UNET_CONFIG, numClasses: 2 }, dataset, steps: 1 };
@@ -109,5 +151,16 @@ describeWithBackends('trainDiffusion: bad input', () => {
       'selfConditioning (true) needs a UNet built with selfConditioning: true (it reads x̂₀ as extra input channels)',
     );
     await expect(trainDiffusion({ ...base, noiseSchedule: { betaSchedule: 'quadratic' as never } })).rejects.toThrow(/^config.betaSchedule \("quadratic"\) must be one of/);
+    const text = () => ({ encoderHiddenStates: tf.zeros([1, 1, 4]) });
+    const textConfig = { ...TINY_UNET_CONFIG, crossAttentionDim: 4 };
+    await expect(trainDiffusion({ ...base, config: textConfig })).rejects.toThrow(
+      'encodeText (undefined) is required to train a UNet with cross-attention (config.crossAttentionDim is set)',
+    );
+    await expect(trainDiffusion({ ...base, config: textConfig, encodeText: text, encodeLabels: text })).rejects.toThrow(
+      'encodeLabels ([object Function]) cannot be combined with encodeText: give one (encodeText gets the labels too)',
+    );
+    await expect(trainDiffusion({ ...base, encodeText: text })).rejects.toThrow(
+      'encodeText ([object Function]) must be omitted: the UNet has no cross-attention (config.crossAttentionDim is null)',
+    );
   });
 });

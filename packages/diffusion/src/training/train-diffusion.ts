@@ -48,6 +48,25 @@ export interface TextConditioning {
   encoderMask?: tf.Tensor;
 }
 
+/**
+ * What {@link TrainDiffusionOptions.encodeText} receives for each step's batch: enough to caption
+ * every image (its dataset index, its label) deterministically (the step's own generator).
+ */
+export interface TextBatch {
+  /** Dataset indices of the batch's images, in batch order. */
+  indices: Int32Array;
+  /** Their labels `[B]` int32 (valid during the call only). */
+  labels: tf.Tensor1D;
+  /**
+   * This step's stream for the text: `new Generator(seed).fork('step/' + step).fork('text')`. It
+   * depends only on (seed, step), never on what was drawn before, so a resumed run captions
+   * every step as the uninterrupted run did; drawing from it leaves the step's other draws unchanged.
+   */
+  generator: Generator;
+  /** The step (0-based). */
+  step: number;
+}
+
 /** What `onSample` receives. */
 export interface SampleContext {
   /** Steps completed. */
@@ -99,8 +118,20 @@ export interface TrainDiffusionOptions {
    * draws); the model's height × width × inChannels must match the encoded shape.
    */
   encodeImages?: (images: tf.Tensor4D, generator: Generator) => tf.Tensor4D;
-  /** Text conditioning for cross-attention UNets: maps a batch's labels to token embeddings. */
+  /**
+   * Text conditioning for cross-attention UNets: maps each step's batch (image indices, labels,
+   * the step's text generator) to token embeddings, e.g. captions of each image encoded by a
+   * frozen text encoder (@gen/clip-guidance's `trainTextToImage`). Called inside the step's
+   * `tf.tidy`; rows dropped for classifier-free guidance get a zero mask afterwards.
+   */
+  encodeText?: (batch: TextBatch) => TextConditioning;
+  /** @deprecated Use `encodeText` (it also gets the image indices and a generator). Maps a batch's labels to token embeddings. */
   encodeLabels?: (labels: tf.Tensor1D) => TextConditioning;
+  /**
+   * Extra fields of every checkpoint's config (e.g. where the text encoder or the autoencoder
+   * came from); `family`, `model`, `scheduler` and `training` cannot be overridden.
+   */
+  extraConfig?: Record<string, JsonValue>;
   /** EMA of the weights (default `{ decay: 0.999, warmup: 'power' }`); false to turn off. */
   ema?: EMAOptions | false;
   /** Learning rate: a peak for linear warm-up then constant (default 1e-3), or a schedule of the step. */
@@ -176,6 +207,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     offsetNoise = 0,
     encodeImages,
     encodeLabels,
+    extraConfig = {},
     ema: emaOptions = { decay: 0.999, warmup: 'power' },
     lr = 1e-3,
     weightDecay = 0,
@@ -249,8 +281,26 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   if (selfConditioning && !model.config.selfConditioning) {
     throw new InvalidArgumentError('selfConditioning', selfConditioning, 'needs a UNet built with selfConditioning: true (it reads x̂₀ as extra input channels)');
   }
-  if (crossAttentionDim !== null && encodeLabels === undefined) {
-    throw new InvalidArgumentError('encodeLabels', encodeLabels, 'is required to train a UNet with cross-attention (config.crossAttentionDim is set)');
+  const fail = (error: Error): never => {
+    if (options.model === undefined) model.dispose();
+    throw error;
+  };
+  if (options.encodeText !== undefined && encodeLabels !== undefined) {
+    fail(new InvalidArgumentError('encodeLabels', encodeLabels, 'cannot be combined with encodeText: give one (encodeText gets the labels too)'));
+  }
+  const encodeText = options.encodeText ?? (encodeLabels ? ({ labels }: TextBatch) => encodeLabels(labels) : undefined);
+  if (encodeText !== undefined && typeof encodeText !== 'function') {
+    fail(new InvalidArgumentError('encodeText', encodeText, 'must be a function ({ indices, labels, generator, step }) => { encoderHiddenStates, encoderMask? }'));
+  }
+  if (crossAttentionDim !== null && encodeText === undefined) {
+    fail(new InvalidArgumentError('encodeText', encodeText, 'is required to train a UNet with cross-attention (config.crossAttentionDim is set)'));
+  }
+  if (crossAttentionDim === null && encodeText !== undefined) {
+    const [name, value] = options.encodeText !== undefined ? ['encodeText', options.encodeText] : ['encodeLabels', encodeLabels];
+    fail(new InvalidArgumentError(name, value, 'must be omitted: the UNet has no cross-attention (config.crossAttentionDim is null)'));
+  }
+  if (typeof extraConfig !== 'object' || extraConfig === null || Array.isArray(extraConfig)) {
+    fail(new InvalidArgumentError('extraConfig', extraConfig, 'must be an object of JSON config fields'));
   }
   if (numClasses !== null) {
     const bad = dataset.labels.findIndex((label) => label < 0 || label >= numClasses);
@@ -307,8 +357,8 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
           for (let k = 0; k < size; k++) labels[k] = dropped[k] < conditionDropProb ? numClasses : dataset.labels[batch.indices[k]];
           conditioning.classLabels = tf.tensor1d(labels, 'int32');
         }
-        if (crossAttentionDim !== null && encodeLabels) {
-          const text = encodeLabels(batch.labels);
+        if (crossAttentionDim !== null && encodeText) {
+          const text = encodeText({ indices: batch.indices, labels: batch.labels, generator: draw.fork('text'), step: index });
           const keep = tf.tensor1d(Array.from(dropped, (value) => (value < conditionDropProb ? 0 : 1)), 'float32');
           const [, length] = text.encoderHiddenStates.shape;
           const mask = text.encoderMask ? tf.cast(text.encoderMask, 'float32') : tf.ones([size, length]);
@@ -353,6 +403,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   const stores = [checkpointDir, checkpointHandler, checkpointStore].filter((value) => value !== undefined).length;
   if (stores > 1) throw new InvalidArgumentError('checkpointDir', checkpointDir, 'cannot be combined with checkpointHandler or checkpointStore: give one');
   const checkpointConfig = {
+    ...extraConfig,
     family: 'diffusion',
     model: model.getConfig(),
     scheduler: schedulerConfig,
