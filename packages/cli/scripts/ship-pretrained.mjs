@@ -122,7 +122,8 @@ function trainingSecondsOf(dir) {
   }
   return total + previous;
 }
-const trainingSeconds = trainingSecondsOf(runDir);
+// --training-seconds: for runs whose metrics.jsonl predates its `elapsed` field (the time is then read off the training log).
+const trainingSeconds = flag('--training-seconds') !== undefined ? Number(flag('--training-seconds')) : trainingSecondsOf(runDir);
 // Latent diffusion: the autoencoder's own run (its run.json is in the run folder above its checkpoint).
 let autoencoderRun = null;
 if (family === 'diffusion' && typeof sourceConfig.autoencoder === 'string') {

@@ -28,7 +28,7 @@ describe('gen train | sample | eval diffusion', () => {
     expect(out).toContain('trained to step 4');
     for (const step of ['00000002', '00000004']) expect(existsSync(join(run('a'), 'checkpoints', `step-${step}`, 'config.json'))).toBe(true);
     for (const step of ['000002', '000004']) expect(pngInfo(join(run('a'), 'samples', `step-${step}.png`))).toMatchObject({ width: 242, height: 242 });
-    expect(jsonLines(join(run('a'), 'metrics.jsonl')).at(-1)).toMatchObject({ step: 4, losses: { loss: expect.any(Number) } });
+    expect(jsonLines(join(run('a'), 'metrics.jsonl')).at(-1)).toMatchObject({ step: 4, losses: { loss: expect.any(Number) }, elapsed: expect.any(Number) });
     expect(readJson(join(run('a'), 'run.json'))).toMatchObject({ family: 'diffusion', dataset: 'mnist', predictionType: 'v_prediction' });
   });
 

@@ -351,6 +351,7 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
 
     const progress = new TrainingProgress(io, 'train diffusion', folders.startStep, steps);
     const interrupt = interruptSignal(io);
+    const sessionStarted = performance.now();
     const folderStore = coreNode.folderStore(folders.checkpoints);
     const checkpointStore: core.CheckpointStore = latent
       ? {
@@ -387,7 +388,8 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
       logEvery: every > 0 ? gcd(10, every) : 10,
       onProgress: (event: core.ProgressEvent) => {
         progress.update(event);
-        appendJsonLine(folders.metricsFile, { step: event.step, losses: event.losses, stepsPerSecond: event.stepsPerSecond, eta: event.eta });
+        // elapsed: seconds since this session started, as trainLoop's metricsFile records it (training time of a resumed run = sum over sessions).
+        appendJsonLine(folders.metricsFile, { step: event.step, losses: event.losses, stepsPerSecond: event.stepsPerSecond, eta: event.eta, elapsed: (performance.now() - sessionStarted) / 1000 });
       },
       ...(every > 0
         ? {
