@@ -109,6 +109,9 @@ describe('gen train | sample | eval vae', () => {
     expect(metrics.mixture).toMatchObject({ sampler: 'mixture of 2 Gaussians fitted to 30 training posterior means', floor: metrics.floor });
     expect(metrics.mixture.ratio).toBeCloseTo(metrics.mixture.fid / metrics.floor, 6);
     expect(stdout).toMatch(/^mixture: fid [\d.]+ ratio [\d.]+$/m);
+    // Reconstructions of training images, scored against the same real images.
+    expect(metrics.reconstruction.ratio).toBeCloseTo(metrics.reconstruction.fid / metrics.floor, 6);
+    expect(stdout).toMatch(/^reconstructions: fid [\d.]+ ratio [\d.]+ accuracy [\d.]+, mse [\d.]+$/m);
   });
 
   test('--model autoencoder-kl trains an AutoencoderKL with a spatial latent, and gen sample draws from it', async () => {

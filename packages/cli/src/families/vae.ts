@@ -533,6 +533,7 @@ async function evalVaeCommand({ options, io, verbose, commandPath }: CommandCont
     owned.push(samples);
     let metrics: Awaited<ReturnType<typeof scoreSamples>>;
     let mixtureMetrics: Awaited<ReturnType<typeof scoreSamples>> | null = null;
+    let reconstructionMetrics: Awaited<ReturnType<typeof scoreSamples>> | null = null;
     const components = options.components as number;
     try {
       metrics = await scoreSamples({ samples, labels, classifier, real, n, seed });
@@ -554,6 +555,17 @@ async function evalVaeCommand({ options, io, verbose, commandPath }: CommandCont
         owned.push(mixtureSamples);
         mixtureMetrics = await scoreSamples({ samples: mixtureSamples, labels, classifier, real, n, seed });
       }
+      // 1c. Reconstructions of n training images through the posterior means, scored like samples: the
+      // best FID a model of this latent space can reach (the ceiling of latent diffusion on an AutoencoderKL).
+      const originals = await realImages(dataset, 'train', n, model, seed, 'reconstruction/images');
+      owned.push(originals.images, originals.labels);
+      const originalLabels = numClasses > 0 ? originals.labels : undefined;
+      const reconstructed = tf.tidy(() =>
+        toUnitRange(model.decode(model.encode(originals.images, { labels: originalLabels }).latentDist.mean, { labels: originalLabels }).sample as tf.Tensor4D, model.range),
+      );
+      owned.push(reconstructed);
+      const reconstructedLabels = Int32Array.from(await originals.labels.data());
+      reconstructionMetrics = await scoreSamples({ samples: reconstructed, labels: reconstructedLabels, classifier, real, n, seed });
     } finally {
       classifier.dispose();
     }
@@ -587,11 +599,20 @@ async function evalVaeCommand({ options, io, verbose, commandPath }: CommandCont
       nllImages: estimate.count,
       nllData: `${dataset} test split, ${estimate.count} images${binarized ? ', dynamically binarized (seeded)' : ''}`,
       nllSeconds: (Date.now() - started) / 1000,
-      reconstruction: { mse: reconstruction.mse, mae: reconstruction.mae, nll: reconstruction.nll },
+      reconstruction: {
+        mse: reconstruction.mse,
+        mae: reconstruction.mae,
+        nll: reconstruction.nll,
+        // FID of n training images' reconstructions against the same real test images (same floor).
+        fid: reconstructionMetrics!.fid,
+        ratio: reconstructionMetrics!.ratio,
+        ...(reconstructionMetrics!.classAccuracy !== undefined ? { classAccuracy: reconstructionMetrics!.classAccuracy } : {}),
+      },
     });
     io.stdout.write(
       `${formatSampleMetrics(metrics)} (n ${n})\n` +
         (mixtureMetrics ? `mixture: fid ${mixtureMetrics.fid.toFixed(3)} ratio ${mixtureMetrics.ratio.toFixed(3)}${mixtureMetrics.classAccuracy !== undefined ? ` accuracy ${mixtureMetrics.classAccuracy.toFixed(3)}` : ''}\n` : '') +
+        `reconstructions: fid ${reconstructionMetrics!.fid.toFixed(3)} ratio ${reconstructionMetrics!.ratio.toFixed(3)}${reconstructionMetrics!.classAccuracy !== undefined ? ` accuracy ${reconstructionMetrics!.classAccuracy.toFixed(3)}` : ''}, mse ${reconstruction.mse.toFixed(5)}\n` +
         `nll ${estimate.nll.toFixed(2)} ± ${estimate.standardError.toFixed(2)} nats (k ${estimate.k}, ${estimate.count} test images), elbo ${estimate.elbo.toFixed(2)} nats\n${path}\n`,
     );
     return 0;
