@@ -5,6 +5,7 @@
 //   node packages/cli/scripts/ship-pretrained.mjs vae /work/runs/vae-mnist mnist --from latest --float16 [--eval "--k 1000 --nll-n 1000"]
 //   node packages/cli/scripts/ship-pretrained.mjs clip /work/runs/clip-mnist mnist [--from latest] [--float16]
 // --float16 stores the weights as half floats (half the bytes); the eval then measures those.
+// --sampling <json> (diffusion): recorded as config.sampling, e.g. {"guidanceScale":1.5}, the default of gen sample / eval.
 // 1. exports a sampling-only checkpoint (EMA weights — for GANs with standing batch-norm
 //    statistics —, no discriminator or optimizer state) to packages/<family>/pretrained/<name>/
 //    (clip: packages/clip-guidance/pretrained/<name>/, the model and tokenizer of the newest
@@ -71,6 +72,8 @@ if (family === 'diffusion') {
   // Latent diffusion: the autoencoder ships inside, as autoencoder/, referenced relatively
   // (written after the checkpoint: saveCheckpoint refuses a folder that holds anything else).
   if (aeSource !== null) extraConfig.autoencoder = 'autoencoder';
+  // --sampling '{"guidanceScale":1.5}': the settings measured best, which gen sample / eval use by default.
+  if (flag('--sampling') !== undefined) extraConfig.sampling = JSON.parse(flag('--sampling'));
   await diffusion.saveDiffusion(dest, { model: loaded.model, schedulerConfig: loaded.schedulerConfig, training, extraConfig, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma }, storage });
   if (aeSource !== null) {
     const vae = await import('@gen/vae');

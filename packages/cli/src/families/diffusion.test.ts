@@ -1,5 +1,5 @@
 // gen train | sample | eval diffusion end to end on a tiny UNet and 64 MNIST digits (wasm backend).
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
@@ -74,6 +74,14 @@ describe('gen train | sample | eval diffusion', () => {
     const evaluated = await gen(['eval', 'diffusion', '--checkpoint', run('c'), '--backend', 'wasm', '--n', '20', '--steps', '1', '--out', run('c-e')]);
     expect(evaluated.err).toBe('');
     expect(readJson(join(run('c-e'), 'metrics.json'))).toMatchObject({ conditional: true, guidanceScale: 3, classAccuracy: expect.any(Number) });
+    // A checkpoint that records a recommended scale (config.sampling, as shipped models do) samples with it by default.
+    const step = join(run('c'), 'checkpoints', readdirSync(join(run('c'), 'checkpoints')).sort().at(-1)!);
+    const configFile = join(step, 'config.json');
+    const saved = readJson(configFile);
+    saved.userDefinedMetadata.genCheckpoint.config.sampling = { guidanceScale: 1.5 };
+    writeFileSync(configFile, JSON.stringify(saved));
+    expect((await gen(['sample', 'diffusion', '--checkpoint', step, '--backend', 'wasm', '--n', '2', '--steps', '1', '--out', run('c-r')])).code).toBe(0);
+    expect(expectSampleSet(run('c-r'), 2, { labels: [0, 1] })).toMatchObject({ guidanceScale: 1.5 });
   });
 
   test('sample and eval leave no tensors behind', async () => {

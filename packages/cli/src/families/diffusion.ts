@@ -483,8 +483,18 @@ async function loadDiffusionAt(location: string): Promise<LoadedDiffusion> {
   return loadCheckpointOrFail('diffusion', location, () => loadDiffusion(location));
 }
 
-/** `--guidance-scale` (or its shorthand `--guidance`): the CFG weight of conditional checkpoints (default 3). */
-function guidanceOf(options: Record<string, unknown>, conditional: boolean): number {
+/**
+ * The guidance scale a checkpoint recommends (`config.sampling.guidanceScale`, written by
+ * ship-pretrained.mjs `--sampling`), else 3: the measured best of a shipped model is its default.
+ */
+function recommendedGuidance(config: Record<string, unknown>): number {
+  const sampling = config.sampling as { guidanceScale?: unknown } | null | undefined;
+  const scale = typeof sampling === 'object' && sampling !== null ? sampling.guidanceScale : undefined;
+  return typeof scale === 'number' && Number.isFinite(scale) && scale >= 0 ? scale : 3;
+}
+
+/** `--guidance-scale` (or its shorthand `--guidance`): the CFG weight of conditional checkpoints (default: the checkpoint's recommended scale, else 3). */
+function guidanceOf(options: Record<string, unknown>, conditional: boolean, config: Record<string, unknown>): number {
   const scale = options['guidance-scale'] as number | undefined;
   const short = options.guidance as number | undefined;
   if (scale !== undefined && short !== undefined) throw new UsageError('--guidance', String(short), 'is --guidance-scale: give one of them');
@@ -492,7 +502,7 @@ function guidanceOf(options: Record<string, unknown>, conditional: boolean): num
   if (given !== undefined && !conditional) {
     throw new UsageError(scale !== undefined ? '--guidance-scale' : '--guidance', String(given), 'must be omitted: the checkpoint is unconditional');
   }
-  return given ?? 3;
+  return given ?? recommendedGuidance(config);
 }
 
 async function sampleDiffusionCommand(context: CommandContext): Promise<number> {
@@ -508,7 +518,7 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
     throw new UsageError('--text-encoder', options['text-encoder'] as string, 'must be omitted: the checkpoint is not text-conditioned (train one with gen train diffusion --text-encoder <clip>)');
   }
   checkLabel(label, numClasses);
-  const guidanceScale = guidanceOf(options, numClasses > 0);
+  const guidanceScale = guidanceOf(options, numClasses > 0, config);
   if (options.prompt !== undefined && options.clip === undefined) {
     throw new UsageError(
       '--clip',
@@ -628,7 +638,7 @@ async function evalDiffusionCommand(context: CommandContext): Promise<number> {
   for (const flag of ['text-encoder', 'pairs'] as const) {
     if (options[flag] !== undefined) throw new UsageError(`--${flag}`, String(options[flag]), 'must be omitted: the checkpoint is not text-conditioned');
   }
-  const guidanceScale = guidanceOf(options, numClasses > 0);
+  const guidanceScale = guidanceOf(options, numClasses > 0, config);
   const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config));
   const real = await realTestImages(dataset);
   checkEvalN(n, dataset, real.size, '--n');
@@ -714,7 +724,7 @@ async function sampleTextToImageCommand({ options, io, verbose, commandPath }: C
   }
   if (prompt !== undefined && label !== undefined) throw new UsageError('--label', String(label), 'cannot be combined with --prompt: the prompt says what to draw');
   checkLabel(label, classNames.length);
-  const guidanceScale = guidanceOf(options, true);
+  const guidanceScale = guidanceOf(options, true, config);
   const textEncoder = findCheckpointTextEncoder(record, options['text-encoder'] as string | undefined, checkpoint.location, commandPath);
   const labels = prompt === undefined ? sampleLabels(n, classNames.length, label) : null;
   const prompts = labels ? Array.from(labels, (k) => canonicalPhrase(classNames[k])) : Array.from({ length: n }, () => prompt as string);
@@ -790,7 +800,7 @@ async function evalTextToImageCommand({ options, io, verbose, commandPath }: Com
   const n = options.n as number;
   const seed = options.seed as number;
   const pairs = (options.pairs as number | undefined) ?? 100;
-  const guidanceScale = guidanceOf(options, true);
+  const guidanceScale = guidanceOf(options, true, config);
   const textEncoder = findCheckpointTextEncoder(record, options['text-encoder'] as string | undefined, checkpoint.location, commandPath);
   const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config));
   const real = await realTestImages(dataset);
