@@ -1,29 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeWithBackends, expectTensorsClose } from '@gen/core/testing';
+import { describeWithBackends, expectTensorsClose, memoryIOHandler } from '@gen/core/testing';
 import { shapesDataset, SIZE, tinyClip } from './__fixtures__/tiny-clip';
 import { loadClip, saveClip } from './clip-checkpoint';
-
-/** A tf.io handler that keeps the artifacts in memory (save, then load). */
-function memoryHandler(): tf.io.IOHandler & { bytes(): number } {
-  let stored: tf.io.ModelArtifacts | null = null;
-  return {
-    save: async (artifacts) => {
-      stored = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-    load: async () => stored!,
-    bytes: () => {
-      const data = stored?.weightData;
-      return data === undefined ? 0 : Array.isArray(data) ? data.reduce((total, buffer) => total + buffer.byteLength, 0) : data.byteLength;
-    },
-  };
-}
 
 describeWithBackends('saveClip storage', () => {
   it("'float16' halves the weight bytes; loadClip reads it back within half-float rounding", async () => {
     const clip = tinyClip(3);
-    const full = memoryHandler();
-    const half = memoryHandler();
+    const full = memoryIOHandler();
+    const half = memoryIOHandler();
     await saveClip(full, clip, { metadata: { step: 7 } });
     await saveClip(half, clip, { metadata: { step: 7 }, storage: 'float16' });
     expect(half.bytes()).toBeGreaterThan(0);

@@ -1,21 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Generator, type JsonValue } from '@gen/core';
-import { describeWithBackends, expectTensorsClose } from '@gen/core/testing';
+import { describeWithBackends, expectTensorsClose, memoryIOHandler } from '@gen/core/testing';
 import { shapesDataset, SIZE, tinyClip } from './__fixtures__/tiny-clip';
 import { loadClip, saveClip } from './clip-checkpoint';
 import { tokenTensors } from './clip';
-
-/** A tf.io handler that keeps the artifacts in memory (save, then load). */
-function memoryHandler(): tf.io.IOHandler {
-  let stored: tf.io.ModelArtifacts | null = null;
-  return {
-    save: async (artifacts) => {
-      stored = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-    load: async () => stored!,
-  };
-}
 
 describeWithBackends('Clip', () => {
   const images = () => tf.tensor4d(shapesDataset(4).images, [4, SIZE, SIZE, 1]);
@@ -61,7 +49,7 @@ describeWithBackends('Clip', () => {
 
   it('saves and loads weights, config and tokenizer in one checkpoint', async () => {
     const clip = tinyClip(5);
-    const handler = memoryHandler();
+    const handler = memoryIOHandler();
     await saveClip(handler, clip, { extra: { dataset: 'shapes' } });
     const loaded = await loadClip(handler);
     expect(loaded.tokenizer.toJSON()).toEqual(clip.tokenizer.toJSON());

@@ -7,3 +7,4 @@ export {
   countLeakedTensors,
 } from './testing/describe-with-backends';
 export type { BackendSuiteContext, BackendSuiteOptions } from './testing/describe-with-backends';
+export { memoryIOHandler } from './testing/memory-io-handler';
