@@ -1,20 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_SCHEDULER_CONFIG, EMA, Generator, saveCheckpoint } from '@gen/core';
-import { describeWithBackends } from '@gen/core/testing';
+import { describeWithBackends, memoryIOHandler } from '@gen/core/testing';
 import { loadDiffusion, saveDiffusion } from './checkpoint';
 import { TINY_UNET_CONFIG, UNet2DModel } from './models/unet';
 
 /** An in-memory tf.io handler: what `save` receives, `load` returns. */
-function memoryHandler(): tf.io.IOHandler {
-  let saved: tf.io.ModelArtifacts | null = null;
-  return {
-    save: async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-    load: async () => saved as tf.io.ModelArtifacts,
-  };
-}
 
 async function stateValues(model: UNet2DModel): Promise<Record<string, Float32Array>> {
   const entries = await Promise.all(Object.entries(model.stateDict()).map(async ([name, t]) => [name, (await t.data()) as Float32Array] as const));
@@ -26,7 +16,7 @@ describeWithBackends('saveDiffusion / loadDiffusion', () => {
 
   it('round-trips the weights, the scheduler config and the training fields', async () => {
     const model = new UNet2DModel({ ...TINY_UNET_CONFIG, numClasses: 3, generator: new Generator(5) });
-    const handler = memoryHandler();
+    const handler = memoryIOHandler();
     await saveDiffusion(handler, { model, schedulerConfig, training: { batchSize: 8 }, metadata: { step: 7 } });
     const before = tf.memory().numTensors;
     const loaded = await loadDiffusion(handler);
@@ -49,7 +39,7 @@ describeWithBackends('saveDiffusion / loadDiffusion', () => {
     for (const v of Object.values(params)) v.assign(tf.tidy(() => tf.add(v, 1)));
     ema.update(params);
     const raw = await stateValues(model);
-    const handler = memoryHandler();
+    const handler = memoryIOHandler();
     await saveDiffusion(handler, { model, schedulerConfig, ema });
     expect(await stateValues(model)).toEqual(raw);
     const loaded = await loadDiffusion(handler);
@@ -66,11 +56,11 @@ describeWithBackends('saveDiffusion / loadDiffusion', () => {
   });
 
   it('rejects a checkpoint of another family and bad arguments with one-line errors', async () => {
-    const handler = memoryHandler();
+    const handler = memoryIOHandler();
     const weight = tf.ones([2]);
     await saveCheckpoint(handler, { config: { family: 'gan' }, tensors: { 'generator/w': weight } });
     weight.dispose();
     await expect(loadDiffusion(handler)).rejects.toThrow(/^loadDiffusion: the given tf\.io handler is not a diffusion checkpoint \(config\.family is "gan"/);
-    await expect(saveDiffusion(memoryHandler(), { model: {} as UNet2DModel, schedulerConfig })).rejects.toThrow("model ({}) must be a UNet2DModel");
+    await expect(saveDiffusion(memoryIOHandler(), { model: {} as UNet2DModel, schedulerConfig })).rejects.toThrow("model ({}) must be a UNet2DModel");
   });
 });

@@ -61,17 +61,5 @@ export function classPairs(size: number): { textIds: Int32Array; imageIds: Int32
   return { textIds, imageIds, size };
 }
 
-/** A tf.io handler that keeps the last saved artifacts in memory. */
-export function memoryHandler(): tf.io.IOHandler {
-  let stored: tf.io.ModelArtifacts | undefined;
-  return {
-    async save(artifacts) {
-      stored = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-    async load() {
-      if (!stored) throw new Error('nothing saved');
-      return stored;
-    },
-  };
-}
+/** An in-memory tf.io handler (save, then load). */
+export { memoryIOHandler as memoryHandler } from '@gen/core/testing';

@@ -19,17 +19,5 @@ export function tinyDataset(size = 32, side = 8): ImageDataset {
   return { name: 'tiny', images, labels, size, height: side, width: side, channels: 1, classNames: ['left', 'right'], skipped: 0 };
 }
 
-/** A tf.io handler that keeps one checkpoint in memory (as IndexedDB would). */
-export function memoryHandler(): import('@tensorflow/tfjs-core').io.IOHandler {
-  let stored: import('@tensorflow/tfjs-core').io.ModelArtifacts | undefined;
-  return {
-    async save(artifacts) {
-      stored = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-    async load() {
-      if (!stored) throw new Error('nothing saved');
-      return stored;
-    },
-  };
-}
+/** An in-memory tf.io handler (save, then load). */
+export { memoryIOHandler as memoryHandler } from '@gen/core/testing';
