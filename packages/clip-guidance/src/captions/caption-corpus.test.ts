@@ -54,6 +54,17 @@ describe('class phrases and templates', () => {
     expect(classPhrases('7').map((p) => fillPhrase(p))).toEqual(expect.arrayContaining(['a seven', 'the digit 7', 'the number seven']));
     expect(classPhrases('Trouser').map((p) => fillPhrase(p))).toEqual(expect.arrayContaining(['a pair of trousers', 'some pants', 'leg wear']));
     expect(fillPhrase('a {}eight')).toBe('an eight');
+    // the article goes by sound, not by letter
+    expect(canonicalPhrase('1')).toBe('a one');
+    expect(canonicalPhrase('8')).toBe('an eight');
+    expect(classPhrases('1').map((p) => fillPhrase(p))).not.toContain('an one');
+    expect(fillPhrase('a {}1')).toBe('a 1');
+    expect(fillPhrase('a {}8')).toBe('an 8');
+    expect(fillPhrase('a {}11')).toBe('an 11');
+    expect(fillPhrase('a {}unicorn')).toBe('a unicorn');
+    expect(fillPhrase('a {}umbrella')).toBe('an umbrella');
+    expect(fillPhrase('a {}hour')).toBe('an hour');
+    expect(fillPhrase('a {}one', 'upright')).toBe('an upright one');
     expect(fillPhrase('an {}overcoat', 'thin')).toBe('a thin overcoat');
     expect(fillPhrase('a {}seven', 'thin, right-slanted')).toBe('a thin, right-slanted seven');
     expect(canonicalPhrase('Ankle boot')).toBe('an ankle boot');

@@ -1,6 +1,6 @@
 // Several phrasings and synonyms per class. A phrase is a pattern whose `{}` receives the
 // adjectives ("thin, slanted "), so "a {}seven" becomes "a thin, slanted seven"; the article
-// "a" turns into "an" before a vowel.
+// then follows the sound of the word after it ("an eight", "a one", "an 8", "a unicorn").
 
 const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 
@@ -35,10 +35,27 @@ export function classPhrases(className: string): string[] {
   return [`a {}${name}`, `the {}${name}`];
 }
 
-/** Fills a phrase pattern with adjectives (already joined, e.g. "thin, slanted") and fixes a/an. */
+// Words spelt with a vowel that start with a consonant sound ("one" /w/, "unicorn" /j/), and
+// words spelt with a consonant that start with a vowel sound (a silent h).
+const CONSONANT_SOUND = /^(?:one(?![a-z])|ones(?![a-z])|once|uni(?![mnd])|us[eu]|ut[ei]|ure|eu|ewe)/;
+const VOWEL_SOUND = /^(?:hour|honest|honou?r|heir)/;
+
+/**
+ * The indefinite article that goes before `word`, by its sound rather than its first letter:
+ * "an eight", "an 8", "an 11", "a one", "a unicorn", "an umbrella", "an hour".
+ */
+export function indefiniteArticle(word: string): 'a' | 'an' {
+  const w = word.toLowerCase();
+  if (/^[0-9]/.test(w)) return /^(?:8|1[18](?![0-9]))/.test(w) ? 'an' : 'a'; // eight…, eleven, eighteen
+  if (VOWEL_SOUND.test(w)) return 'an';
+  if (CONSONANT_SOUND.test(w)) return 'a';
+  return /^[aeiou]/.test(w) ? 'an' : 'a';
+}
+
+/** Fills a phrase pattern with adjectives (already joined, e.g. "thin, slanted") and fixes a/an by sound. */
 export function fillPhrase(pattern: string, adjectives = ''): string {
   const filled = pattern.replace('{}', adjectives.length > 0 ? `${adjectives} ` : '');
-  return filled.replace(/\ba ([aeiou8])/g, 'an $1').replace(/\ban ([^aeiou8\s])/g, 'a $1');
+  return filled.replace(/(^|\s)an? (\S+)/g, (_, before: string, word: string) => `${before}${indefiniteArticle(word)} ${word}`);
 }
 
 /** The plain phrase of a class (its first pattern, no adjectives): the label zero-shot classification uses. */
