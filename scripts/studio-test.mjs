@@ -237,7 +237,12 @@ try {
       await tab('generate');
       await page.selectOption('#gen-family', entry.family);
       await page.selectOption('#gen-checkpoint', entry.id);
+      let guidance = '';
       if (entry.family === 'diffusion') {
+        // Picking the checkpoint sets the guidance control to the scale it records (else 3).
+        const value = await page.inputValue('#gen-guidance');
+        assert(Number(value) === (entry.guidanceScale ?? 3), `${entry.id}: the guidance control reads ${value}, expected ${entry.guidanceScale ?? 3}`);
+        guidance = `, guidance ${value}`;
         await page.fill('#gen-steps', '3');
         await page.fill('#gen-count', '4');
       }
@@ -247,7 +252,7 @@ try {
       const b = await generateOnce(2);
       const diff = meanAbsDifference(a, b);
       assert(diff > 2, `${entry.id}: seeds 1 and 2 gave (nearly) the same canvas (mean |Δ| ${diff.toFixed(2)})`);
-      return `${entry.description ?? entry.name}; seed 1 vs 2 mean |Δ| ${diff.toFixed(1)}/255`;
+      return `${entry.description ?? entry.name}; seed 1 vs 2 mean |Δ| ${diff.toFixed(1)}/255${guidance}`;
     });
   }
 

@@ -30,19 +30,65 @@ export function shippedModels(packagesDir: string): ShippedModel[] {
   return models;
 }
 
-/** checkpoints.json: one entry per shipped model, with the numbers of its model card. */
+type Metrics = Record<string, unknown>;
+
+interface ModelCard {
+  metrics?: Metrics;
+  /** Further `gen eval` runs of the same weights (other guidance scales, …), each with its metrics. */
+  moreEvals?: Array<{ metrics?: Metrics }>;
+  trainingSeconds?: number;
+}
+
+function readJson(file: string): unknown {
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}
+
+/**
+ * The guidance scale a diffusion checkpoint records as its default (`config.sampling.guidanceScale`
+ * in its config.json header, written by ship-pretrained.mjs `--sampling`; what `gen sample` /
+ * `gen eval` use), or undefined.
+ */
+export function recordedGuidanceScale(folder: string): number | undefined {
+  const json = readJson(path.join(folder, 'config.json')) as { userDefinedMetadata?: { genCheckpoint?: { config?: { sampling?: { guidanceScale?: unknown } | null } } } } | undefined;
+  const scale = json?.userDefinedMetadata?.genCheckpoint?.config?.sampling?.guidanceScale;
+  return typeof scale === 'number' && Number.isFinite(scale) && scale >= 0 ? scale : undefined;
+}
+
+/**
+ * The card's metrics that describe the model as the studio samples it: with a recorded guidance
+ * scale, the evaluation (the card's own or one of `moreEvals`) measured at that scale; otherwise,
+ * or when none was, the card's own.
+ */
+function metricsAt(card: ModelCard, guidanceScale: number | undefined): Metrics {
+  const all = [card.metrics, ...(card.moreEvals ?? []).map((e) => e.metrics)].filter((m): m is Metrics => typeof m === 'object' && m !== null);
+  return (guidanceScale === undefined ? undefined : all.find((m) => m.guidanceScale === guidanceScale)) ?? card.metrics ?? {};
+}
+
+/**
+ * checkpoints.json: one entry per shipped model, with the numbers of its model card; a diffusion
+ * model that records a default guidance scale carries it (`guidanceScale`, the default of the
+ * studio's guidance control) and is described by the card's numbers at that scale.
+ */
 export function manifestOf(models: ShippedModel[]): object[] {
   return models.map(({ family, name, folder }) => {
-    const cardFile = path.join(folder, 'model-card.json');
-    const card = existsSync(cardFile) ? (JSON.parse(readFileSync(cardFile, 'utf8')) as { metrics?: Record<string, unknown>; trainingSeconds?: number }) : {};
-    const m = card.metrics ?? {};
+    const card = (readJson(path.join(folder, 'model-card.json')) ?? {}) as ModelCard;
+    const guidanceScale = family === 'diffusion' ? recordedGuidanceScale(folder) : undefined;
+    const m = metricsAt(card, guidanceScale);
     const facts = [
-      typeof m.ratio === 'number' ? `FID ${(m.ratio as number).toFixed(1)}× the real-vs-real floor` : null,
-      typeof m.classAccuracy === 'number' ? `class accuracy ${((m.classAccuracy as number) * 100).toFixed(1)}%` : null,
+      typeof m.ratio === 'number' ? `FID ${m.ratio.toFixed(1)}× the real-vs-real floor` : null,
+      typeof m.classAccuracy === 'number' ? `class accuracy ${(m.classAccuracy * 100).toFixed(1)}%` : null,
       typeof m.n === 'number' ? `n ${m.n}` : null,
+      typeof m.guidanceScale === 'number' ? `guidance ${m.guidanceScale}` : null,
       typeof card.trainingSeconds === 'number' ? `trained ${Math.round(card.trainingSeconds / 60)} min on a 2-core CPU` : null,
     ].filter(Boolean);
-    return { id: `${family}-${name}`, family, name: `${name} (shipped)`, url: `pretrained/${family}/${name}`, ...(facts.length ? { description: facts.join(', ') } : {}) };
+    return {
+      id: `${family}-${name}`,
+      family,
+      name: `${name} (shipped)`,
+      url: `pretrained/${family}/${name}`,
+      ...(facts.length ? { description: facts.join(', ') } : {}),
+      ...(guidanceScale === undefined ? {} : { guidanceScale }),
+    };
   });
 }
 

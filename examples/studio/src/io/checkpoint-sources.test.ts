@@ -6,6 +6,7 @@ describe('parseManifest', () => {
   it('accepts the empty list and valid entries', () => {
     expect(parseManifest([], 'm.json')).toEqual([]);
     expect(parseManifest([{ ...entry, description: 'd', extra: 1 }], 'm.json')).toEqual([{ ...entry, description: 'd' }]);
+    expect(parseManifest([{ ...entry, family: 'diffusion', guidanceScale: 1.5 }], 'm.json')).toEqual([{ ...entry, family: 'diffusion', guidanceScale: 1.5 }]);
   });
 
   it('refuses malformed manifests with one-line errors naming the entry', () => {
@@ -15,5 +16,7 @@ describe('parseManifest', () => {
     expect(() => parseManifest([{ ...entry, id: 'a b' }], 'm.json')).toThrow("m.json[0].id must be a string of letters, digits, '.', '_' or '-'");
     expect(() => parseManifest([{ ...entry, url: '' }], 'm.json')).toThrow("m.json[0].url must be the checkpoint folder's URL");
     expect(() => parseManifest([null], 'm.json')).toThrow('m.json[0] must be an object');
+    expect(() => parseManifest([{ ...entry, guidanceScale: '1.5' }], 'm.json')).toThrow('m.json[0].guidanceScale must be a number ≥ 0');
+    expect(() => parseManifest([{ ...entry, guidanceScale: -1 }], 'm.json')).toThrow('m.json[0].guidanceScale must be a number ≥ 0');
   });
 });

@@ -18,6 +18,8 @@ export interface ShippedCheckpoint {
    */
   url: string;
   description?: string;
+  /** Diffusion: the guidance scale the checkpoint records as its default (`config.sampling.guidanceScale`). */
+  guidanceScale?: number;
 }
 
 /** The picker's choices for a family. */
@@ -27,6 +29,8 @@ export interface CheckpointChoice {
   /** 'untrained', an indexeddb:// URL, or a folder URL. */
   kind: 'untrained' | 'browser' | 'shipped';
   location: string;
+  /** Diffusion: the default of the guidance control for this checkpoint (a shipped model's recorded scale). */
+  guidanceScale?: number;
 }
 
 export const UNTRAINED: CheckpointChoice = { id: 'untrained', label: 'untrained (random weights)', kind: 'untrained', location: 'untrained' };
@@ -45,7 +49,16 @@ export function parseManifest(json: unknown, where: string): ShippedCheckpoint[]
     if (!FAMILIES.includes(e.family as FamilyName)) throw new GenError(`${at}.family must be one of ${FAMILIES.join(', ')}`);
     if (typeof e.name !== 'string' || e.name.length === 0) throw new GenError(`${at}.name must be a non-empty string`);
     if (typeof e.url !== 'string' || e.url.length === 0) throw new GenError(`${at}.url must be the checkpoint folder's URL`);
-    return { id: e.id, family: e.family as FamilyName, name: e.name, url: e.url, ...(typeof e.description === 'string' ? { description: e.description } : {}) };
+    const scale = e.guidanceScale;
+    if (scale !== undefined && (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0)) throw new GenError(`${at}.guidanceScale must be a number ≥ 0`);
+    return {
+      id: e.id,
+      family: e.family as FamilyName,
+      name: e.name,
+      url: e.url,
+      ...(typeof e.description === 'string' ? { description: e.description } : {}),
+      ...(scale !== undefined ? { guidanceScale: scale } : {}),
+    };
   });
 }
 
@@ -81,7 +94,7 @@ export async function checkpointChoices(family: FamilyName, manifest: ShippedChe
     if (await browserRunExists(url)) choices.push({ id: 'browser', label: 'trained in this browser (Train tab)', kind: 'browser', location: url });
   }
   for (const entry of manifest.filter((e) => e.family === family)) {
-    choices.push({ id: entry.id, label: entry.name, kind: 'shipped', location: entry.url });
+    choices.push({ id: entry.id, label: entry.name, kind: 'shipped', location: entry.url, ...(entry.guidanceScale !== undefined ? { guidanceScale: entry.guidanceScale } : {}) });
   }
   return choices;
 }

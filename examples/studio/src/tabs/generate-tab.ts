@@ -12,6 +12,9 @@ import { canvasToPng, showImages } from '../ui/image-canvas';
 import type { Progress } from '../ui/progress';
 
 const FAMILY_LABELS: Record<FamilyName, string> = { gan: 'GAN', vae: 'VAE', diffusion: 'Diffusion' };
+/** The guidance control's default for a checkpoint that records none (as `gen sample`'s). */
+const DEFAULT_GUIDANCE = 3;
+const GUIDANCE_HINT = 'classifier-free, 1 = none';
 
 export class GenerateTab {
   readonly element: HTMLElement;
@@ -24,7 +27,7 @@ export class GenerateTab {
   private readonly count = numberInput('gen-count', 16, 1, 64);
   private readonly steps = numberInput('gen-steps', 20, 1, 1000);
   private readonly scheduler = select('gen-scheduler', SCHEDULER_NAMES.map((s) => [s, s]), 'ddim');
-  private readonly guidance = numberInput('gen-guidance', 3, 0, 20, 0.5);
+  private readonly guidance = numberInput('gen-guidance', DEFAULT_GUIDANCE, 0, 20, 0.5);
   private readonly truncation = numberInput('gen-truncation', 0, 0, 10, 0.05);
   private readonly run = h('button', { id: 'gen-run', class: 'primary' }, 'Generate');
   private readonly stop = h('button', { id: 'gen-stop', disabled: true }, 'Stop');
@@ -34,13 +37,17 @@ export class GenerateTab {
   private readonly info = h('p', { id: 'gen-info', class: 'info' });
   private readonly diffusionFields: HTMLElement[];
   private readonly truncationField: HTMLLabelElement;
+  private readonly guidanceField: HTMLLabelElement;
+  /** The family/checkpoint whose defaults the controls hold (re-listing the same one keeps the user's edits). */
+  private defaultsOf = '';
   private abort: AbortController | null = null;
 
   constructor(
     private readonly progress: Progress,
     private readonly manifest: ShippedCheckpoint[],
   ) {
-    this.diffusionFields = [field('steps', this.steps), field('scheduler', this.scheduler), field('guidance scale', this.guidance, 'classifier-free, 1 = none')];
+    this.guidanceField = field('guidance scale', this.guidance, GUIDANCE_HINT);
+    this.diffusionFields = [field('steps', this.steps), field('scheduler', this.scheduler), this.guidanceField];
     this.truncationField = field('truncation τ', this.truncation, '0 = none');
     this.element = h(
       'section',
@@ -51,6 +58,7 @@ export class GenerateTab {
       h('div', { class: 'canvases' }, h('figure', {}, this.canvas, h('figcaption', {}, 'samples')), h('figure', { id: 'gen-preview-figure' }, this.preview, h('figcaption', { id: 'gen-preview-caption' }, 'denoising preview (x̂₀ at each step)'))),
     );
     this.family.addEventListener('change', () => void this.refreshChoices());
+    this.checkpoint.addEventListener('change', () => this.applyCheckpointDefaults());
     this.run.addEventListener('click', () => void this.generate().catch(() => undefined));
     this.stop.addEventListener('click', () => this.abort?.abort());
     this.save.addEventListener('click', () => void this.downloadPng());
@@ -71,6 +79,22 @@ export class GenerateTab {
     this.truncationField.querySelector('span')!.textContent = family === 'vae' ? 'temperature' : 'truncation τ';
     this.truncationField.querySelector('small')!.textContent = family === 'vae' ? 'prior std, 0 = 1' : '0 = none';
     document.getElementById('gen-preview-figure')?.toggleAttribute('hidden', !isDiffusion);
+    this.applyCheckpointDefaults();
+  }
+
+  /**
+   * A newly picked checkpoint sets the guidance control to the scale it records
+   * (`config.sampling.guidanceScale`, the measured best of a shipped model, as `gen sample` uses),
+   * else to 3.
+   */
+  private applyCheckpointDefaults(): void {
+    const choice = this.choices.find((c) => c.id === this.checkpoint.value);
+    const key = `${this.selectedFamily}/${choice?.id ?? ''}`;
+    if (key === this.defaultsOf) return;
+    this.defaultsOf = key;
+    const recorded = choice?.guidanceScale;
+    this.guidance.value = String(recorded ?? DEFAULT_GUIDANCE);
+    this.guidanceField.querySelector('small')!.textContent = recorded === undefined ? GUIDANCE_HINT : `${GUIDANCE_HINT}; ${recorded} recorded by this checkpoint`;
   }
 
   async generate(): Promise<void> {
