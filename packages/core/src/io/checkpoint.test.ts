@@ -1,24 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeWithBackends } from '@gen/core/testing';
+import { describeWithBackends, memoryIOHandler } from '@gen/core/testing';
 import { GenError } from '../errors';
 import { CHECKPOINT_HEADER_KEY } from './checkpoint-format';
 import { crc32Hex } from './crc32';
 import { decodeCheckpoint, loadCheckpoint } from './load-checkpoint';
 import { encodeCheckpoint, saveCheckpoint } from './save-checkpoint';
-
-/** A tf.io handler that keeps the artifacts in memory (what IndexedDB would store). */
-function memoryHandler(): tf.io.IOHandler & { artifacts?: tf.io.ModelArtifacts } {
-  const handler: tf.io.IOHandler & { artifacts?: tf.io.ModelArtifacts } = {
-    async save(artifacts) {
-      handler.artifacts = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-    async load() {
-      return handler.artifacts!;
-    },
-  };
-  return handler;
-}
 
 function bytesOf(data: ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number }): number[] {
   return Array.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -49,7 +35,7 @@ describeWithBackends('checkpoint round trip', () => {
     };
     const config = { family: 'vae', sizes: [1, 2, 3], nested: { ok: true, none: null } };
     const metadata = { step: 10, rng: { seed: 7, counter: 99 } };
-    const handler = memoryHandler();
+    const handler = memoryIOHandler();
     const result = await saveCheckpoint(handler, { config, tensors, metadata });
     expect(result).toEqual({ location: 'the given tf.io handler', weightBytes: 32 + 0 + 4 + 12 + 3, tensorCount: 5 });
 
@@ -81,7 +67,7 @@ describeWithBackends('checkpoint round trip', () => {
   });
 
   it('refuses what JSON cannot hold and tensors it cannot store', async () => {
-    const handler = memoryHandler();
+    const handler = memoryIOHandler();
     const w = tf.ones([2]);
     await expect(saveCheckpoint(handler, { config: { lr: NaN }, tensors: { w } })).rejects.toThrow(
       'saveCheckpoint config.lr (NaN) must be JSON: numbers must be finite',

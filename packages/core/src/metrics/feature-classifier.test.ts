@@ -1,20 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Generator, InvalidArgumentError, metrics, type ImageDataset } from '@gen/core';
-import { describeWithBackends, expectTensorsClose } from '@gen/core/testing';
-
-/** A tf.io handler that keeps the artifacts in memory (what IndexedDB would store). */
-function memoryHandler(): tf.io.IOHandler & { artifacts?: tf.io.ModelArtifacts } {
-  const handler: tf.io.IOHandler & { artifacts?: tf.io.ModelArtifacts } = {
-    async save(artifacts) {
-      handler.artifacts = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-    async load() {
-      return handler.artifacts!;
-    },
-  };
-  return handler;
-}
+import { describeWithBackends, expectTensorsClose, memoryIOHandler } from '@gen/core/testing';
 
 async function expectMessage(run: () => unknown, message: string): Promise<void> {
   let error: unknown;
@@ -81,7 +67,7 @@ describeWithBackends('metrics.FeatureClassifier', () => {
 
   it('saves and loads through any tf.io handler: same config, same features', async () => {
     const model = new metrics.FeatureClassifier({ ...small, dataset: 'bars', classNames: ['left', 'right'] }, new Generator(3));
-    const handler = memoryHandler();
+    const handler = memoryIOHandler();
     await metrics.saveFeatureClassifier(handler, model, { testAccuracy: 0.5 });
     const loaded = await metrics.loadFeatureClassifierFrom({ handler });
     expect(loaded.classifier.config).toEqual(model.config);

@@ -1,22 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeWithBackends } from '@gen/core/testing';
+import { describeWithBackends, memoryIOHandler } from '@gen/core/testing';
 import { trainLoop } from './train-loop';
 import { makeRegression, regressionStep, snapshot } from './__fixtures__/linear-regression';
-
-/** A tf.io handler keeping artifacts in memory, like IndexedDB would. */
-function memoryHandler(): tf.io.IOHandler {
-  let stored: tf.io.ModelArtifacts | undefined;
-  return {
-    async save(artifacts) {
-      stored = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-    async load() {
-      if (!stored) throw new Error('nothing saved');
-      return stored;
-    },
-  };
-}
 
 describeWithBackends('trainLoop with a tf.io handler', () => {
   it('resumes bit-exactly from a handler checkpoint and leaves numTensors flat', async () => {
@@ -25,7 +10,7 @@ describeWithBackends('trainLoop with a tf.io handler', () => {
     await trainLoop({ totalSteps: 6, step: regressionStep(straight), state: straight.state, logEvery: 2 });
     expect(tf.memory().numTensors).toBe(before);
 
-    const handler = memoryHandler();
+    const handler = memoryIOHandler();
     const first = makeRegression();
     const stopped = await trainLoop({
       totalSteps: 3,
