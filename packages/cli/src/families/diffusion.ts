@@ -263,6 +263,21 @@ async function runPipeline(options: {
   return output.images;
 }
 
+/**
+ * `[n, H, W, C]` in [0, 1]: one pipeline run per image, each from its own seed (`run(i, generator)`
+ * draws image i with `new Generator(seeds[i])`), so `--n 1 --seed <seed>` redraws it. The
+ * one-image parts are freed once joined, or when a run fails.
+ */
+async function samplePerSeed(seeds: readonly number[], run: (i: number, generator: core.Generator) => Promise<tf.Tensor4D>): Promise<tf.Tensor4D> {
+  const parts: tf.Tensor4D[] = [];
+  try {
+    for (let i = 0; i < seeds.length; i++) parts.push(await run(i, new core.Generator(seeds[i])));
+    return tf.concat(parts) as tf.Tensor4D;
+  } finally {
+    tf.dispose(parts);
+  }
+}
+
 async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }: CommandContext): Promise<number> {
   const steps = options.steps as number;
   const dataset = options.dataset as DatasetChoice;
@@ -542,26 +557,11 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
     const promptedParts: tf.Tensor4D[] = [];
     let prompted: tf.Tensor4D | null = null;
     const schedulerName = options.scheduler as SchedulerName;
-    const parts: tf.Tensor4D[] = [];
     let images: tf.Tensor4D | null = null;
     try {
-      // One pipeline run per image, each from its own seed: `--n 1 --seed <seed>` redraws it.
-      for (let i = 0; i < n; i++) {
-        parts.push(
-          await runPipeline({
-            model,
-            schedulerName,
-            schedulerConfig,
-            steps: options.steps as number,
-            count: 1,
-            labels: labels ? [labels[i]] : null,
-            guidanceScale,
-            generator: new core.Generator(seeds[i]),
-            latent,
-          }),
-        );
-      }
-      images = tf.concat(parts) as tf.Tensor4D;
+      images = await samplePerSeed(seeds, (i, generator) =>
+        runPipeline({ model, schedulerName, schedulerConfig, steps: options.steps as number, count: 1, labels: labels ? [labels[i]] : null, guidanceScale, generator, latent }),
+      );
       // --prompt: the same seeds again, with CLIP guidance (its view shifts drawn from a fork of each seed).
       let prompt: Awaited<ReturnType<typeof reportPrompt>> | null = null;
       if (clip && request) {
@@ -615,7 +615,6 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
       );
       if (prompt) io.stdout.write(`${prompt.line}\n`);
     } finally {
-      tf.dispose(parts);
       tf.dispose(promptedParts);
       images?.dispose();
       prompted?.dispose();
@@ -733,31 +732,16 @@ async function sampleTextToImageCommand({ options, io, verbose, commandPath }: C
   const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
   let clip: LoadedClip | null = null;
   let latent: Latent | null = null;
-  const parts: tf.Tensor4D[] = [];
   let images: tf.Tensor4D | null = null;
   try {
-    clip = await loadTextEncoder(textEncoder, record);
+    const encoder = await loadTextEncoder(textEncoder, record);
+    clip = encoder;
     latent = await latentOf(config, checkpoint.location);
     const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
     const schedulerName = options.scheduler as SchedulerName;
-    // One pipeline run per image, each from its own seed: `--n 1 --seed <seed>` redraws it.
-    for (let i = 0; i < n; i++) {
-      parts.push(
-        await runPipeline({
-          model,
-          schedulerName,
-          schedulerConfig,
-          steps: options.steps as number,
-          count: 1,
-          labels: null,
-          guidanceScale,
-          generator: new core.Generator(seeds[i]),
-          latent,
-          text: { clip, prompts: [prompts[i]] },
-        }),
-      );
-    }
-    images = tf.concat(parts) as tf.Tensor4D;
+    images = await samplePerSeed(seeds, (i, generator) =>
+      runPipeline({ model, schedulerName, schedulerConfig, steps: options.steps as number, count: 1, labels: null, guidanceScale, generator, latent, text: { clip: encoder, prompts: [prompts[i]] } }),
+    );
     const written = await writeSampleSet({
       out,
       images,
@@ -783,7 +767,6 @@ async function sampleTextToImageCommand({ options, io, verbose, commandPath }: C
     );
     return 0;
   } finally {
-    tf.dispose(parts);
     images?.dispose();
     model.dispose();
     latent?.autoencoder.dispose();
