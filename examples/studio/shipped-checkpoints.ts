@@ -24,6 +24,8 @@ export function shippedModels(packagesDir: string): ShippedModel[] {
     for (const name of readdirSync(root).sort()) {
       const folder = path.join(root, name);
       if (!existsSync(path.join(folder, 'config.json'))) continue;
+      // Text-conditioned diffusion needs its CLIP and a prompt box, which the Generate tab lacks.
+      if (family === 'diffusion' && textEncoderOf(folder) !== undefined) continue;
       models.push({ family, name, folder });
     }
   }
@@ -41,6 +43,12 @@ interface ModelCard {
 
 function readJson(file: string): unknown {
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}
+
+/** The CLIP a text-conditioned diffusion checkpoint was trained with (`config.textEncoder`), or undefined. */
+function textEncoderOf(folder: string): unknown {
+  const json = readJson(path.join(folder, 'config.json')) as { userDefinedMetadata?: { genCheckpoint?: { config?: { textEncoder?: unknown } } } } | undefined;
+  return json?.userDefinedMetadata?.genCheckpoint?.config?.textEncoder ?? undefined;
 }
 
 /**

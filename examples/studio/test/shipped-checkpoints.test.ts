@@ -60,6 +60,15 @@ describe('the shipped-checkpoint manifest', () => {
     expect(c.guidanceScale).toBeUndefined();
   });
 
+  it('text-conditioned diffusion models are left out (the Generate tab has no prompt box); the others are listed', () => {
+    const packagesDir = path.join(root, 'packages');
+    const pretrained = path.join(packagesDir, 'diffusion', 'pretrained');
+    folder(pretrained, 'classes', { family: 'diffusion' });
+    folder(pretrained, 'text', { family: 'diffusion', textEncoder: { kind: 'clip-token-states', clip: 'pretrained:mnist' } });
+    folder(path.join(packagesDir, 'vae', 'pretrained'), 'plain', { family: 'vae' });
+    expect(shippedModels(packagesDir).map((m) => `${m.family}-${m.name}`)).toEqual(['diffusion-classes', 'vae-plain']);
+  });
+
   it('the shipped pretrained:mnist diffusion model: its recorded scale and the card numbers measured at it', () => {
     const entry = (manifestOf(shippedModels(packages)) as Array<{ id: string; description?: string; guidanceScale?: number }>).find((e) => e.id === 'diffusion-mnist');
     expect(entry).toBeDefined();

@@ -103,7 +103,8 @@ console.log(`exported ${source} (step ${step}) → ${dest}; tensors left: ${tf.m
 const bin = path.join(root, 'packages', 'cli', 'dist', 'bin.js');
 const evalOut = path.join(os.tmpdir(), `gen-ship-${family}-${name}`);
 const evalN = family === 'clip' ? '10000' : '1000';
-const evalArgs = ['eval', family, '--checkpoint', `pretrained:${name}`, '--n', evalN, ...extraEvalArgs, '--backend', 'wasm', '--out', evalOut];
+// --eval "--n 200 …" overrides the sample count (an expensive eval under a time budget).
+const evalArgs = ['eval', family, '--checkpoint', `pretrained:${name}`, ...(extraEvalArgs.includes('--n') ? [] : ['--n', evalN]), ...extraEvalArgs, '--backend', 'wasm', '--out', evalOut];
 console.log(`gen ${evalArgs.join(' ')}`);
 execFileSync(process.execPath, [bin, ...evalArgs], { stdio: 'inherit' });
 const metrics = JSON.parse(readFileSync(path.join(evalOut, 'metrics.json'), 'utf8'));

@@ -7,8 +7,11 @@ import { InvalidArgumentError } from '@gen/core';
 import { pretrainedDir, readModelCard, type ModelCard } from '@gen/core/node';
 import { loadDiffusion, type LoadDiffusionOptions, type LoadedDiffusion } from './checkpoint';
 
-/** The shipped diffusion models: a class-conditional UNet for MNIST and one for Fashion-MNIST. */
-export const PRETRAINED_DIFFUSION_MODELS = ['mnist', 'fashion'] as const;
+/**
+ * The shipped diffusion models: `mnist` and `fashion`, class-conditional latent diffusion;
+ * `mnist-text`, text-conditioned latent diffusion over @gen/clip-guidance's `pretrained:mnist` CLIP.
+ */
+export const PRETRAINED_DIFFUSION_MODELS = ['mnist', 'fashion', 'mnist-text'] as const;
 export type PretrainedDiffusionName = (typeof PRETRAINED_DIFFUSION_MODELS)[number];
 
 function currentFile(): string {
