@@ -198,9 +198,33 @@ describe('gen train | sample | eval vae', () => {
     expect(readJson(join(run('c-e'), 'metrics.json'))).toMatchObject({ conditional: true, classAccuracy: expect.any(Number) });
   });
 
+  test('sample --reconstruct and --attribute write reconstruction.png and attribute.png next to the grid', async () => {
+    const out = run('ra');
+    const { code, out: stdout, err } = await gen(['sample', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '2', '--reconstruct', '--attribute', '7-1', '--attribute-images', '200', '--rows', '3', '--frames', '4', '--out', out]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expectSampleSet(out, 2, { labels: 'none' });
+    // 3 test images above their 3 reconstructions; 3 test ones, each going toward a 7 in 4 steps.
+    expect(pngInfo(join(out, 'reconstruction.png'))).toMatchObject({ width: 3 * 30 + 2, height: 2 * 30 + 2 });
+    expect(pngInfo(join(out, 'attribute.png'))).toMatchObject({ width: 4 * 30 + 2, height: 3 * 30 + 2 });
+    expect(stdout).toContain(`${join(out, 'reconstruction.png')}\n`);
+    expect(stdout).toContain(`${join(out, 'attribute.png')}\n`);
+    // A conditional model encodes and decodes with each image's label.
+    const conditional = await gen(['sample', 'vae', '--checkpoint', run('c'), '--backend', 'wasm', '--n', '1', '--reconstruct', '--attribute', '3-8', '--attribute-images', '200', '--rows', '2', '--frames', '2', '--out', run('c-ra')]);
+    expect(conditional.err).toBe('');
+    expect(conditional.code).toBe(0);
+    expect(pngInfo(join(run('c-ra'), 'attribute.png'))).toMatchObject({ width: 2 * 30 + 2, height: 2 * 30 + 2 });
+    // Class names (case-insensitive) as well as indices, a name may hold a '-'.
+    const named = await gen(['sample', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '1', '--dataset', 'fashion', '--attribute', 't-shirt/top-Trouser', '--attribute-images', '100', '--rows', '1', '--frames', '2', '--out', run('f-ra')]);
+    expect(named.err).toBe('');
+    expect(named.code).toBe(0);
+    expect(pngInfo(join(run('f-ra'), 'attribute.png'))).toMatchObject({ width: 2 * 30 + 2, height: 30 + 2 });
+  });
+
   test('sample and eval leave no tensors behind', async () => {
     const before = tf.memory().numTensors;
     expect((await gen(['sample', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '3', '--mixture', '--components', '2', '--mixture-images', '20', '--interpolate', '--rows', '1', '--frames', '3', '--latent-grid', '--grid-size', '3', '--out', run('leak')])).code).toBe(0);
+    expect((await gen(['sample', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '1', '--reconstruct', '--attribute', '0-1', '--attribute-images', '100', '--rows', '2', '--frames', '3', '--out', run('leak-ra')])).code).toBe(0);
     expect((await gen(['eval', 'vae', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '10', ...['--k', '2', '--nll-n', '3', '--mixture-images', '20', '--components', '2'], '--out', run('leak-e')])).code).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -215,6 +239,10 @@ describe('gen train | sample | eval vae', () => {
       [['sample', 'vae', '--checkpoint', 'RUN_A', '--label', '2'], 2, 'gen sample vae: --label ("2") must be omitted: the checkpoint is unconditional'],
       [['sample', 'vae', '--checkpoint', 'RUN_C', '--label', '10'], 2, 'gen sample vae: --label ("10") must be a class from 0 to 9 (the checkpoint has 10 classes)'],
       [['sample', 'vae', '--checkpoint', 'RUN_A', '--temperature', '0'], 2, 'gen sample vae: --temperature ("0") must be a number > 0'],
+      [['sample', 'vae', '--checkpoint', 'RUN_A', '--attribute', '7-7'], 2, 'gen sample vae: --attribute ("7-7") must be <a>-<b>: two different classes of mnist (0 to 9); a and b are both 7'],
+      [['sample', 'vae', '--checkpoint', 'RUN_A', '--attribute', '7-12'], 2, 'gen sample vae: --attribute ("7-12") must be <a>-<b>: two different classes of mnist (0 to 9)'],
+      [['sample', 'vae', '--checkpoint', 'RUN_A', '--attribute', '7'], 2, 'gen sample vae: --attribute ("7") must be <a>-<b>: two different classes of mnist (0 to 9)'],
+      [['sample', 'vae', '--checkpoint', 'RUN_A', '--dataset', 'fashion', '--attribute', 'T-shirt/top-boot'], 2, 'gen sample vae: --attribute ("T-shirt/top-boot") must be <a>-<b>: two different classes of fashion (0 to 9 or "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")'],
       [['eval', 'vae', '--checkpoint', 'RUN_A', '--n', '1'], 2, 'gen eval vae: --n ("1") must be an integer from 2 to 1000 for mnist (FID\'s floor needs two disjoint subsets of n real test images out of 2000)'],
       [['sample', 'vae', '--checkpoint', 'GAN'], 1, 'gen sample vae: GAN is a gan checkpoint, not a vae checkpoint'],
     ])('gen %j', async (argv, exitCode, message) => {

@@ -6,6 +6,8 @@ import * as core from '@gen/core';
 import * as coreNode from '@gen/core/node';
 import {
   LIKELIHOODS,
+  applyAttribute,
+  attributeVector,
   createVaeModel,
   estimateNll,
   evaluateVqVae,
@@ -14,6 +16,7 @@ import {
   latentGrid,
   loadVaeModel,
   loadVqVae,
+  reconstruct,
   reconstructionError,
   sampleMixture,
   samplePrior,
@@ -355,17 +358,39 @@ async function realImages(
   model: { range: readonly [number, number] },
   seed: number,
   stream: string,
+  onlyClass?: number,
 ): Promise<{ images: tf.Tensor4D; labels: tf.Tensor1D; size: number }> {
   const data = await coreNode.loadDataset(dataset, { split });
-  const size = Math.min(count, data.size);
-  const order = new core.Generator(seed).fork(stream).permutation(data.size).slice(0, size);
-  const picked = core.subset(data, Array.from(order));
+  let order = Array.from(new core.Generator(seed).fork(stream).permutation(data.size));
+  if (onlyClass !== undefined) order = order.filter((i) => data.labels[i] === onlyClass);
+  const size = Math.min(count, order.length);
+  const picked = core.subset(data, order.slice(0, size));
   const [low, high] = model.range;
   const images = tf.tidy(() => {
     const unit = tf.tensor4d(picked.images, [size, picked.height, picked.width, picked.channels]);
     return (low === 0 && high === 1 ? unit : tf.add(tf.mul(unit, high - low), low)) as tf.Tensor4D;
   });
   return { images, labels: tf.tensor1d(picked.labels, 'int32'), size };
+}
+
+/** `--attribute a-b`: two different classes of `dataset` by name or index (a name may itself hold a '-'). */
+function parseAttribute(value: string, dataset: DatasetChoice): { positive: number; negative: number; names: [string, string] } {
+  const names = core.classNamesFor(dataset);
+  const classOf = (text: string): number => {
+    const trimmed = text.trim();
+    if (/^\d+$/.test(trimmed) && Number(trimmed) < names.length) return Number(trimmed);
+    return names.findIndex((name) => name.toLowerCase() === trimmed.toLowerCase());
+  };
+  const byName = names.some((name, i) => name !== String(i)) ? ` or ${names.map((name) => JSON.stringify(name)).join(', ')}` : '';
+  const allowed = `must be <a>-<b>: two different classes of ${dataset} (0 to ${names.length - 1}${byName})`;
+  for (let at = value.indexOf('-'); at >= 0; at = value.indexOf('-', at + 1)) {
+    const positive = classOf(value.slice(0, at));
+    const negative = classOf(value.slice(at + 1));
+    if (positive < 0 || negative < 0) continue;
+    if (positive === negative) throw new UsageError('--attribute', value, `${allowed}; a and b are both ${names[positive]}`);
+    return { positive, negative, names: [names[positive], names[negative]] };
+  }
+  throw new UsageError('--attribute', value, allowed);
 }
 
 function vaeDataset(given: DatasetChoice | undefined, checkpoint: ResolvedCheckpoint, config: Record<string, unknown>): DatasetChoice {
@@ -387,9 +412,11 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
     throw new UsageError('--latent-grid', undefined, `needs a checkpoint with a 2-D latent (this one has latentDim ${String(latentDim)}); train with --latent-dim 2`);
   }
   const request = promptRequest(options, commandPath);
+  const attributeValue = options.attribute as string | undefined;
   if (request && options.mixture) throw new UsageError('--mixture', undefined, 'cannot be combined with --prompt (steering starts from the prior draws of the same seeds)');
-  const needsData = (options.mixture as boolean) || (options.interpolate as boolean);
+  const needsData = (options.mixture as boolean) || (options.interpolate as boolean) || (options.reconstruct as boolean) || attributeValue !== undefined;
   const dataset = needsData ? vaeDataset(options.dataset as DatasetChoice | undefined, checkpoint, config) : null;
+  const attribute = attributeValue !== undefined && dataset ? parseAttribute(attributeValue, dataset) : null;
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const model = await loadVaeAt(checkpoint.location);
   const clip = request ? await loadPromptClip(request) : null;
@@ -481,6 +508,49 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
       strips.dispose();
       try {
         const path = join(out, 'interpolation.png');
+        await writeFrames(path, unit, frames);
+        io.stdout.write(`${path}\n`);
+      } finally {
+        unit.dispose();
+      }
+    }
+    if (options.reconstruct && dataset) {
+      // --rows test images (top row) above their reconstructions: decode of the posterior mean.
+      const rows = options.rows as number;
+      const test = await realImages(dataset, 'test', rows, model, seed, 'reconstruct/images');
+      owned.push(test.images, test.labels);
+      const decoded = await reconstruct({ model, images: test.images, ...(numClasses > 0 ? { labels: test.labels } : {}) });
+      const unit = tf.tidy(() => toUnitRange(tf.concat([test.images, decoded]), model.range));
+      decoded.dispose();
+      try {
+        const path = join(out, 'reconstruction.png');
+        await writeFrames(path, unit, test.size);
+        io.stdout.write(`${path}\n`);
+      } finally {
+        unit.dispose();
+      }
+    }
+    if (attribute && dataset) {
+      // Latent arithmetic: mean posterior mean of class a minus that of class b (training images),
+      // added at strengths 0 … 1 to the latents of --rows test images of class b, one image per row.
+      const rows = options.rows as number;
+      const frames = options.frames as number;
+      const train = await realImages(dataset, 'train', options['attribute-images'] as number, model, seed, 'attribute/train');
+      owned.push(train.images, train.labels);
+      const present = new Set(await train.labels.data());
+      for (const [which, name] of [[attribute.positive, attribute.names[0]], [attribute.negative, attribute.names[1]]] as const) {
+        if (!present.has(which)) throw new UsageError('--attribute-images', String(options['attribute-images']), `holds no training image of ${name}; use more images`);
+      }
+      const vector = await attributeVector({ model, images: train.images, labels: train.labels, positive: attribute.positive, negative: attribute.negative });
+      owned.push(vector);
+      const test = await realImages(dataset, 'test', rows, model, seed, 'attribute/images', attribute.negative);
+      owned.push(test.images, test.labels);
+      const scales = Array.from({ length: frames }, (_, i) => i / (frames - 1));
+      const edited = await applyAttribute({ model, images: test.images, ...(numClasses > 0 ? { labels: test.labels } : {}), vector, scales });
+      const unit = toUnitRange(edited, model.range);
+      edited.dispose();
+      try {
+        const path = join(out, 'attribute.png');
         await writeFrames(path, unit, frames);
         io.stdout.write(`${path}\n`);
       } finally {
@@ -672,9 +742,17 @@ export const vaeCommands: FamilyCommands = {
       interpolate: { type: 'boolean', description: 'also write <out>/interpolation.png: slerp between the latents of pairs of test images, one per row', default: false },
       'latent-grid': { type: 'boolean', description: 'also write <out>/latent-grid.png: the decoded 2-D latent plane (needs --latent-dim 2)', default: false },
       'grid-size': { type: 'string', valueName: 'n', description: 'rows and columns of --latent-grid', default: 15, parse: integerOption(1, 1000) },
-      rows: { type: 'string', valueName: 'n', description: 'rows of --interpolate', default: 8, parse: integerOption(1, 1000) },
-      frames: { type: 'string', valueName: 'n', description: 'frames per --interpolate row (both ends included)', default: 10, parse: integerOption(2, 1000) },
-      dataset: { ...datasetOption('images for --mixture and --interpolate; default: the run\'s dataset'), default: undefined, defaultLabel: 'from the run' },
+      reconstruct: { type: 'boolean', description: 'also write <out>/reconstruction.png: --rows test images (top row) above their reconstructions (decoded posterior means)', default: false },
+      attribute: {
+        type: 'string',
+        valueName: 'a-b',
+        description: 'also write <out>/attribute.png: latent arithmetic, mean latent of class a minus class b (e.g. 7-1), added at strengths 0 to 1 to --rows test images of class b, one per row',
+        defaultLabel: 'none',
+      },
+      'attribute-images': { type: 'string', valueName: 'n', description: 'training images the --attribute vector is averaged over', default: 2000, parse: integerOption(1, 1e7) },
+      rows: { type: 'string', valueName: 'n', description: 'rows of --interpolate and --attribute, images of --reconstruct', default: 8, parse: integerOption(1, 1000) },
+      frames: { type: 'string', valueName: 'n', description: 'frames per --interpolate or --attribute row (both ends included)', default: 10, parse: integerOption(2, 1000) },
+      dataset: { ...datasetOption('images for --mixture, --interpolate, --reconstruct and --attribute; default: the run\'s dataset'), default: undefined, defaultLabel: 'from the run' },
       ...promptOptions('the prior draws of the same seeds are optimised (Adam, Gaussian prior penalty) toward it'),
       ...steeringOptions(),
       'prior-weight': { type: 'string', valueName: 'λ', description: 'with --prompt, weight of the prior penalty λ·½‖z‖² (−log N(z; 0, I) + const)', default: 0.01, parse: nonNegativeNumberOption },
@@ -683,6 +761,7 @@ export const vaeCommands: FamilyCommands = {
       'gen sample vae --checkpoint runs/vae --n 64',
       'gen sample vae --checkpoint runs/vae --mixture --interpolate',
       'gen sample vae --checkpoint runs/vae2d --latent-grid',
+      'gen sample vae --checkpoint runs/vae --reconstruct --attribute 7-1 --rows 4',
       'gen sample vae --checkpoint runs/vae --prompt "a bold zero" --clip runs/clip-mnist --n 16 --out out/zero',
     ],
     run: sampleVaeCommand,
