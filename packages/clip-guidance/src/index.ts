@@ -63,9 +63,9 @@ export { trainClip, captionGroups } from './train-clip';
 export type { TrainClipOptions, TrainClipResult, ClipTrainConfig } from './train-clip';
 export { zeroShotAccuracy } from './zero-shot-accuracy';
 export type { ZeroShotOptions, ZeroShotResult } from './zero-shot-accuracy';
-export { clipGuidance, sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics } from './guidance';
-export type { ClipGuidanceOptions, ClipGuidance, ViewStatistics } from './guidance';
-export { steerLatents, steeringObjective, steerGanLatents, steerVaeLatents } from './steering';
+export { clipGuidance, sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics, evaluateClipGuidance } from './guidance';
+export type { ClipGuidanceOptions, ClipGuidance, ViewStatistics, EvaluateClipGuidanceOptions, ClipGuidanceEvaluation, ClipGuidedGenerator, ClipGuidedRequest } from './guidance';
+export { steerLatents, steeringObjective, steerGanLatents, steerVaeLatents, GAN_CLASS_MODES } from './steering';
 export type {
   LatentPrior,
   SteeringOptions,
@@ -74,6 +74,7 @@ export type {
   SteeringObjective,
   SteerGanLatentsOptions,
   GanSteeringResult,
+  GanClassMode,
   SteerVaeLatentsOptions,
   VaeSteeringResult,
   VaeDecoder,

@@ -49,6 +49,11 @@ export class SingleUnitSpectralNorm extends nn.Module {
   }
 }
 
+/** Whether `labels` are float32 class weights `[batch, numClasses]` (a soft class per sample) rather than int32 indices. */
+export function isClassWeights(labels: unknown, numClasses: number): labels is tf.Tensor2D {
+  return labels instanceof tf.Tensor && labels.dtype === 'float32' && labels.rank === 2 && labels.shape[1] === numClasses;
+}
+
 /** How a {@link ClassTable} starts. */
 export type ClassTableInit = { constant: number; noise?: number } | { uniform: number };
 
@@ -74,9 +79,15 @@ export class ClassTable extends nn.Module {
     this.weight = this.registerParameter('weight', initial);
   }
 
+  /**
+   * `labels`: int32 class indices `[batch]` (a row each), or float32 class weights
+   * `[batch, numClasses]` (the weighted sum of the rows: a soft class, e.g. a softmax; a one-hot
+   * row gives that class's row exactly).
+   */
   forward(labels: tf.Tensor): tf.Tensor {
+    if (isClassWeights(labels, this.numClasses)) return tf.tidy(() => tf.matMul(labels, this.param('weight')));
     if (!(labels instanceof tf.Tensor) || labels.dtype !== 'int32' || labels.rank !== 1) {
-      throw new InvalidArgumentError('labels', labels, 'must be an int32 tensor [batch] of class indices');
+      throw new InvalidArgumentError('labels', labels, `must be an int32 tensor [batch] of class indices or float32 class weights [batch, ${this.numClasses}]`);
     }
     return tf.tidy(() => tf.gather(this.param('weight'), labels));
   }

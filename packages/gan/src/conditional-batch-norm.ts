@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, nn, type Generator } from '@gen/core';
-import { ClassTable, scaleInPlace, spectral, type UnaryForward } from './blocks';
+import { ClassTable, isClassWeights, scaleInPlace, spectral, type UnaryForward } from './blocks';
 
 export interface ConditionalBatchNormOptions {
   /** Channels (last input dimension). */
@@ -26,6 +26,8 @@ export class ConditionalBatchNorm extends nn.Module {
   readonly numFeatures: number;
   readonly norm: nn.BatchNorm;
   readonly mode: 'class' | 'vector';
+  /** Classes of the per-class tables (null for projections of a condition vector). */
+  readonly numClasses: number | null;
   private readonly gain: UnaryForward;
   private readonly bias: UnaryForward;
 
@@ -36,12 +38,14 @@ export class ConditionalBatchNorm extends nn.Module {
     this.norm = this.registerModule('norm', new nn.BatchNorm({ numFeatures, affine: false }));
     if ('numClasses' in condition) {
       this.mode = 'class';
+      this.numClasses = condition.numClasses;
       const table = (init: { constant: number; noise: number }) =>
         new ClassTable({ numClasses: condition.numClasses, dim: numFeatures, init, generator });
       this.gain = this.registerModule('gain', table({ constant: 0, noise: 0.02 }));
       this.bias = this.registerModule('bias', table({ constant: 0, noise: 0.02 }));
     } else {
       this.mode = 'vector';
+      this.numClasses = null;
       const projection = () => {
         const linear = new nn.Linear({ inFeatures: condition.conditionDim, outFeatures: numFeatures, bias: false, generator });
         // Start close to the unconditional BN: gains 1 ± a few percent.
@@ -53,14 +57,20 @@ export class ConditionalBatchNorm extends nn.Module {
     }
   }
 
-  /** `x`: `[batch, ..., numFeatures]`; `condition`: int32 labels `[batch]` or a float vector `[batch, conditionDim]`. */
+  /**
+   * `x`: `[batch, ..., numFeatures]`; `condition`: per-class tables: int32 labels `[batch]` or
+   * float32 class weights `[batch, numClasses]` (the weighted gains and biases); projections: a
+   * float vector `[batch, conditionDim]`.
+   */
   forward(x: tf.Tensor, condition: tf.Tensor): tf.Tensor {
     const expectLabels = this.mode === 'class';
-    if (!(condition instanceof tf.Tensor) || (expectLabels ? condition.dtype !== 'int32' || condition.rank !== 1 : condition.rank !== 2)) {
+    const classes = this.numClasses ?? 0;
+    const labelsOk = (c: tf.Tensor) => (c.dtype === 'int32' && c.rank === 1) || isClassWeights(c, classes);
+    if (!(condition instanceof tf.Tensor) || (expectLabels ? !labelsOk(condition) : condition.rank !== 2)) {
       throw new InvalidArgumentError(
         'ConditionalBatchNorm condition',
         condition,
-        expectLabels ? 'must be int32 labels [batch]' : 'must be a float condition vector [batch, conditionDim]',
+        expectLabels ? `must be int32 labels [batch] or float32 class weights [batch, ${classes}]` : 'must be a float condition vector [batch, conditionDim]',
       );
     }
     return tf.tidy(() => {

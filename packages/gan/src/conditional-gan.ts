@@ -4,7 +4,7 @@
 // 2018, eq. 3) with an optional auxiliary classifier head (ACGAN, Odena et al. 2017).
 import * as tf from '@tensorflow/tfjs-core';
 import { Generator, InvalidArgumentError, nn } from '@gen/core';
-import { ClassTable, ScoreHead, spectral, type UnaryForward } from './blocks';
+import { ClassTable, isClassWeights, ScoreHead, spectral, type UnaryForward } from './blocks';
 import { ConditionalBatchNorm } from './conditional-batch-norm';
 import { checkImages, checkLatents, discriminatorBaseConfig, tidyOutput, type DCGANDiscriminatorConfig, type DCGANGeneratorConfig, dcganGeneratorConfig } from './dcgan';
 import { DiscriminatorTrunk } from './discriminator-trunk';
@@ -126,15 +126,21 @@ export class ConditionalGenerator extends nn.Module implements GanGenerator {
     return new ConditionalGenerator({ ...options, generator });
   }
 
-  /** `latents` `[batch, latentDim]` float32, `labels` `[batch]` int32 in [0, numClasses). */
+  /**
+   * `latents` `[batch, latentDim]` float32; `labels` `[batch]` int32 in [0, numClasses), or
+   * float32 class weights `[batch, numClasses]`: every place the class enters (the one-hot input,
+   * the per-class gains and biases, the shared embedding) takes the weighted sum over classes
+   * instead. A one-hot row is exactly that class; a softmax of learnable logits makes the class
+   * differentiable (CLIP steering of the class, @gen/clip-guidance's steerGanLatents).
+   */
   forward(latents: tf.Tensor, labels?: tf.Tensor): tf.Tensor4D {
     checkLatents('ConditionalGenerator', latents, this.latentDim);
-    checkLabels('ConditionalGenerator', labels, latents.shape[0]);
+    checkLabels('ConditionalGenerator', labels, latents.shape[0], this.numClasses);
     return tf.tidy(() => {
       const stages = this.config.widths.length;
       const withClass = (z: tf.Tensor, classVector: () => tf.Tensor) => (this.config.classInput ? tf.concat([z, classVector()], 1) : z);
       if (!this.shared) {
-        const input = withClass(latents, () => tf.cast(tf.oneHot(labels as tf.Tensor1D, this.numClasses), 'float32'));
+        const input = withClass(latents, () => (labels.dtype === 'float32' ? labels : tf.cast(tf.oneHot(labels as tf.Tensor1D, this.numClasses), 'float32')));
         return this.trunk.forward(input, Array.from({ length: stages }, () => labels));
       }
       const embedding = this.shared.forward(labels);
@@ -225,9 +231,15 @@ export class ProjectionDiscriminator extends nn.Module implements GanDiscriminat
   }
 }
 
-/** Checks a label batch: int32 `[batch]` (values are not read back; `generate` checks them). */
-export function checkLabels(owner: string, labels: unknown, batch: number): asserts labels is tf.Tensor1D {
-  if (!(labels instanceof tf.Tensor) || labels.dtype !== 'int32' || labels.rank !== 1 || labels.shape[0] !== batch) {
-    throw new InvalidArgumentError(`${owner} labels`, labels, `must be an int32 tensor [${batch}] of class indices (the model is conditional)`);
+/**
+ * Checks a label batch: int32 `[batch]` (values are not read back; `generate` checks them), or,
+ * when `numClasses` is given (generators), also float32 class weights `[batch, numClasses]`.
+ */
+export function checkLabels(owner: string, labels: unknown, batch: number, numClasses?: number): asserts labels is tf.Tensor {
+  const indices = labels instanceof tf.Tensor && labels.dtype === 'int32' && labels.rank === 1 && labels.shape[0] === batch;
+  const weights = numClasses !== undefined && isClassWeights(labels, numClasses) && labels.shape[0] === batch;
+  if (!indices && !weights) {
+    const what = numClasses === undefined ? `an int32 tensor [${batch}] of class indices` : `an int32 tensor [${batch}] of class indices or float32 class weights [${batch}, ${numClasses}]`;
+    throw new InvalidArgumentError(`${owner} labels`, labels, `must be ${what} (the model is conditional)`);
   }
 }

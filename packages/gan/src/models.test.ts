@@ -98,6 +98,26 @@ describeWithBackends('@gen/gan models', () => {
     }
   });
 
+  it('the conditional generator takes float class weights [batch, numClasses]: one-hot rows are the labels, mixtures are differentiable', async () => {
+    for (const architecture of ['acgan', 'biggan'] as const) {
+      const config = tinyConfig(architecture, 3);
+      const G = createGenerator(config.generator, new Generator(1)) as ConditionalGenerator;
+      G.eval();
+      const z = new Generator(3).normal([2, G.latentDim]);
+      // One-hot weights give exactly the int32 labels' images.
+      await expectTensorsClose(G.forward(z, tf.cast(tf.oneHot(tf.tensor1d([2, 0], 'int32'), 3), 'float32')), G.forward(z, tf.tensor1d([2, 0], 'int32')), { atol: 1e-6 });
+      // A mixture is neither class, and the image has a gradient with respect to the weights.
+      const logits = tf.tensor2d([[0.3, -0.2, 0.1], [0, 1, -1]]);
+      const grad = tf.grad((l: tf.Tensor) => tf.sum(G.forward(z, tf.softmax(l))))(logits);
+      expect(grad.shape).toEqual([2, 3]);
+      expect(Math.max(...Array.from(await tf.abs(grad).data()))).toBeGreaterThan(1e-6);
+      expect(() => G.forward(z, tf.zeros([2, 4]))).toThrow(
+        'ConditionalGenerator labels (Tensor<float32>[2, 4]) must be an int32 tensor [2] of class indices or float32 class weights [2, 3] (the model is conditional)',
+      );
+      G.dispose();
+    }
+  });
+
   it('spectrally normalised layers have largest singular value ≈ 1 after power iterations', async () => {
     const config = tinyConfig('sagan');
     const D = createDiscriminator(config.discriminator, new Generator(4));

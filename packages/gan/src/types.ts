@@ -16,7 +16,11 @@ export interface GanConfig {
   discriminator: DiscriminatorConfig;
 }
 
-/** A generator: latents `[batch, latentDim]` (and labels when conditional) → images `[batch, H, W, C]` in [-1, 1]. */
+/**
+ * A generator: latents `[batch, latentDim]` (and labels when conditional) → images `[batch, H, W, C]`
+ * in [-1, 1]. Labels are int32 `[batch]`; this package's conditional generator also takes float32
+ * class weights `[batch, numClasses]` (a soft, differentiable class).
+ */
 export interface GanGenerator extends nn.Module {
   readonly config: GeneratorConfig;
   readonly latentDim: number;

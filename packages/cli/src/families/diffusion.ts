@@ -26,6 +26,7 @@ import {
   canonicalPhrase,
   checkClipMatchesRecord,
   clipGuidance,
+  evaluateClipGuidance,
   evaluateTextToImage,
   generateFromPrompts,
   loadClip,
@@ -41,7 +42,20 @@ import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
 import { UsageError } from '../usage-error';
 import { PRETRAINED_CLIP_CHECKPOINTS } from './clip';
-import { loadPromptClip, promptOptions, promptRequest, reportPrompt, viewOptions } from './prompt';
+import {
+  checkClipEvalFlags,
+  clipEvalOption,
+  clipEvaluationLine,
+  clipLocation,
+  clipOnlyOptions,
+  clipOptionValue,
+  loadPromptClip,
+  withCpuTime,
+  promptOptions,
+  promptRequest,
+  reportPrompt,
+  viewOptions,
+} from './prompt';
 import {
   appendJsonLine,
   checkConfigKeys,
@@ -101,6 +115,22 @@ function samplerOptions(defaultSteps: number) {
     },
     guidance: { type: 'string' as const, valueName: 'w', description: 'the same as --guidance-scale', defaultLabel: '3', parse: nonNegativeNumberOption },
   };
+}
+
+/** `--clip-scale` of CLIP guidance (sample --prompt, eval --clip). */
+const CLIP_SCALE_OPTION = {
+  'clip-scale': { type: 'string' as const, valueName: 'x', description: 'scale of the CLIP guidance gradient (added to x̂₀ at every step)', default: 100, parse: positiveNumberOption('') },
+};
+
+/** The CLIP guidance options of `gen eval diffusion --clip` (defaults as `gen sample diffusion --prompt`). */
+const CLIP_EVAL_OPTIONS = { ...CLIP_SCALE_OPTION, ...viewOptions() };
+
+/**
+ * The x̂₀-space CLIP guidance of one pipeline run: `prompt` (one, or one per image), its view
+ * shifts drawn from `generator`; through the autoencoder's decoder for latent checkpoints.
+ */
+function clipGuidanceFor(clip: Clip, prompt: string | string[], latent: Latent | null, settings: { scale: number; cutouts: number; maxShift: number }, generator: core.Generator) {
+  return clipGuidance({ clip, prompt, ...settings, generator, ...(latent ? { vae: latent.autoencoder, vaeScalingFactor: latent.scalingFactor } : {}) });
 }
 
 /** `--text-encoder` of sample and eval: where a text-conditioned checkpoint's CLIP is now. */
@@ -542,18 +572,16 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
     );
   }
   const request = promptRequest(options, commandPath);
-  if (request && config.autoencoder !== undefined) {
-    throw new UsageError('--prompt', request.prompt, 'is not supported for latent diffusion checkpoints (CLIP guidance reads the pixel-space x̂₀)');
-  }
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
   let latent: Latent | null = null;
   const clip = request ? await loadPromptClip(request) : null;
   try {
     latent = await latentOf(config, checkpoint.location);
-    const labels = sampleLabels(n, numClasses, label);
+    // --prompt without --label: the prompt says what to draw, so a class-conditional checkpoint samples its null class (the unconditional model of CFG training).
+    const labels = request && label === undefined ? null : sampleLabels(n, numClasses, label);
     const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
-    const columns = gridColumns(n, numClasses, label === undefined);
+    const columns = gridColumns(n, labels ? numClasses : 0, label === undefined);
     const promptedParts: tf.Tensor4D[] = [];
     let prompted: tf.Tensor4D | null = null;
     const schedulerName = options.scheduler as SchedulerName;
@@ -569,7 +597,7 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
         const cutouts = options.cutouts as number;
         const maxShift = options['max-shift'] as number;
         for (let i = 0; i < n; i++) {
-          const guidance = clipGuidance({ clip, prompt: request.prompt, scale, cutouts, maxShift, generator: new core.Generator(seeds[i]).fork('prompt') });
+          const guidance = clipGuidanceFor(clip, request.prompt, latent, { scale, cutouts, maxShift }, new core.Generator(seeds[i]).fork('prompt'));
           try {
             promptedParts.push(
               await runPipeline({
@@ -604,7 +632,8 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
           step: checkpoint.step,
           scheduler: schedulerName,
           steps: options.steps,
-          ...(numClasses > 0 ? { guidanceScale } : {}),
+          ...(labels ? { guidanceScale } : {}),
+          ...(numClasses > 0 && !labels ? { nullClass: true } : {}),
           ema: usedEma,
           ...(latent ? { autoencoder: config.autoencoder, scalingFactor: latent.scalingFactor } : {}),
           ...(prompt ? { prompt: prompt.record } : {}),
@@ -631,7 +660,12 @@ async function evalDiffusionCommand(context: CommandContext): Promise<number> {
   const { options, io, verbose, commandPath } = context;
   const n = options.n as number;
   const seed = options.seed as number;
+  checkClipEvalFlags(options, Object.keys(CLIP_EVAL_OPTIONS), ['guidance-scale', 'guidance', 'pairs', 'text-encoder']);
   const found = findDiffusionCheckpoint(options.checkpoint as string | undefined, commandPath);
+  if (options.clip !== undefined && found.text) {
+    throw new UsageError('--clip', options.clip as string, 'must be omitted: the checkpoint is text-conditioned, so gen eval diffusion already measures how its prompts are followed (through the CLIP it was trained with)');
+  }
+  if (options.clip !== undefined) return evalClipGuidedDiffusion(context, found);
   if (found.text) return evalTextToImageCommand(context, found, found.text);
   const { checkpoint, config, numClasses } = found;
   for (const flag of ['text-encoder', 'pairs'] as const) {
@@ -701,6 +735,79 @@ async function evalDiffusionCommand(context: CommandContext): Promise<number> {
 }
 
 type FoundCheckpoint = ReturnType<typeof findDiffusionCheckpoint>;
+
+/**
+ * `gen eval diffusion --clip <dir>`: prompted-class accuracy of CLIP-guided sampling
+ * (evaluateClipGuidance). The UNet samples unconditionally — a class-conditional checkpoint its
+ * null class, the unconditional model its CFG training learned — so the prompt alone, through
+ * CLIP guidance of x̂₀ (decoded by the autoencoder for latent checkpoints), decides the class.
+ */
+async function evalClipGuidedDiffusion({ options, io, verbose, commandPath }: CommandContext, found: FoundCheckpoint): Promise<number> {
+  const { checkpoint, config, numClasses } = found;
+  const n = options.n as number;
+  const seed = options.seed as number;
+  const value = <T>(name: string) => clipOptionValue<T>(options, CLIP_EVAL_OPTIONS, name);
+  const guidance = { scale: value<number>('clip-scale'), cutouts: value<number>('cutouts'), maxShift: value<number>('max-shift') };
+  const clipAt = clipLocation(options.clip as string, commandPath);
+  const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config));
+  const schedulerName = options.scheduler as SchedulerName;
+  const steps = options.steps as number;
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const real = await realTestImages(dataset);
+  const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
+  let latent: Latent | null = null;
+  let clip: LoadedClip | null = null;
+  let classifier: core.metrics.FeatureClassifier | null = null;
+  try {
+    latent = await latentOf(config, checkpoint.location);
+    clip = await loadPromptClip({ location: clipAt });
+    classifier = await loadClassifier(dataset);
+    if (!classifier) throw new core.GenError(`the feature classifier for ${dataset} was not found (@gen/core's assets/feature-classifiers/${dataset})`);
+    const loaded = clip;
+    const batchSize = options['batch-size'] as number;
+    const features = classifier;
+    const evaluation = await withCpuTime(n, () =>
+      evaluateClipGuidance({
+        classifier: features,
+        classNames: real.classNames,
+        n,
+        batchSize,
+        seed,
+        settings: { clipScale: guidance.scale, cutouts: guidance.cutouts, maxShift: guidance.maxShift, scheduler: schedulerName, steps, batchSize, ...(numClasses > 0 ? { nullClass: true } : {}) },
+        generate: async ({ prompts, rng }) => {
+          const hook = clipGuidanceFor(loaded, prompts, latent, guidance, rng.fork('views'));
+          try {
+            return await runPipeline({ model, schedulerName, schedulerConfig, steps, count: prompts.length, labels: null, guidanceScale: 1, generator: rng.fork('noise'), latent, guidance: hook });
+          } finally {
+            hook.dispose();
+          }
+        },
+      }),
+    );
+    const path = writeMetrics(io, resolve(options.out as string), {
+      family: 'diffusion',
+      checkpoint: checkpoint.location,
+      step: checkpoint.step,
+      dataset,
+      conditional: numClasses > 0,
+      ema: usedEma,
+      ...(latent ? { autoencoder: config.autoencoder, scalingFactor: latent.scalingFactor } : {}),
+      clipGuided: true,
+      clip: options.clip,
+      prompts: 'held-out templates',
+      seed,
+      ...evaluation,
+    });
+    const what = `CLIP guidance scale ${guidance.scale}, ${guidance.cutouts} cutouts, ${schedulerName} ${steps} steps${numClasses > 0 ? ', null class' : ''}${latent ? ', through the autoencoder' : ''}`;
+    io.stdout.write(`${clipEvaluationLine(evaluation, dataset, what)}\n${path}\n`);
+    return 0;
+  } finally {
+    model.dispose();
+    latent?.autoencoder.dispose();
+    clip?.dispose();
+    classifier?.dispose();
+  }
+}
 
 /**
  * `gen sample diffusion` on a text-conditioned checkpoint: --prompt is the text condition (with
@@ -902,9 +1009,11 @@ export const diffusionCommands: FamilyCommands = {
     options: {
       ...sampleOptions('diffusion'),
       ...samplerOptions(20),
-      ...promptOptions('the same seeds are sampled again with CLIP guidance toward it (pixel-space checkpoints); on a text-conditioned checkpoint it is the text condition itself (no --clip)'),
+      ...promptOptions(
+        'the same seeds are sampled again with CLIP guidance toward it (of the decoded x̂₀ for latent checkpoints; a class-conditional checkpoint without --label samples its null class); on a text-conditioned checkpoint it is the text condition itself (no --clip)',
+      ),
       ...textEncoderOverrideOption(),
-      'clip-scale': { type: 'string', valueName: 'x', description: 'with --prompt, scale of the CLIP guidance gradient', default: 100, parse: positiveNumberOption('') },
+      ...CLIP_SCALE_OPTION,
       ...viewOptions(),
     },
     examples: [
@@ -928,8 +1037,14 @@ export const diffusionCommands: FamilyCommands = {
         parse: integerOption(0, 1000000),
       },
       ...textEncoderOverrideOption(),
+      ...clipEvalOption('sampled unconditionally (a class-conditional checkpoint: its null class) with CLIP guidance toward it'),
+      ...clipOnlyOptions(CLIP_EVAL_OPTIONS),
     },
-    examples: ['gen eval diffusion --checkpoint runs/ddpm --n 1000 --scheduler ddim --steps 20', 'gen eval diffusion --checkpoint runs/text-to-image --n 1000 --pairs 100 --guidance 4'],
+    examples: [
+      'gen eval diffusion --checkpoint runs/ddpm --n 1000 --scheduler ddim --steps 20',
+      'gen eval diffusion --checkpoint runs/text-to-image --n 1000 --pairs 100 --guidance 4',
+      'gen eval diffusion --checkpoint pretrained:mnist --clip pretrained:mnist --n 100 --clip-scale 100 --steps 20',
+    ],
     run: evalDiffusionCommand,
   },
 };

@@ -20,12 +20,25 @@ import {
   type LoadedGan,
 } from '@gen/gan';
 import { PRETRAINED_GANS, pretrainedGanDir, type PretrainedGanName } from '@gen/gan/node';
-import { steerGanLatents, type GanSteeringResult } from '@gen/clip-guidance';
+import { evaluateClipGuidance, GAN_CLASS_MODES, steerGanLatents, type GanClassMode, type GanSteeringResult } from '@gen/clip-guidance';
 import { choiceOption, integerOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
 import { UsageError } from '../usage-error';
-import { loadPromptClip, promptOptions, promptRequest, reportPrompt, steeringOptions } from './prompt';
+import {
+  checkClipEvalFlags,
+  clipEvalOption,
+  clipEvaluationLine,
+  clipLocation,
+  clipOnlyOptions,
+  clipOptionValue,
+  loadPromptClip,
+  withCpuTime,
+  promptOptions,
+  promptRequest,
+  reportPrompt,
+  steeringOptions,
+} from './prompt';
 import {
   appendJsonLine,
   checkConfigKeys,
@@ -67,6 +80,28 @@ import {
 
 const CONDITIONAL_ARCHITECTURES: readonly GanArchitecture[] = ['conditional', 'acgan', 'biggan'];
 const GAN_CONFIG_FIELDS = ['latentDim', 'generatorWidths', 'discriminatorWidths'] as const;
+
+/** `--classes`, `--class-lr` of GAN steering: how a conditional generator's class is chosen, and the Adam learning rate of its logits. */
+const classLrOption = {
+  classes: {
+    type: 'string' as const,
+    valueName: 'mode',
+    description:
+      "conditional checkpoints without --label: steer (CLIP picks the class among one render per class, then its logits are optimised with the latents) or random (classes drawn and kept: only the latents move, against the class; the baseline)",
+    defaultLabel: 'steer',
+    parse: choiceOption(GAN_CLASS_MODES),
+  },
+  'class-lr': {
+    type: 'string' as const,
+    valueName: 'x',
+    description: 'conditional checkpoints without --label: Adam learning rate of the steered class logits (the class starts at CLIP\'s pick among one render per class)',
+    defaultLabel: '--steer-lr',
+    parse: positiveNumberOption(''),
+  },
+};
+
+/** The steering options of `gen eval gan --clip` (defaults as `gen sample gan --prompt`). */
+const CLIP_EVAL_OPTIONS = { ...steeringOptions(), 'batch-size': { type: 'string' as const, valueName: 'n', description: 'with --clip: images steered together', default: 50, parse: integerOption(1, 100000) } };
 
 const truncationOption = {
   type: 'string' as const,
@@ -220,6 +255,13 @@ async function sampleGanCommand({ options, io, verbose, commandPath }: CommandCo
   const { checkpoint, numClasses } = findGanCheckpoint(options.checkpoint as string | undefined, commandPath);
   checkLabel(label, numClasses);
   const request = promptRequest(options, commandPath);
+  for (const flag of ['classes', 'class-lr']) {
+    const given = options[flag];
+    if (given === undefined) continue;
+    if (!request) throw new UsageError(`--${flag}`, String(given), 'needs --prompt "<text>" (it sets how steering chooses the class)');
+    if (numClasses === 0) throw new UsageError(`--${flag}`, String(given), 'must be omitted: the checkpoint is unconditional');
+    if (label !== undefined) throw new UsageError(`--${flag}`, String(given), 'cannot be combined with --label (the class is given)');
+  }
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const gan = await loadGanAt(checkpoint.location);
   const clip = request ? await loadPromptClip(request) : null;
@@ -242,20 +284,45 @@ async function sampleGanCommand({ options, io, verbose, commandPath }: CommandCo
         const cutouts = options.cutouts as number;
         const maxShift = options['max-shift'] as number;
         const optimizeTruncation = options['steer-truncation'] as boolean;
+        const classLr = options['class-lr'] as number | undefined;
+        const classes = options.classes as GanClassMode | undefined;
         const latents = tf.tidy(() => tf.concat(seeds.map((s) => sampleLatents({ n: 1, latentDim: gan.generator.latentDim, truncation, rng: new core.Generator(s) }))));
         try {
-          steered = await steerGanLatents({ clip, prompt: request.prompt, generator: gan.generator, latents, ...(labels ? { labels } : {}), steps, lr, cutouts, maxShift, optimizeTruncation, rng: new core.Generator(seed).fork('prompt') });
+          // A conditional checkpoint without --label: the prompt says what to draw, so the class is steered too (its logits start at CLIP's pick).
+          steered = await steerGanLatents({
+            clip,
+            prompt: request.prompt,
+            generator: gan.generator,
+            latents,
+            ...(label !== undefined ? { labels: label } : {}),
+            ...(classes !== undefined ? { classes } : {}),
+            ...(classLr !== undefined ? { classLr } : {}),
+            steps,
+            lr,
+            cutouts,
+            maxShift,
+            optimizeTruncation,
+            rng: new core.Generator(seed).fork('prompt'),
+          });
         } finally {
           latents.dispose();
         }
-        const settings = { steps, lr, cutouts, maxShift, ...(optimizeTruncation ? { truncationScales: Array.from(steered.scales ?? []) } : {}) };
+        const settings = {
+          steps,
+          lr,
+          cutouts,
+          maxShift,
+          ...(steered.classWeights ? { classes: 'steer', classLr: classLr ?? lr, initialLabels: Array.from(steered.initialLabels ?? []) } : {}),
+          ...(numClasses > 0 && label === undefined && !steered.classWeights ? { classes: 'random' } : {}),
+          ...(optimizeTruncation ? { truncationScales: Array.from(steered.scales ?? []) } : {}),
+        };
         prompt = await reportPrompt({ out, clip, request, prompted: steered.images, unprompted: images, columns, settings });
       }
       const written = await writeSampleSet({
         out,
         images: steered?.images ?? images,
         seeds,
-        labels,
+        labels: steered?.labels ?? labels,
         columns,
         extra: {
           family: 'gan',
@@ -304,11 +371,14 @@ async function sampleGanCommand({ options, io, verbose, commandPath }: CommandCo
   }
 }
 
-async function evalGanCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
+async function evalGanCommand(context: CommandContext): Promise<number> {
+  const { options, io, verbose, commandPath } = context;
   const n = options.n as number;
   const seed = options.seed as number;
   const truncation = options.truncation as number;
+  checkClipEvalFlags(options, [...Object.keys(CLIP_EVAL_OPTIONS), 'classes', 'class-lr'], []);
   const { checkpoint, config, numClasses } = findGanCheckpoint(options.checkpoint as string | undefined, commandPath);
+  if (options.clip !== undefined) return evalClipGuidedGan(context, { checkpoint, config, numClasses });
   const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config));
   const real = await realTestImages(dataset);
   checkEvalN(n, dataset, real.size, '--n');
@@ -342,6 +412,91 @@ async function evalGanCommand({ options, io, verbose, commandPath }: CommandCont
     return 0;
   } finally {
     gan.dispose();
+  }
+}
+
+/**
+ * `gen eval gan --clip <dir>`: prompted-class accuracy of CLIP-steered sampling (evaluateClipGuidance).
+ * Each batch's latents are drawn from its own fork of --seed and steered toward its held-out
+ * prompts; a conditional checkpoint's class is steered too (never given: the prompt says it).
+ */
+async function evalClipGuidedGan({ options, io, verbose, commandPath }: CommandContext, found: ReturnType<typeof findGanCheckpoint>): Promise<number> {
+  const { checkpoint, config, numClasses } = found;
+  const n = options.n as number;
+  const seed = options.seed as number;
+  const truncation = options.truncation as number;
+  const value = <T>(name: string) => clipOptionValue<T>(options, CLIP_EVAL_OPTIONS, name);
+  const steps = value<number>('steer-steps');
+  const lr = value<number>('steer-lr');
+  const cutouts = value<number>('cutouts');
+  const maxShift = value<number>('max-shift');
+  const batchSize = value<number>('batch-size');
+  const classLr = options['class-lr'] as number | undefined;
+  const classes = (options.classes as GanClassMode | undefined) ?? 'steer';
+  for (const flag of ['classes', 'class-lr']) {
+    if (options[flag] !== undefined && numClasses === 0) throw new UsageError(`--${flag}`, String(options[flag]), 'must be omitted: the checkpoint is unconditional');
+  }
+  if (classLr !== undefined && classes === 'random') throw new UsageError('--class-lr', String(classLr), 'needs --classes steer (random classes are not optimised)');
+  const clipAt = clipLocation(options.clip as string, commandPath);
+  const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config));
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const real = await realTestImages(dataset);
+  const gan = await loadGanAt(checkpoint.location);
+  let clip: Awaited<ReturnType<typeof loadPromptClip>> | null = null;
+  let classifier: core.metrics.FeatureClassifier | null = null;
+  try {
+    clip = await loadPromptClip({ location: clipAt });
+    classifier = await loadClassifier(dataset);
+    if (!classifier) throw new core.GenError(`the feature classifier for ${dataset} was not found (@gen/core's assets/feature-classifiers/${dataset})`);
+    const loaded = clip;
+    const settings = {
+      steps,
+      lr,
+      cutouts,
+      maxShift,
+      batchSize,
+      truncation: Number.isFinite(truncation) ? truncation : null,
+      ...(numClasses > 0 ? { classes, ...(classes === 'steer' ? { classLr: classLr ?? lr } : {}) } : {}),
+    };
+    const features = classifier;
+    const evaluation = await withCpuTime(n, () =>
+      evaluateClipGuidance({
+        classifier: features,
+        classNames: real.classNames,
+        n,
+        batchSize,
+        seed,
+        settings,
+        generate: async ({ prompts, rng }) => {
+          const steered = await steerGanLatents({ clip: loaded, prompt: prompts, generator: gan.generator, n: prompts.length, truncation, steps, lr, cutouts, maxShift, classes, ...(classLr !== undefined ? { classLr } : {}), rng });
+          const images = steered.images;
+          tf.dispose(steered.latents);
+          steered.condition?.dispose();
+          return images;
+        },
+      }),
+    );
+    const path = writeMetrics(io, resolve(options.out as string), {
+      family: 'gan',
+      checkpoint: checkpoint.location,
+      step: checkpoint.step,
+      dataset,
+      conditional: numClasses > 0,
+      ema: gan.usedEma,
+      clipGuided: true,
+      clip: options.clip,
+      prompts: 'held-out templates',
+      seed,
+      ...evaluation,
+    });
+    const classWhat = classes === 'steer' ? `, class steered (lr ${classLr ?? lr})` : ', random classes kept';
+    const what = `${steps} steering steps, lr ${lr}${numClasses > 0 ? classWhat : ''}, ${cutouts} cutouts`;
+    io.stdout.write(`${clipEvaluationLine(evaluation, dataset, what)}\n${path}\n`);
+    return 0;
+  } finally {
+    gan.dispose();
+    clip?.dispose();
+    classifier?.dispose();
   }
 }
 
@@ -389,8 +544,9 @@ export const ganCommands: FamilyCommands = {
       'truncation-sweep': { type: 'boolean', description: 'also write <out>/truncation-sweep.png: each row one latent at τ = ∞, 2, 1, 0.7, 0.5, 0.25', default: false },
       rows: { type: 'string', valueName: 'n', description: 'rows of --interpolate / --truncation-sweep', default: 8, parse: integerOption(1, 1000) },
       frames: { type: 'string', valueName: 'n', description: 'frames per --interpolate row (both ends included)', default: 10, parse: integerOption(2, 1000) },
-      ...promptOptions('the latents of the same seeds are optimised (Adam, re-projected to their norm) toward it'),
+      ...promptOptions('the latents of the same seeds are optimised (Adam, re-projected to their norm) toward it; a conditional checkpoint without --label has its class steered too'),
       ...steeringOptions(),
+      ...classLrOption,
       'steer-truncation': { type: 'boolean', description: 'with --prompt, also optimise a truncation ψ ∈ [0, 1] per sample (G(ψ·z))', default: false },
     },
     examples: [
@@ -402,9 +558,19 @@ export const ganCommands: FamilyCommands = {
     run: sampleGanCommand,
   },
   eval: {
-    summary: 'FID, floor, ratio, KID (and class accuracy) of a GAN checkpoint',
-    options: { ...evalOptions('gan'), truncation: truncationOption },
-    examples: ['gen eval gan --checkpoint runs/cgan --n 1000 --out eval/cgan', 'gen eval gan --checkpoint pretrained:fashion'],
+    summary: 'FID, floor, ratio, KID (and class accuracy) of a GAN checkpoint; with --clip, the prompted-class accuracy of CLIP-steered sampling',
+    options: {
+      ...evalOptions('gan'),
+      truncation: truncationOption,
+      ...clipEvalOption('its latents (and a conditional checkpoint\'s class) steered toward it'),
+      ...clipOnlyOptions(CLIP_EVAL_OPTIONS),
+      ...classLrOption,
+    },
+    examples: [
+      'gen eval gan --checkpoint runs/cgan --n 1000 --out eval/cgan',
+      'gen eval gan --checkpoint pretrained:fashion',
+      'gen eval gan --checkpoint pretrained:mnist --clip pretrained:mnist --n 100 --steer-steps 50',
+    ],
     run: evalGanCommand,
   },
 };

@@ -1,10 +1,11 @@
 // `gen sample gan|vae|diffusion --prompt "…" --clip <dir|pretrained:name>`: the options, the
 // CLIP checkpoint, and the measured effect — the mean CLIP score of the prompted samples
 // against the unprompted ones drawn from the same seeds, printed and recorded in samples.json.
+// `gen eval gan|diffusion --clip <dir>`: the CLIP-guided evaluation's option, report and line.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { fitToClip, loadClip, type LoadedClip } from '@gen/clip-guidance';
+import { fitToClip, loadClip, type ClipGuidanceEvaluation, type LoadedClip } from '@gen/clip-guidance';
 import { integerOption, type OptionSpecs } from '../options';
 import { UsageError } from '../usage-error';
 import { PRETRAINED_CLIP_CHECKPOINTS } from './clip';
@@ -54,6 +55,11 @@ export function promptRequest(options: Record<string, unknown>, commandPath: str
     return null;
   }
   if (given === undefined) throw new UsageError('--clip', undefined, `is required with --prompt: ${commandPath} --prompt "${prompt}" --clip <dir> (a CLIP checkpoint of gen train clip)`);
+  return { prompt, location: clipLocation(given, commandPath) };
+}
+
+/** The checkpoint folder of `--clip <dir|pretrained:name>`, checked before the backend starts. */
+export function clipLocation(given: string, commandPath: string): string {
   let location: string;
   try {
     location = resolveCheckpoint(given, commandPath, PRETRAINED_CLIP_CHECKPOINTS).location;
@@ -62,10 +68,71 @@ export function promptRequest(options: Record<string, unknown>, commandPath: str
     throw error;
   }
   checkpointConfig('clip', location);
-  return { prompt, location };
+  return location;
 }
 
-export async function loadPromptClip(request: PromptRequest): Promise<LoadedClip> {
+/** `--clip` of `gen eval gan|diffusion`: evaluate CLIP-guided sampling instead of plain sampling. */
+export function clipEvalOption(how: string): OptionSpecs {
+  return {
+    clip: {
+      type: 'string',
+      valueName: 'dir',
+      description: `evaluate CLIP-guided sampling with this CLIP (a gen train clip folder or pretrained:<name>): image i is prompted about class i mod K with a held-out template, ${how}, and the feature classifier checks the class (prompted-class accuracy, seconds per image)`,
+      defaultLabel: 'none',
+      parse: promptOption,
+    },
+  };
+}
+
+/**
+ * Options that only a CLIP-guided eval takes: their defaults move to the help text, so that
+ * `checkClipEvalFlags` can tell a given flag from a default (and their help says --clip where the
+ * sample command's says --prompt); read them with {@link clipOptionValue} on the same `specs`.
+ */
+export function clipOnlyOptions(specs: OptionSpecs): OptionSpecs {
+  return Object.fromEntries(
+    Object.entries(specs).map(([name, { default: value, ...spec }]) => [
+      name,
+      { ...spec, description: spec.description.replace(/--prompt/g, '--clip'), defaultLabel: spec.defaultLabel ?? String(value) },
+    ]),
+  );
+}
+
+/** The value of a {@link clipOnlyOptions} option: as given, else its default in `specs`. */
+export function clipOptionValue<T>(options: Record<string, unknown>, specs: OptionSpecs, name: string): T {
+  return (options[name] ?? specs[name].default) as T;
+}
+
+/** Flags of a plain eval that a CLIP-guided one does not take (and the reverse), checked before the backend starts. */
+export function checkClipEvalFlags(options: Record<string, unknown>, clipOnly: readonly string[], plainOnly: readonly string[]): void {
+  const guided = options.clip !== undefined;
+  for (const flag of guided ? plainOnly : clipOnly) {
+    const value = options[flag];
+    if (value !== undefined && value !== false) {
+      throw new UsageError(`--${flag}`, String(value), guided ? 'cannot be combined with --clip (CLIP-guided evaluation)' : 'needs --clip <dir> (it sets CLIP-guided evaluation)');
+    }
+  }
+}
+
+/**
+ * Runs a CLIP-guided evaluation and adds `cpuSecondsPerImage`: the process's CPU time (all
+ * threads) per image over the whole evaluation — what an image costs on an otherwise idle
+ * machine, where the wall-clock `secondsPerImage` also counts waiting for a shared CPU.
+ */
+export async function withCpuTime(n: number, evaluate: () => Promise<ClipGuidanceEvaluation>): Promise<ClipGuidanceEvaluation & { cpuSecondsPerImage: number }> {
+  const start = process.cpuUsage();
+  const evaluation = await evaluate();
+  const { user, system } = process.cpuUsage(start);
+  return { ...evaluation, cpuSecondsPerImage: (user + system) / 1e6 / n };
+}
+
+/** The line `gen eval … --clip` prints. */
+export function clipEvaluationLine(evaluation: ClipGuidanceEvaluation & { cpuSecondsPerImage: number }, dataset: string, what: string): string {
+  const { accuracy, worstClass, secondsPerImage, cpuSecondsPerImage, n } = evaluation;
+  return `clip-guided accuracy ${accuracy.toFixed(3)} (worst class ${worstClass.label} ${JSON.stringify(worstClass.name)} ${worstClass.accuracy.toFixed(3)}), ${secondsPerImage.toFixed(3)} s/image (cpu ${cpuSecondsPerImage.toFixed(3)} s); n ${n}, held-out prompts, ${what} (${dataset} feature classifier)`;
+}
+
+export async function loadPromptClip(request: Pick<PromptRequest, 'location'>): Promise<LoadedClip> {
   return loadCheckpointOrFail('clip', request.location, () => loadClip(request.location));
 }
 

@@ -66,11 +66,46 @@ describeWithBackends('clipGuidance', () => {
     clip.dispose();
   });
 
+  it('latent diffusion: CLIP sees decode(x̂₀ / s) and g is the gradient in latent space (through the decoder)', async () => {
+    const clip = tinyClip(6);
+    // A differentiable toy decoder: 4×4×2 latents → 16×16×1 pixels in [−1, 1].
+    const kernel = new Generator(4).normal([1, 1, 2, 1]);
+    const vae = { decode: (z: tf.Tensor) => ({ sample: tf.tanh(tf.image.resizeBilinear(tf.conv2d(z as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'same'), [SIZE, SIZE])) }) };
+    const guidance = clipGuidance({ clip, prompt: 'a square', scale: 10, cutouts: 1, maxShift: 0, vae, vaeScalingFactor: 2 });
+    const latents = new Generator(5).normal([2, 4, 4, 2]);
+    const g = guidance(context(latents))!;
+    expect(g.shape).toEqual([2, 4, 4, 2]);
+    // The same as the plain guidance of the decoded pixels, pulled back through decode(z / 2).
+    const plain = clipGuidance({ clip, prompt: 'a square', scale: 10, cutouts: 1, maxShift: 0 });
+    const expected = tf.grad((z: tf.Tensor) => tf.sum(plain.loss(vae.decode(tf.div(z, 2)).sample, [[0, 0]])))(latents);
+    await expectTensorsClose(g, tf.mul(expected, -10), { atol: 1e-5, rtol: 1e-3 });
+    await expectTensorsClose(guidance.loss(latents, [[0, 0]]), plain.loss(vae.decode(tf.div(latents, 2)).sample, [[0, 0]]), { atol: 1e-6 });
+    guidance.dispose();
+    plain.dispose();
+    clip.dispose();
+  });
+
+  it('takes one prompt per image: each image is pulled toward its own prompt', async () => {
+    const clip = tinyClip(7);
+    const x = x0();
+    const both = clipGuidance({ clip, prompt: ['a square', 'a photo of the cross'], cutouts: 1, maxShift: 0 });
+    const square = clipGuidance({ clip, prompt: 'a square', cutouts: 1, maxShift: 0 });
+    const cross = clipGuidance({ clip, prompt: 'a photo of the cross', cutouts: 1, maxShift: 0 });
+    const [g, a, b] = [both, square, cross].map((guide) => guide(context(x))!);
+    await expectTensorsClose(tf.slice(g, [0, 0, 0, 0], [1, -1, -1, -1]), tf.slice(a, [0, 0, 0, 0], [1, -1, -1, -1]), { atol: 1e-5 });
+    await expectTensorsClose(tf.slice(g, [1, 0, 0, 0], [1, -1, -1, -1]), tf.slice(b, [1, 0, 0, 0], [1, -1, -1, -1]), { atol: 1e-5 });
+    expect(() => both(context(tf.zeros([3, SIZE, SIZE, 1])))).toThrow('x0 (Tensor<float32>[3, 16, 16, 1]) must hold one image per prompt (2)');
+    [both, square, cross].forEach((guide) => guide.dispose());
+    clip.dispose();
+  });
+
   it('rejects an empty prompt and bad options with one-line errors', () => {
     const clip = tinyClip();
     expect(() => clipGuidance({ clip, prompt: '' })).toThrow('prompt ("") must be a non-empty string (an empty prompt has no meaning to match)');
     expect(() => clipGuidance({ clip, prompt: 'a square', scale: 0 })).toThrow('scale (0) must be a positive finite number');
     expect(() => clipGuidance({ clip: {} as never, prompt: 'a square' })).toThrow('clip ({}) must be a Clip (trainClip, loadClip)');
+    expect(() => clipGuidance({ clip, prompt: ['a square', ''] })).toThrow('prompt[1] ("") must be a non-empty string (an empty prompt has no meaning to match)');
+    expect(() => clipGuidance({ clip, prompt: 'a square', vae: {} as never })).toThrow('vae ({}) must have a decode(latents) method (an AutoencoderKL)');
     clip.dispose();
   });
 });

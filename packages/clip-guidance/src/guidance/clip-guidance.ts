@@ -1,18 +1,21 @@
 // CLIP guidance for @gen/diffusion: at each step, the gradient of the spherical distance
 // between the CLIP embedding of the predicted x̂₀ (seen through random shifted "cutouts") and
 // the prompt's embedding, returned as the pipeline's x₀-space guidance g = −scale·∇ loss.
+// Latent diffusion: x̂₀ is a latent, so CLIP sees the autoencoder's decoding of it and the
+// gradient flows back through the decoder into latent space (`vae`, `vaeScalingFactor`).
 import * as tf from '@tensorflow/tfjs-core';
 import { checkNonNegativeInteger, checkPositiveInteger, checkPositiveNumber, Generator, InvalidArgumentError } from '@gen/core';
-import type { GuidanceContext, GuidanceFunction } from '@gen/diffusion';
+import type { GuidanceContext, GuidanceFunction, LatentDecoder } from '@gen/diffusion';
 import { Clip } from '../clip';
+import { checkPrompt, promptEmbedding } from '../steering/steer-latents';
 import { drawShifts, viewStatistics } from './clip-views';
 
 export { sphericalDistance, shiftImages } from './clip-views';
 
 export interface ClipGuidanceOptions {
   clip: Clip;
-  /** The text the images should match. Empty prompts throw; over-long ones are truncated. */
-  prompt: string;
+  /** The text the images should match: one for the whole batch, or one per image of the pipeline's batch. Empty prompts throw; over-long ones are truncated. */
+  prompt: string | readonly string[];
   /** Multiplier of the gradient (default 100). */
   scale?: number;
   /** Augmented views of x̂₀ averaged per step (default 4). */
@@ -21,13 +24,17 @@ export interface ClipGuidanceOptions {
   maxShift?: number;
   /** Draws the shifts (default `new Generator(0)`). */
   generator?: Generator;
-  /** Pixel range of x̂₀ in model space (default [−1, 1]); mapped linearly to CLIP's [0, 1], not clipped. */
+  /** Pixel range of x̂₀ in model space — of the decoded x̂₀ with `vae` — (default [−1, 1]); mapped linearly to CLIP's [0, 1], not clipped. */
   range?: readonly [number, number];
+  /** Latent diffusion: the pipeline's autoencoder; CLIP then sees decode(x̂₀ / vaeScalingFactor), and g is its gradient in latent space. */
+  vae?: LatentDecoder;
+  /** Latents are divided by this before decoding, as the pipeline does (default 1). */
+  vaeScalingFactor?: number;
 }
 
 /** The guidance hook with its prompt embedding; `dispose()` frees the embedding. */
 export type ClipGuidance = GuidanceFunction & {
-  /** The prompt's unit-length embedding `[1, embedDim]`. */
+  /** The prompt's unit-length embedding `[1, embedDim]` (or one per image, `[B, embedDim]`). */
   readonly textEmbedding: tf.Tensor2D;
   /** The mean spherical-distance loss per image `[B]` of `x0` for given shifts (what the gradient is taken of). */
   loss(x0: tf.Tensor, shifts: ReadonlyArray<readonly [number, number]>): tf.Tensor1D;
@@ -45,21 +52,30 @@ export type ClipGuidance = GuidanceFunction & {
  * ```
  */
 export function clipGuidance(options: ClipGuidanceOptions): ClipGuidance {
-  const { clip, prompt, scale = 100, cutouts = 4, maxShift = 2, generator = new Generator(0), range = [-1, 1] } = options ?? ({} as ClipGuidanceOptions);
+  const { clip, prompt, scale = 100, cutouts = 4, maxShift = 2, generator = new Generator(0), range = [-1, 1], vae, vaeScalingFactor = 1 } = options ?? ({} as ClipGuidanceOptions);
   if (!(clip instanceof Clip)) throw new InvalidArgumentError('clip', clip, 'must be a Clip (trainClip, loadClip)');
-  if (typeof prompt !== 'string' || prompt.trim().length === 0) {
-    throw new InvalidArgumentError('prompt', prompt, 'must be a non-empty string (an empty prompt has no meaning to match)');
-  }
+  checkPrompt(prompt);
   checkPositiveNumber('scale', scale);
   checkPositiveInteger('cutouts', cutouts);
   checkNonNegativeInteger('maxShift', maxShift);
   if (!(generator instanceof Generator)) throw new InvalidArgumentError('generator', generator, 'must be a Generator from @gen/core');
   if (!Array.isArray(range) || range.length !== 2 || !(range[1] > range[0])) throw new InvalidArgumentError('range', range, 'must be [low, high] with low < high');
-  const textEmbedding = tf.keep(clip.encodeText([prompt]));
+  if (vae !== undefined && typeof vae?.decode !== 'function') throw new InvalidArgumentError('vae', vae, 'must have a decode(latents) method (an AutoencoderKL)');
+  checkPositiveNumber('vaeScalingFactor', vaeScalingFactor);
+  const textEmbedding = tf.keep(promptEmbedding(clip, prompt));
   const [low, high] = range;
+  const prompts = textEmbedding.shape[0];
 
-  const loss = (x0: tf.Tensor, shifts: ReadonlyArray<readonly [number, number]>): tf.Tensor1D =>
-    tf.tidy(() => viewStatistics(clip, tf.div(tf.sub(x0, low), high - low), textEmbedding, shifts).distance);
+  /** x̂₀ as pixels in `range`: itself, or the autoencoder's decoding of the latent x̂₀. */
+  const pixels = (x0: tf.Tensor): tf.Tensor => {
+    if (!vae) return x0;
+    const decoded = vae.decode(vaeScalingFactor === 1 ? x0 : tf.div(x0, vaeScalingFactor));
+    return decoded instanceof tf.Tensor ? decoded : decoded.sample;
+  };
+  const loss = (x0: tf.Tensor, shifts: ReadonlyArray<readonly [number, number]>): tf.Tensor1D => {
+    if (prompts !== 1 && x0.shape[0] !== prompts) throw new InvalidArgumentError('x0', x0, `must hold one image per prompt (${prompts})`);
+    return tf.tidy(() => viewStatistics(clip, tf.div(tf.sub(pixels(x0), low), high - low), textEmbedding, shifts).distance);
+  };
 
   const guidance = ((context: GuidanceContext) => {
     const x0 = context.predOriginalSample;

@@ -3,3 +3,5 @@ export { clipGuidance } from './clip-guidance';
 export type { ClipGuidanceOptions, ClipGuidance } from './clip-guidance';
 export { sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics } from './clip-views';
 export type { ViewStatistics } from './clip-views';
+export { evaluateClipGuidance } from './evaluate-clip-guidance';
+export type { EvaluateClipGuidanceOptions, ClipGuidanceEvaluation, ClipGuidedGenerator, ClipGuidedRequest } from './evaluate-clip-guidance';

@@ -1,7 +1,7 @@
 // Public API of the steering module (explicit named exports only).
-export { steerLatents, steeringObjective, checkSteeringOptions, checkLatents, checkPrompt } from './steer-latents';
+export { steerLatents, steeringObjective, checkSteeringOptions, checkLatents, checkPrompt, promptEmbedding } from './steer-latents';
 export type { LatentPrior, SteeringOptions, SteerLatentsOptions, SteeringResult, SteeringObjective } from './steer-latents';
-export { steerGanLatents } from './steer-gan-latents';
-export type { SteerGanLatentsOptions, GanSteeringResult } from './steer-gan-latents';
+export { steerGanLatents, GAN_CLASS_MODES } from './steer-gan-latents';
+export type { SteerGanLatentsOptions, GanSteeringResult, GanClassMode } from './steer-gan-latents';
 export { steerVaeLatents } from './steer-vae-latents';
 export type { SteerVaeLatentsOptions, VaeSteeringResult, VaeDecoder } from './steer-vae-latents';

@@ -5,6 +5,7 @@ import { createGenerator, ganConfig } from '@gen/gan';
 import { tinyClip } from '../__fixtures__/tiny-clip';
 import { steerGanLatents } from './steer-gan-latents';
 import { steeringObjective } from './steer-latents';
+import { fitToClip } from '../guidance/clip-views';
 
 // An untrained 8×8×1 DCGAN generator (latentDim 8); the 16×16 tiny CLIP sees its images resized.
 const tinyGenerator = (numClasses = 0, seed = 3) =>
@@ -82,6 +83,40 @@ describeWithBackends(
       clip.dispose();
     });
 
+    it('steers the class of a conditional generator without labels: starts at CLIP\'s choice among one render per class, images G(z, softmax(logits))', async () => {
+      const clip = tinyClip(6);
+      const G = tinyGenerator(3);
+      const z0 = new Generator(9).normal([2, 8]);
+      const prompt = ['a photo of the cross', 'a square'];
+      const result = await steerGanLatents({ clip, prompt, generator: G, latents: z0, steps: 4, lr: 0.1, classLr: 0.5, cutouts: 1, maxShift: 0, rng: new Generator(2) });
+      // The start: CLIP's best class among G(z₀, 0), G(z₀, 1), G(z₀, 2) for each image's own prompt.
+      G.eval();
+      const scores = await tf
+        .stack([0, 1, 2].map((k) => clip.clipScore(fitToClip(clip, tf.mul(tf.add(G.forward(z0, tf.tensor1d([k, k], 'int32')), 1), 0.5)), prompt)), 1)
+        .array() as number[][];
+      expect(Array.from(result.initialLabels!)).toEqual(scores.map((row) => row.indexOf(Math.max(...row))));
+      // The weights are a softmax per image, the labels their argmax, and the images G(z, weights).
+      const weights = result.classWeights!;
+      expect(weights).toHaveLength(6);
+      for (let i = 0; i < 2; i++) {
+        const row = Array.from(weights.subarray(3 * i, 3 * i + 3));
+        expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+        expect(result.labels![i]).toBe(row.indexOf(Math.max(...row)));
+      }
+      const expected = tf.clipByValue(tf.mul(tf.add(G.forward(result.latents, tf.tensor2d(weights, [2, 3])), 1), 0.5), 0, 1);
+      await expectTensorsClose(result.images, expected, { atol: 1e-5 });
+      expect(mean(result.losses[3])).toBeLessThan(mean(result.losses[0]));
+      result.dispose();
+      // classes: 'random' keeps the old behaviour: classes drawn after the latents, fixed.
+      const random = await steerGanLatents({ clip, prompt: 'a square', generator: G, n: 2, steps: 1, classes: 'random', rng: new Generator(2) });
+      expect(random.classWeights).toBeNull();
+      expect(random.condition).toBeNull();
+      expect(random.labels).toHaveLength(2);
+      random.dispose();
+      G.dispose();
+      clip.dispose();
+    });
+
     it('leaks nothing: tensors flat across runs of 1 and 4 steps', async () => {
       const clip = tinyClip(6);
       const G = tinyGenerator();
@@ -96,6 +131,13 @@ describeWithBackends(
       long.dispose();
       expect(tf.memory().numTensors).toBe(before);
       G.dispose();
+      // And with the class steered.
+      const C = tinyGenerator(3);
+      (await steerGanLatents({ ...options, generator: C, steps: 1, classLr: 0.2 })).dispose();
+      const start = tf.memory().numTensors;
+      (await steerGanLatents({ ...options, generator: C, steps: 3, classLr: 0.2 })).dispose();
+      expect(tf.memory().numTensors).toBe(start);
+      C.dispose();
       clip.dispose();
     });
 
@@ -152,6 +194,9 @@ describeWithBackends('steerGanLatents (small cases)', () => {
     await expect(steerGanLatents({ ...base, labels: 1 })).rejects.toThrow('labels (1) must be omitted: the generator is unconditional');
     await expect(steerGanLatents({ ...base, generator: {} as never })).rejects.toThrow('generator ({}) must be a GAN generator model (e.g. from loadGan)');
     await expect(steerGanLatents({ ...base, cutouts: 0 })).rejects.toThrow('cutouts (0) must be a positive integer');
+    await expect(steerGanLatents({ ...base, prompt: ['a square'] })).rejects.toThrow('prompt (["a square"]) must be one string, or an array of one per image (2)');
+    await expect(steerGanLatents({ ...base, classes: 'best' as never })).rejects.toThrow('classes ("best") must be one of steer, random');
+    await expect(steerGanLatents({ ...base, classLr: 0 })).rejects.toThrow('classLr (0) must be a positive finite number');
     G.dispose();
     clip.dispose();
   });

@@ -1,8 +1,9 @@
 // CLIP steering of a latent-variable generator: Adam on the latents z (and optionally a
-// per-sample scale ψ ∈ [0, 1] of them, the truncation trick toward the prior's mean 0) to
-// minimise the mean spherical distance between the CLIP embeddings of shifted views of
-// render(ψ·z) and the prompt's embedding, with z kept near the prior. Family-agnostic: the
-// GAN and VAE wrappers (steer-gan-latents, steer-vae-latents) supply `render` and the prior.
+// per-sample scale ψ ∈ [0, 1] of them, the truncation trick toward the prior's mean 0, and an
+// unconstrained extra input such as class logits) to minimise the mean spherical distance between
+// the CLIP embeddings of shifted views of render(ψ·z) and the prompt's embedding, with z kept near
+// the prior. Family-agnostic: the GAN and VAE wrappers (steer-gan-latents, steer-vae-latents)
+// supply `render` and the prior.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkNonNegativeInteger, checkNonNegativeNumber, checkPositiveInteger, checkPositiveNumber, Adam, Generator, InvalidArgumentError } from '@gen/core';
 import { Clip } from '../clip';
@@ -22,8 +23,8 @@ export type LatentPrior = { kind: 'sphere' } | { kind: 'gaussian'; weight: numbe
 export interface SteeringOptions {
   /** The text–image model (trainClip, loadClip). */
   clip: Clip;
-  /** The text the images should match. Empty prompts throw; over-long ones are truncated. */
-  prompt: string;
+  /** The text the images should match: one for every image, or one per image. Empty prompts throw; over-long ones are truncated. */
+  prompt: string | readonly string[];
   /** Adam steps (≥ 1). Default 50. */
   steps?: number;
   /** Adam learning rate (> 0). Default 0.05. */
@@ -41,11 +42,17 @@ export interface SteerLatentsOptions extends SteeringOptions {
   latents: tf.Tensor;
   /** Per-sample latent shape the renderer takes. */
   latentShape: readonly number[];
-  /** Differentiable latents `[n, ...latentShape]` → images `[n, H, W, C]` in [0, 1] (called inside tf.tidy). */
-  render: (latents: tf.Tensor) => tf.Tensor;
+  /** Differentiable latents `[n, ...latentShape]` (and the `condition`, when given) → images `[n, H, W, C]` in [0, 1] (called inside tf.tidy). */
+  render: (latents: tf.Tensor, condition?: tf.Tensor) => tf.Tensor;
   prior: LatentPrior;
   /** Also learn a per-sample scale ψ ∈ [0, 1] (starting at 1, clipped after each step): images are render(ψ·z). Default false. */
   optimizeScale?: boolean;
+  /**
+   * Also learn an unconstrained input `[n, ...]` that `render` takes as its second argument (e.g.
+   * class logits of a conditional GAN), starting at `initial` (not modified), with its own Adam
+   * learning rate (default `lr`). No prior: the renderer decides what it means.
+   */
+  condition?: { initial: tf.Tensor; lr?: number };
 }
 
 /** What steering returns; `dispose()` frees the tensors. */
@@ -56,6 +63,8 @@ export interface SteeringResult {
   latents: tf.Tensor;
   /** The final ψ per sample, or null without `optimizeScale`. */
   scales: Float32Array | null;
+  /** The final `condition` input, or null without one. */
+  condition: tf.Tensor | null;
   /** Per step (before its update), per sample: the objective (view distance + prior penalty). */
   losses: Float32Array[];
   /** Per step (before its update), per sample: the mean cosine between the views' CLIP embeddings and the prompt's. */
@@ -70,39 +79,61 @@ export interface SteeringResult {
 /** The pieces of the steering objective fixed for a run. */
 export interface SteeringObjective {
   clip: Clip;
-  /** The prompt's unit-length embedding `[1, embedDim]`. */
+  /** The prompt's unit-length embedding `[1, embedDim]`, or one per sample `[n, embedDim]`. */
   textEmbedding: tf.Tensor;
-  render: (latents: tf.Tensor) => tf.Tensor;
+  render: (latents: tf.Tensor, condition?: tf.Tensor) => tf.Tensor;
   prior: LatentPrior;
 }
 
 /**
- * The per-sample steering objective `[n]` at latents z (and scale ψ `[n]`, if any) for given
- * view shifts: mean_k d(CLIP(shift_k(render(ψ·z))), t) (+ weight·½‖z‖² for the Gaussian
- * prior), with the views' mean cosine to t. Differentiable in z and ψ; the caller disposes.
+ * The per-sample steering objective `[n]` at latents z (and scale ψ `[n]`, and the renderer's
+ * `condition`, if any) for given view shifts: mean_k d(CLIP(shift_k(render(ψ·z, c))), t)
+ * (+ weight·½‖z‖² for the Gaussian prior), with the views' mean cosine to t. Differentiable in
+ * z, ψ and c; the caller disposes.
  */
 export function steeringObjective(
   objective: SteeringObjective,
   latents: tf.Tensor,
   scales: tf.Tensor | null,
   shifts: ReadonlyArray<readonly [number, number]>,
+  condition?: tf.Tensor | null,
 ): { objective: tf.Tensor1D; cosine: tf.Tensor1D } {
   const { clip, textEmbedding, render, prior } = objective;
   return tf.tidy(() => {
     const n = latents.shape[0];
     const input = scales ? tf.mul(latents, tf.reshape(scales, [n, ...latents.shape.slice(1).map(() => 1)])) : latents;
-    const { distance, cosine } = viewStatistics(clip, render(input), textEmbedding, shifts);
+    const images = condition ? render(input, condition) : render(input);
+    const { distance, cosine } = viewStatistics(clip, images, textEmbedding, shifts);
     const penalty = prior.kind === 'gaussian' ? tf.mul(prior.weight / 2, tf.sum(tf.reshape(tf.square(latents), [n, -1]), 1)) : null;
     return { objective: (penalty ? tf.add(distance, penalty) : distance) as tf.Tensor1D, cosine };
   });
 }
 
-/** Throws unless `prompt` is a non-empty string (the message clipGuidance uses). */
-export function checkPrompt(prompt: unknown): string {
+/**
+ * Throws unless `prompt` is a non-empty string (the message clipGuidance uses), or a non-empty
+ * array of them (one per image; `n`, when given, is the number of images).
+ */
+export function checkPrompt(prompt: unknown, n?: number): string | readonly string[] {
+  if (Array.isArray(prompt)) {
+    if (prompt.length === 0 || (n !== undefined && prompt.length !== n)) {
+      throw new InvalidArgumentError('prompt', prompt, `must be one string, or an array of one per image (${n ?? 'n'})`);
+    }
+    prompt.forEach((text, i) => {
+      if (typeof text !== 'string' || text.trim().length === 0) {
+        throw new InvalidArgumentError(`prompt[${i}]`, text, 'must be a non-empty string (an empty prompt has no meaning to match)');
+      }
+    });
+    return prompt as readonly string[];
+  }
   if (typeof prompt !== 'string' || prompt.trim().length === 0) {
     throw new InvalidArgumentError('prompt', prompt, 'must be a non-empty string (an empty prompt has no meaning to match)');
   }
   return prompt;
+}
+
+/** The prompt embedding(s) `[1 | n, embedDim]` of a checked prompt; the caller disposes. */
+export function promptEmbedding(clip: Clip, prompt: string | readonly string[]): tf.Tensor2D {
+  return clip.encodeText(typeof prompt === 'string' ? [prompt] : [...prompt]);
 }
 
 /** Checks the shared options; returns them with defaults filled in. */
@@ -147,7 +178,7 @@ function checkPrior(prior: unknown): LatentPrior {
  */
 export async function steerLatents(options: SteerLatentsOptions): Promise<SteeringResult> {
   const { clip, prompt, steps, lr, cutouts, maxShift, rng } = checkSteeringOptions(options);
-  const { latents: initial, latentShape, render, optimizeScale = false } = options;
+  const { latents: initial, latentShape, render, optimizeScale = false, condition: conditionOption } = options;
   if (!Array.isArray(latentShape) || latentShape.length === 0 || !latentShape.every((d) => Number.isSafeInteger(d) && d > 0)) {
     throw new InvalidArgumentError('latentShape', latentShape, 'must be a non-empty array of positive integers');
   }
@@ -155,32 +186,57 @@ export async function steerLatents(options: SteerLatentsOptions): Promise<Steeri
   if (typeof render !== 'function') throw new InvalidArgumentError('render', render, 'must be a function latents → images in [0, 1]');
   const prior = checkPrior(options.prior);
   if (typeof optimizeScale !== 'boolean') throw new InvalidArgumentError('optimizeScale', optimizeScale, 'must be true or false');
-
   const n = initial.shape[0];
-  const textEmbedding = tf.keep(clip.encodeText([prompt]));
+  checkPrompt(prompt, n);
+  if (conditionOption !== undefined) {
+    const t = conditionOption?.initial;
+    if (!(t instanceof tf.Tensor) || t.dtype !== 'float32' || t.rank < 1 || t.shape[0] !== n) {
+      throw new InvalidArgumentError('condition.initial', t, `must be a float32 tensor [${n}, …] (one row per image)`);
+    }
+    if (conditionOption.lr !== undefined) checkPositiveNumber('condition.lr', conditionOption.lr);
+  }
+
+  const textEmbedding = tf.keep(promptEmbedding(clip, prompt));
   const objective: SteeringObjective = { clip, textEmbedding, render, prior };
   const z = tf.variable(initial, true);
   const psi = optimizeScale ? tf.tidy(() => tf.variable(tf.ones([n]), true)) : null;
+  const c = conditionOption ? tf.variable(conditionOption.initial, true) : null;
   const radius = prior.kind === 'sphere' ? tf.tidy(() => tf.norm(tf.reshape(initial, [n, -1]), 'euclidean', 1, true)) : null;
   const adam = new Adam({ learningRate: lr });
+  // The condition has its own optimizer when its learning rate differs (Adam's step is lr-scaled per parameter group).
+  const conditionAdam = c && conditionOption?.lr !== undefined && conditionOption.lr !== lr ? new Adam({ learningRate: conditionOption.lr }) : null;
   const lossHistory: tf.Tensor[] = [];
   const scoreHistory: tf.Tensor[] = [];
-  const cleanScore = () => tf.tidy(() => steeringObjective(objective, z, psi, [[0, 0]]).cosine);
+  const cleanScore = () => tf.tidy(() => steeringObjective(objective, z, psi, [[0, 0]], c).cosine);
   const initialScores = cleanScore();
   try {
     for (let step = 0; step < steps; step++) {
       const shifts = drawShifts(rng, cutouts, maxShift);
       let cosine: tf.Tensor | null = null;
+      const variables: tf.Variable[] = [z, ...(psi ? [psi] : []), ...(c ? [c] : [])];
       const { value, grads } = tf.tidy(() =>
-        tf.valueAndGrads((latents: tf.Tensor, scales?: tf.Tensor) => {
-          const out = steeringObjective(objective, latents, scales ?? null, shifts);
+        tf.valueAndGrads((...inputs: tf.Tensor[]) => {
+          const [latents, ...rest] = inputs;
+          const scales = psi ? rest.shift()! : null;
+          const out = steeringObjective(objective, latents, scales, shifts, c ? rest.shift()! : null);
           cosine = tf.keep(out.cosine);
           return out.objective;
-        })(psi ? [z, psi] : [z]),
+        })(variables),
       );
       lossHistory.push(value);
       scoreHistory.push(cosine!);
-      adam.step(psi ? { z, psi } : { z }, psi ? { z: grads[0], psi: grads[1] } : { z: grads[0] });
+      const named: Record<string, tf.Variable> = { z };
+      const gradients: Record<string, tf.Tensor> = { z: grads[0] };
+      if (psi) {
+        named.psi = psi;
+        gradients.psi = grads[1];
+      }
+      if (c && !conditionAdam) {
+        named.condition = c;
+        gradients.condition = grads[variables.length - 1];
+      }
+      adam.step(named, gradients);
+      if (c && conditionAdam) conditionAdam.step({ condition: c }, { condition: grads[variables.length - 1] });
       tf.dispose(grads);
       if (radius) {
         const r = radius;
@@ -193,9 +249,10 @@ export async function steerLatents(options: SteerLatentsOptions): Promise<Steeri
     }
     const images = tf.tidy(() => {
       const input = psi ? tf.mul(z, tf.reshape(psi, [n, ...latentShape.map(() => 1)])) : z;
-      return tf.clipByValue(render(input), 0, 1) as tf.Tensor4D;
+      return tf.clipByValue(c ? render(input, c) : render(input), 0, 1) as tf.Tensor4D;
     });
     const latents = tf.clone(z);
+    const condition = c ? tf.clone(c) : null;
     const finalScores = cleanScore();
     try {
       const [losses, scores, first, last, scales] = await Promise.all([
@@ -205,9 +262,9 @@ export async function steerLatents(options: SteerLatentsOptions): Promise<Steeri
         finalScores.data() as Promise<Float32Array>,
         psi ? (psi.data() as Promise<Float32Array>) : Promise.resolve(null),
       ]);
-      return { images, latents, scales, losses, scores, initialScores: first, finalScores: last, dispose: () => tf.dispose([images, latents]) };
+      return { images, latents, scales, condition, losses, scores, initialScores: first, finalScores: last, dispose: () => tf.dispose([images, latents, ...(condition ? [condition] : [])]) };
     } catch (error) {
-      tf.dispose([images, latents]);
+      tf.dispose([images, latents, ...(condition ? [condition] : [])]);
       throw error;
     } finally {
       finalScores.dispose();
@@ -215,8 +272,10 @@ export async function steerLatents(options: SteerLatentsOptions): Promise<Steeri
   } finally {
     tf.dispose([...lossHistory, ...scoreHistory, textEmbedding, z, initialScores]);
     if (psi) psi.dispose();
+    c?.dispose();
     radius?.dispose();
     adam.dispose();
+    conditionAdam?.dispose();
   }
 }
 

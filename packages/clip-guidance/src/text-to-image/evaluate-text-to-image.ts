@@ -214,8 +214,11 @@ async function pixelsOf(images: tf.Tensor4D): Promise<{ values: Float32Array; sh
   }
 }
 
-/** Prompted-class accuracy by the feature classifier (and FID etc. against `real`). */
-async function classScores(
+/**
+ * Prompted-class accuracy by the feature classifier (and FID etc. against `real`): `labels[i]` is
+ * the class sample i was prompted with. Shared with evaluateClipGuidance.
+ */
+export async function classScores(
   samples: tf.Tensor4D,
   labels: Int32Array,
   classifier: metrics.FeatureClassifier,
