@@ -373,6 +373,21 @@ async function realImages(
   return { images, labels: tf.tensor1d(picked.labels, 'int32'), size };
 }
 
+/**
+ * Writes `images` (in the model's `range`, consumed: disposed here) as one PNG grid of `columns`
+ * columns at `path`, and prints the path.
+ */
+async function writeGridPng(images: tf.Tensor, range: readonly [number, number], path: string, columns: number, io: CommandContext['io']): Promise<void> {
+  const unit = toUnitRange(images, range);
+  images.dispose();
+  try {
+    await writeFrames(path, unit, columns);
+    io.stdout.write(`${path}\n`);
+  } finally {
+    unit.dispose();
+  }
+}
+
 /** `--attribute a-b`: two different classes of `dataset` by name or index (a name may itself hold a '-'). */
 function parseAttribute(value: string, dataset: DatasetChoice): { positive: number; negative: number; names: [string, string] } {
   const names = core.classNamesFor(dataset);
@@ -504,15 +519,7 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
       const stripLabels = numClasses > 0 ? (label !== undefined ? tf.fill([pairs], label, 'int32') : tf.slice(test.labels, 0, pairs)) : undefined;
       owned.push(from, to, ...(stripLabels ? [stripLabels] : []));
       const strips = await interpolate({ model, from, to, ...(stripLabels ? { labels: stripLabels } : {}), steps: frames, method: 'slerp' });
-      const unit = toUnitRange(strips, model.range);
-      strips.dispose();
-      try {
-        const path = join(out, 'interpolation.png');
-        await writeFrames(path, unit, frames);
-        io.stdout.write(`${path}\n`);
-      } finally {
-        unit.dispose();
-      }
+      await writeGridPng(strips, model.range, join(out, 'interpolation.png'), frames, io);
     }
     if (options.reconstruct && dataset) {
       // --rows test images (top row) above their reconstructions: decode of the posterior mean.
@@ -520,15 +527,9 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
       const test = await realImages(dataset, 'test', rows, model, seed, 'reconstruct/images');
       owned.push(test.images, test.labels);
       const decoded = await reconstruct({ model, images: test.images, ...(numClasses > 0 ? { labels: test.labels } : {}) });
-      const unit = tf.tidy(() => toUnitRange(tf.concat([test.images, decoded]), model.range));
+      const both = tf.concat([test.images, decoded]);
       decoded.dispose();
-      try {
-        const path = join(out, 'reconstruction.png');
-        await writeFrames(path, unit, test.size);
-        io.stdout.write(`${path}\n`);
-      } finally {
-        unit.dispose();
-      }
+      await writeGridPng(both, model.range, join(out, 'reconstruction.png'), test.size, io);
     }
     if (attribute && dataset) {
       // Latent arithmetic: mean posterior mean of class a minus that of class b (training images),
@@ -547,28 +548,12 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
       owned.push(test.images, test.labels);
       const scales = Array.from({ length: frames }, (_, i) => i / (frames - 1));
       const edited = await applyAttribute({ model, images: test.images, ...(numClasses > 0 ? { labels: test.labels } : {}), vector, scales });
-      const unit = toUnitRange(edited, model.range);
-      edited.dispose();
-      try {
-        const path = join(out, 'attribute.png');
-        await writeFrames(path, unit, frames);
-        io.stdout.write(`${path}\n`);
-      } finally {
-        unit.dispose();
-      }
+      await writeGridPng(edited, model.range, join(out, 'attribute.png'), frames, io);
     }
     if (options['latent-grid']) {
       const rows = options['grid-size'] as number;
       const grid = latentGrid({ model, rows, columns: rows, ...(numClasses > 0 ? { label: label ?? 0 } : {}) });
-      const unit = toUnitRange(grid, model.range);
-      grid.dispose();
-      try {
-        const path = join(out, 'latent-grid.png');
-        await writeFrames(path, unit, rows);
-        io.stdout.write(`${path}\n`);
-      } finally {
-        unit.dispose();
-      }
+      await writeGridPng(grid, model.range, join(out, 'latent-grid.png'), rows, io);
     }
     return 0;
   } finally {
