@@ -15,6 +15,7 @@ const EXAMPLES = [
   { file: 'sample-dpm-solver.mjs', writes: ['samples.png'], check: (s) => s.stepsCompleted === 5 && s.min >= 0 && s.max <= 1 },
   { file: 'vae-interpolation.mjs', writes: ['interpolation.png'], check: (s) => s.stoppedBy === 'done' && s.framesShape.join() === '32,28,28,1' },
   { file: 'latent-diffusion.mjs', writes: ['samples.png'], check: (s) => s.latentShape.join() === '7,7,2' && s.scalingFactor > 0 && s.imagesShape.join() === '4,28,28,1' },
+  { file: 'text-to-image.mjs', writes: ['samples.png'], check: (s) => s.stepsCompleted === 4 && s.imagesShape.join() === '2,28,28,1' && s.prompts.length === 2 },
   { file: 'clip-zero-shot.mjs', writes: ['model/config.json'], check: (s) => s.n === 64 && s.accuracy >= 0 && s.accuracy <= 1 },
 ];
 
