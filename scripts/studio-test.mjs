@@ -3,7 +3,10 @@
 //   1. builds it (the MNIST slice, then `vite build`) unless --no-build;
 //   2. serves dist/ on a localhost port and opens it on the WebGL backend;
 //   3. Generate: each family (GAN, VAE, diffusion, untrained weights) — the canvas is not blank
-//      and differs between seeds; diffusion shows its per-step preview;
+//      and differs between seeds; diffusion shows its per-step preview; every shipped model;
+//      text-to-image (each shipped text-conditioned checkpoint with its CLIP): a prompt draws a
+//      non-blank grid that differs between prompts and between seeds, with the live preview; an
+//      empty and an over-long prompt show the library's one-line error under the controls;
 //   4. Explore: the GAN interpolation renders and the truncation slider changes it;
 //   5. Train: a few VAE steps — the loss falls; pause; reload the page; resume from IndexedDB at
 //      the paused step and finish; export the checkpoint and sample from it with the CLI;
@@ -232,7 +235,7 @@ try {
 
   // Every model the repository ships (served from packages/<family>/pretrained by the studio's Vite plugin).
   const shipped = await page.evaluate(() => fetch('checkpoints.json').then((r) => r.json()));
-  for (const entry of shipped) {
+  for (const entry of shipped.filter((e) => e.family !== 'text')) {
     await check(`generate: shipped ${entry.id} loads and draws a non-blank grid that differs between seeds`, async () => {
       await tab('generate');
       await page.selectOption('#gen-family', entry.family);
@@ -253,6 +256,73 @@ try {
       const diff = meanAbsDifference(a, b);
       assert(diff > 2, `${entry.id}: seeds 1 and 2 gave (nearly) the same canvas (mean |Δ| ${diff.toFixed(2)})`);
       return `${entry.description ?? entry.name}; seed 1 vs 2 mean |Δ| ${diff.toFixed(1)}/255${guidance}`;
+    });
+  }
+
+  // Text-to-image: every shipped text-conditioned diffusion model, with the CLIP it names (served
+  // by the same plugin). Few steps and images: this is about the wiring, not the quality.
+  for (const entry of shipped.filter((e) => e.family === 'text')) {
+    await check(`generate: text-to-image ${entry.id} draws a prompt; other prompts and seeds differ; live preview`, async () => {
+      await tab('generate');
+      await page.selectOption('#gen-family', 'text');
+      await page.selectOption('#gen-checkpoint', entry.id);
+      assert(await page.isVisible('#gen-prompt'), 'the prompt box is not shown for the text-to-image family');
+      assert(!(await page.isVisible('#gen-class')), 'the class control is shown for the text-to-image family');
+      const prompt = await page.inputValue('#gen-prompt');
+      assert(prompt.trim() !== '', `${entry.id}: the prompt box has no default prompt`);
+      await page.fill('#gen-steps', '3');
+      await page.selectOption('#gen-scheduler', 'ddim');
+      await page.fill('#gen-count', '4');
+      const t = Date.now();
+      const a = await generateOnce(1);
+      const ms = Date.now() - t;
+      assertNotBlank(a, `${entry.id} "${prompt}" seed 1`);
+      const previewStep = await page.getAttribute('#gen-preview', 'data-step');
+      assert(previewStep === '3', `the per-step preview ended at step ${previewStep}, expected 3`);
+      assertNotBlank(await canvasPixels('gen-preview'), `${entry.id} preview`);
+      const drawn = await page.getAttribute('#gen-canvas', 'data-prompt');
+      assert(drawn === prompt, `the canvas records the prompt ${JSON.stringify(drawn)}, expected ${JSON.stringify(prompt)}`);
+      await shot(`generate-text-${entry.id}`);
+      const b = await generateOnce(2);
+      const seeds = meanAbsDifference(a, b);
+      assert(seeds > 2, `${entry.id}: seeds 1 and 2 gave (nearly) the same canvas (mean |Δ| ${seeds.toFixed(2)})`);
+      // Another prompt (the first class, plainly), same seed as the first grid.
+      const other = `a ${String(entry.classNames?.[0] ?? 'thing').toLowerCase()}`;
+      await page.fill('#gen-prompt', other);
+      const c = await generateOnce(1);
+      assertNotBlank(c, `${entry.id} "${other}"`);
+      const prompts = meanAbsDifference(a, c);
+      assert(prompts > 2, `${entry.id}: "${prompt}" and "${other}" gave (nearly) the same canvas (mean |Δ| ${prompts.toFixed(2)})`);
+      await shot(`generate-text-${entry.id}-other-prompt`);
+      const info = await page.textContent('#gen-info');
+      timings[`generate-text-${entry.id}`] = ms;
+      return `"${prompt}" seed 1 vs 2 mean |Δ| ${seeds.toFixed(1)}/255, vs "${other}" ${prompts.toFixed(1)}/255, first grid ${ms} ms; ${info}`;
+    });
+
+    await check(`generate: text-to-image ${entry.id} shows a one-line error for an empty and an over-long prompt`, async () => {
+      const errors = [];
+      for (const [what, prompt, expected] of [
+        ['empty', '', /^prompt \(""\) must not be empty/],
+        ['over-long', Array.from({ length: 40 }, () => 'seven').join(' '), /^prompt \(".*"\) is too long: \d+ tokens, at most \d+ fit$/],
+      ]) {
+        const rendered = await page.getAttribute('#gen-canvas', 'data-rendered');
+        const previousError = await page.evaluate(() => document.body.dataset.lastError ?? null);
+        await page.fill('#gen-prompt', prompt);
+        await page.click('#gen-run');
+        await page.waitForFunction((p) => document.body.dataset.busy === 'false' && (document.body.dataset.lastError ?? null) !== p, previousError, { timeout: STEP_TIMEOUT });
+        const line = await page.textContent('#gen-prompt-error');
+        assert(await page.isVisible('#gen-prompt-error'), `${what} prompt: no error line is shown (status: ${await page.textContent('#progress-text')})`);
+        assert(!line.includes('\n') && expected.test(line), `${what} prompt: the error line reads ${JSON.stringify(line)}`);
+        assert((await page.getAttribute('#gen-canvas', 'data-rendered')) === rendered, `${what} prompt: the grid was redrawn`);
+        errors.push(line);
+        if (what === 'empty') await shot(`generate-text-${entry.id}-empty-prompt`);
+      }
+      // Typing clears the line.
+      await page.fill('#gen-prompt', 'a');
+      assert(!(await page.isVisible('#gen-prompt-error')), 'the error line stays after the prompt is edited');
+      // These failures were expected: later checks must not read them as theirs.
+      await page.evaluate(() => delete document.body.dataset.lastError);
+      return errors.map((e) => JSON.stringify(e)).join('; ');
     });
   }
 

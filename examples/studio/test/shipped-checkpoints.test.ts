@@ -60,13 +60,42 @@ describe('the shipped-checkpoint manifest', () => {
     expect(c.guidanceScale).toBeUndefined();
   });
 
-  it('text-conditioned diffusion models are left out (the Generate tab has no prompt box); the others are listed', () => {
+  it('text-conditioned diffusion models are family "text", with the shipped CLIP their config names; one whose CLIP is not shipped is left out', () => {
     const packagesDir = path.join(root, 'packages');
     const pretrained = path.join(packagesDir, 'diffusion', 'pretrained');
+    const captions = { classNames: ['0', '1'], attributes: ['weight', 'slant'] };
     folder(pretrained, 'classes', { family: 'diffusion' });
-    folder(pretrained, 'text', { family: 'diffusion', textEncoder: { kind: 'clip-token-states', clip: 'pretrained:mnist' } });
+    folder(pretrained, 'text', { family: 'diffusion', textEncoder: { kind: 'clip-token-states', clip: 'pretrained:mnist', captions } }, { metrics: { n: 200, classAccuracy: 1, guidanceScale: 3 } });
+    folder(pretrained, 'text-elsewhere', { family: 'diffusion', textEncoder: { kind: 'clip-token-states', clip: '/work/runs/clip/checkpoints/step-1', captions } });
+    folder(pretrained, 'text-unshipped', { family: 'diffusion', textEncoder: { kind: 'clip-token-states', clip: 'pretrained:nowhere', captions } });
     folder(path.join(packagesDir, 'vae', 'pretrained'), 'plain', { family: 'vae' });
-    expect(shippedModels(packagesDir).map((m) => `${m.family}-${m.name}`)).toEqual(['diffusion-classes', 'vae-plain']);
+    const clip = folder(path.join(packagesDir, 'clip-guidance', 'pretrained'), 'mnist', { family: 'clip' });
+    const models = shippedModels(packagesDir);
+    expect(models.map((m) => `${m.family}-${m.name}`)).toEqual(['diffusion-classes', 'diffusion-text', 'vae-plain']);
+    expect(models[1].text).toEqual({ name: 'mnist', folder: clip, ...captions });
+    expect(manifestOf(models.filter((m) => m.name === 'text'))).toEqual([
+      {
+        id: 'diffusion-text',
+        family: 'text',
+        name: 'text (shipped)',
+        url: 'pretrained/diffusion/text',
+        description: 'prompted-class accuracy 100.0%, n 200, guidance 3',
+        textEncoder: 'pretrained/clip-guidance/mnist',
+        ...captions,
+      },
+    ]);
+  });
+
+  it('the shipped text-conditioned diffusion models (mnist-text) bring the shipped CLIP they name', () => {
+    const entries = manifestOf(shippedModels(packages)) as Array<{ id: string; family: string; textEncoder?: string; classNames?: string[] }>;
+    const text = entries.filter((e) => e.family === 'text');
+    expect(text.map((e) => e.id)).toContain('diffusion-mnist-text');
+    for (const entry of text) {
+      expect(entry.textEncoder).toMatch(/^pretrained\/clip-guidance\/[\w.-]+$/);
+      expect(entry.classNames!.length).toBeGreaterThan(1);
+    }
+    // No other family lists a text-conditioned model.
+    expect(entries.filter((e) => e.family === 'diffusion').map((e) => e.id)).not.toContain('diffusion-mnist-text');
   });
 
   it('the shipped pretrained:mnist diffusion model: its recorded scale and the card numbers measured at it', () => {

@@ -86,6 +86,7 @@ export {
   classPrompt,
   ATTRIBUTE_PAIRS,
   encodePrompts,
+  checkPrompt,
   checkClipFitsUNet,
   checkClipMatchesRecord,
   textEncoderRecordOf,

@@ -20,6 +20,19 @@ export interface ShippedCheckpoint {
   description?: string;
   /** Diffusion: the guidance scale the checkpoint records as its default (`config.sampling.guidanceScale`). */
   guidanceScale?: number;
+  /** Text-to-image (required there): the folder of the CLIP the checkpoint was trained with. */
+  textEncoder?: string;
+  /** Text-to-image: the class names and attribute kinds of its training captions (the default prompt is made from them). */
+  classNames?: string[];
+  attributes?: string[];
+}
+
+/** What the Generate tab needs of a text-to-image checkpoint besides its folder. */
+export interface TextChoice {
+  /** The CLIP's folder URL. */
+  encoder: string;
+  classNames: string[];
+  attributes: string[];
 }
 
 /** The picker's choices for a family. */
@@ -31,6 +44,8 @@ export interface CheckpointChoice {
   location: string;
   /** Diffusion: the default of the guidance control for this checkpoint (a shipped model's recorded scale). */
   guidanceScale?: number;
+  /** Text-to-image: its CLIP and captions. */
+  text?: TextChoice;
 }
 
 export const UNTRAINED: CheckpointChoice = { id: 'untrained', label: 'untrained (random weights)', kind: 'untrained', location: 'untrained' };
@@ -51,6 +66,15 @@ export function parseManifest(json: unknown, where: string): ShippedCheckpoint[]
     if (typeof e.url !== 'string' || e.url.length === 0) throw new GenError(`${at}.url must be the checkpoint folder's URL`);
     const scale = e.guidanceScale;
     if (scale !== undefined && (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0)) throw new GenError(`${at}.guidanceScale must be a number ≥ 0`);
+    const isText = e.family === 'text';
+    if (isText && (typeof e.textEncoder !== 'string' || e.textEncoder.length === 0)) throw new GenError(`${at}.textEncoder must be the URL of the CLIP folder of a text-to-image checkpoint`);
+    const strings = (value: unknown, key: string): string[] | undefined => {
+      if (value === undefined) return undefined;
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new GenError(`${at}.${key} must be a list of strings`);
+      return value as string[];
+    };
+    const classNames = strings(e.classNames, 'classNames');
+    const attributes = strings(e.attributes, 'attributes');
     return {
       id: e.id,
       family: e.family as FamilyName,
@@ -58,6 +82,7 @@ export function parseManifest(json: unknown, where: string): ShippedCheckpoint[]
       url: e.url,
       ...(typeof e.description === 'string' ? { description: e.description } : {}),
       ...(scale !== undefined ? { guidanceScale: scale } : {}),
+      ...(isText ? { textEncoder: e.textEncoder, classNames: classNames ?? [], attributes: attributes ?? [] } : {}),
     };
   });
 }
@@ -86,15 +111,25 @@ export function folderHandler(folderUrl: string): tf.io.IOHandler {
   return tf.io.http(new URL('config.json', base).href);
 }
 
-/** Choices for `family`: untrained, the browser's own run (if saved), the shipped ones. */
+/**
+ * Choices for `family`: untrained, the browser's own run (if saved), the shipped ones. Text-to-image
+ * has shipped ones only (an untrained UNet needs a CLIP, and the Train tab trains none).
+ */
 export async function checkpointChoices(family: FamilyName, manifest: ShippedCheckpoint[]): Promise<CheckpointChoice[]> {
-  const choices: CheckpointChoice[] = [UNTRAINED];
-  if (family !== 'diffusion') {
+  const choices: CheckpointChoice[] = family === 'text' ? [] : [UNTRAINED];
+  if (family === 'gan' || family === 'vae') {
     const url = browserRunUrl(family);
     if (await browserRunExists(url)) choices.push({ id: 'browser', label: 'trained in this browser (Train tab)', kind: 'browser', location: url });
   }
   for (const entry of manifest.filter((e) => e.family === family)) {
-    choices.push({ id: entry.id, label: entry.name, kind: 'shipped', location: entry.url, ...(entry.guidanceScale !== undefined ? { guidanceScale: entry.guidanceScale } : {}) });
+    choices.push({
+      id: entry.id,
+      label: entry.name,
+      kind: 'shipped',
+      location: entry.url,
+      ...(entry.guidanceScale !== undefined ? { guidanceScale: entry.guidanceScale } : {}),
+      ...(entry.textEncoder !== undefined ? { text: { encoder: entry.textEncoder, classNames: entry.classNames ?? [], attributes: entry.attributes ?? [] } } : {}),
+    });
   }
   return choices;
 }

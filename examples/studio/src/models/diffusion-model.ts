@@ -18,7 +18,7 @@ import {
   type UNet2DConfig,
 } from '@gen/diffusion';
 import { AutoencoderKL, loadVaeModel } from '@gen/vae';
-import { countParameters, type SampleRequest, type StudioModel } from './family';
+import { countParameters, type SampleRequest, type StepPreview, type StudioModel } from './family';
 
 export const SCHEDULER_NAMES = Object.keys(SCHEDULERS) as SchedulerName[];
 
@@ -58,6 +58,8 @@ export class DiffusionStudioModel implements StudioModel {
     readonly schedulerConfig: Partial<SchedulerConfig>,
     readonly source: string,
     readonly latent: StudioLatent | null = null,
+    /** The checkpoint's config (a text-conditioned one's `textEncoder` record…); `{}` when untrained. */
+    readonly checkpointConfig: Record<string, unknown> = {},
   ) {
     const { height, width, inChannels } = model.config;
     this.imageShape = latent ? latent.autoencoder.imageShape : [height, width, inChannels];
@@ -86,7 +88,7 @@ export class DiffusionStudioModel implements StudioModel {
       const shadows = part('ema/shadow/');
       if (Object.keys(shadows).length > 0) model.loadStateDict(shadows, { strict: false });
       if (saved.autoencoder !== undefined) latent = await loadLatent(saved.autoencoder, saved.scalingFactor, name, autoencoderSource);
-      return new DiffusionStudioModel(model, saved.scheduler, name, latent);
+      return new DiffusionStudioModel(model, saved.scheduler, name, latent, saved as Record<string, unknown>);
     } catch (error) {
       model?.dispose();
       latent?.autoencoder.dispose();
@@ -103,23 +105,30 @@ export class DiffusionStudioModel implements StudioModel {
     return Scheduler.fromConfig(this.latent ? { ...this.schedulerConfig, clipSample: false } : this.schedulerConfig);
   }
 
+  /** The pipelines' step callback that hands `onStep` the x̂₀ estimate as images in [0, 1] (decoded for latent models). */
+  stepCallback(onStep: ((preview: StepPreview) => Promise<void> | void) | undefined): StepCallback | undefined {
+    if (!onStep) return undefined;
+    return async ({ step, totalSteps, predOriginalSample }) => {
+      const images = tf.tidy(() => {
+        const pixels = this.latent ? decodeLatents(this.latent, predOriginalSample) : predOriginalSample;
+        return tf.clipByValue(tf.mul(tf.add(pixels, 1), 0.5), 0, 1) as tf.Tensor4D;
+      });
+      try {
+        await onStep({ step, totalSteps, images });
+      } finally {
+        images.dispose();
+      }
+    };
+  }
+
+  /** The pipelines' decoder options: the autoencoder of a latent model, none otherwise. */
+  decoderOptions(): { vae?: AutoencoderKL; vaeScalingFactor?: number } {
+    return this.latent ? { vae: this.latent.autoencoder, vaeScalingFactor: this.latent.scalingFactor } : {};
+  }
+
   async sample({ n, seed, label, steps, scheduler: schedulerName, guidanceScale, onStep, signal }: SampleRequest): Promise<tf.Tensor4D> {
     const scheduler = this.scheduler(schedulerName);
-    const callback: StepCallback | undefined = onStep
-      ? async ({ step, totalSteps, predOriginalSample }) => {
-          const images = tf.tidy(() => {
-            const pixels = this.latent ? decodeLatents(this.latent, predOriginalSample) : predOriginalSample;
-            return tf.clipByValue(tf.mul(tf.add(pixels, 1), 0.5), 0, 1) as tf.Tensor4D;
-          });
-          try {
-            await onStep({ step, totalSteps, images });
-          } finally {
-            images.dispose();
-          }
-        }
-      : undefined;
-    const decoder = this.latent ? { vae: this.latent.autoencoder, vaeScalingFactor: this.latent.scalingFactor } : {};
-    const common = { model: this.model, scheduler, numInferenceSteps: steps, generator: new Generator(seed), callback, signal, ...decoder };
+    const common = { model: this.model, scheduler, numInferenceSteps: steps, generator: new Generator(seed), callback: this.stepCallback(onStep), signal, ...this.decoderOptions() };
     const { images } =
       this.numClasses > 0
         ? await classConditionalPipeline({ ...common, classLabels: new Array<number>(n).fill(label ?? 0), guidanceScale })

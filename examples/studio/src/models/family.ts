@@ -1,8 +1,9 @@
 // What the Generate and Explore tabs need from a model family, whatever it is.
 import type * as tf from '@tensorflow/tfjs-core';
 
-export type FamilyName = 'gan' | 'vae' | 'diffusion';
-export const FAMILIES: readonly FamilyName[] = ['gan', 'vae', 'diffusion'];
+/** `text`: text-conditioned diffusion (a UNet that cross-attends to a CLIP's token states of a prompt). */
+export type FamilyName = 'gan' | 'vae' | 'diffusion' | 'text';
+export const FAMILIES: readonly FamilyName[] = ['gan', 'vae', 'diffusion', 'text'];
 
 /** One step of a sampler that shows its progress (diffusion): the x̂₀ estimate, in [0, 1]. */
 export interface StepPreview {
@@ -19,11 +20,13 @@ export interface SampleRequest {
   label: number | null;
   /** GAN truncation τ, VAE prior temperature; Infinity / 1 = none. */
   truncation: number;
-  /** Diffusion only. */
+  /** Text-to-image only: what to draw (every image gets it). */
+  prompt?: string;
+  /** Diffusion and text-to-image only. */
   steps: number;
   scheduler: string;
   guidanceScale: number;
-  /** Diffusion only: called after every denoising step. */
+  /** Diffusion and text-to-image: called after every denoising step. */
   onStep?: (preview: StepPreview) => Promise<void> | void;
   signal?: AbortSignal;
 }

@@ -4,12 +4,14 @@ import { folderHandler, sourceOf, type CheckpointChoice } from '../io/checkpoint
 import { DiffusionStudioModel } from './diffusion-model';
 import type { FamilyName, StudioModel } from './family';
 import { GanStudioModel } from './gan-model';
+import { TextToImageStudioModel } from './text-model';
 import { VaeStudioModel } from './vae-model';
 
 /** Seed of the untrained models' initial weights (fixed, so "untrained" is one model). */
 export const UNTRAINED_WEIGHTS_SEED = 1;
 
 export async function openModel(family: FamilyName, choice: CheckpointChoice): Promise<StudioModel> {
+  if (family === 'text' && (choice.kind !== 'shipped' || !choice.text)) throw new Error(`${choice.label} is not a text-to-image checkpoint (one the studio serves with its CLIP)`);
   if (choice.kind === 'untrained') {
     if (family === 'gan') return GanStudioModel.untrained(UNTRAINED_WEIGHTS_SEED);
     if (family === 'vae') return VaeStudioModel.untrained(UNTRAINED_WEIGHTS_SEED);
@@ -20,6 +22,7 @@ export async function openModel(family: FamilyName, choice: CheckpointChoice): P
   if (family === 'vae') return VaeStudioModel.load(source, choice.label);
   // A shipped latent diffusion model keeps its autoencoder in a folder beside the UNet's files.
   const autoencoderSource = choice.kind === 'shipped' ? (relative: string) => folderHandler(`${choice.location.replace(/\/+$/, '')}/${relative}`) : undefined;
+  if (family === 'text') return TextToImageStudioModel.load(source, choice.label, autoencoderSource, folderHandler(choice.text!.encoder), choice.text!.encoder);
   return DiffusionStudioModel.load(source, choice.label, autoencoderSource);
 }
 

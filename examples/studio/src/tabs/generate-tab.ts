@@ -1,17 +1,22 @@
 // Generate: pick a family and a checkpoint, set seed / class / steps / scheduler / guidance /
-// truncation, watch diffusion denoise step by step, get a sample grid, download it as PNG.
+// truncation (or, text-to-image, a prompt), watch diffusion denoise step by step, get a sample
+// grid, download it as PNG.
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@gen/core';
 import { nextFrame } from '../backend';
 import { checkpointChoices, type CheckpointChoice, type ShippedCheckpoint } from '../io/checkpoint-sources';
 import { download } from '../io/export-checkpoint';
 import { SCHEDULER_NAMES } from '../models/diffusion-model';
 import { FAMILIES, type FamilyName } from '../models/family';
 import { ModelSlot } from '../models/model-cache';
+import { examplePrompt, TextToImageStudioModel } from '../models/text-model';
 import { field, h, numberInput, readNumber, select, setOptions } from '../ui/dom';
 import { canvasToPng, showImages } from '../ui/image-canvas';
 import type { Progress } from '../ui/progress';
 
-const FAMILY_LABELS: Record<FamilyName, string> = { gan: 'GAN', vae: 'VAE', diffusion: 'Diffusion' };
+const FAMILY_LABELS: Record<FamilyName, string> = { gan: 'GAN', vae: 'VAE', diffusion: 'Diffusion', text: 'Text-to-image' };
+/** The families sampled by a denoising loop (steps, scheduler, guidance, live preview, Stop). */
+const DENOISING: readonly FamilyName[] = ['diffusion', 'text'];
 /** The guidance control's default for a checkpoint that records none (as `gen sample`'s). */
 const DEFAULT_GUIDANCE = 3;
 const GUIDANCE_HINT = 'classifier-free, 1 = none';
@@ -29,6 +34,9 @@ export class GenerateTab {
   private readonly scheduler = select('gen-scheduler', SCHEDULER_NAMES.map((s) => [s, s]), 'ddim');
   private readonly guidance = numberInput('gen-guidance', DEFAULT_GUIDANCE, 0, 20, 0.5);
   private readonly truncation = numberInput('gen-truncation', 0, 0, 10, 0.05);
+  private readonly prompt = h('input', { id: 'gen-prompt', type: 'text', value: '', size: 36, spellcheck: false, autocomplete: 'off' });
+  /** One line under the controls: what is wrong with the prompt (the library's checkPrompt), else hidden. */
+  private readonly promptError = h('p', { id: 'gen-prompt-error', class: 'error', role: 'alert', hidden: true });
   private readonly run = h('button', { id: 'gen-run', class: 'primary' }, 'Generate');
   private readonly stop = h('button', { id: 'gen-stop', disabled: true }, 'Stop');
   private readonly save = h('button', { id: 'gen-download', disabled: true }, 'Download PNG');
@@ -38,6 +46,8 @@ export class GenerateTab {
   private readonly diffusionFields: HTMLElement[];
   private readonly truncationField: HTMLLabelElement;
   private readonly guidanceField: HTMLLabelElement;
+  private readonly labelField: HTMLLabelElement;
+  private readonly promptField: HTMLLabelElement;
   /** The family/checkpoint whose defaults the controls hold (re-listing the same one keeps the user's edits). */
   private defaultsOf = '';
   private abort: AbortController | null = null;
@@ -49,10 +59,14 @@ export class GenerateTab {
     this.guidanceField = field('guidance scale', this.guidance, GUIDANCE_HINT);
     this.diffusionFields = [field('steps', this.steps), field('scheduler', this.scheduler), this.guidanceField];
     this.truncationField = field('truncation τ', this.truncation, '0 = none');
+    this.labelField = field('class', this.label);
+    this.promptField = field('prompt', this.prompt, 'what to draw, in the words of the captions it was trained on');
+    this.promptField.classList.add('prompt');
     this.element = h(
       'section',
       { id: 'tab-generate', class: 'tab' },
-      h('div', { class: 'controls' }, field('family', this.family), field('checkpoint', this.checkpoint), field('seed', this.seed), field('class', this.label), field('images', this.count), ...this.diffusionFields, this.truncationField),
+      h('div', { class: 'controls' }, field('family', this.family), field('checkpoint', this.checkpoint), this.promptField, field('seed', this.seed), this.labelField, field('images', this.count), ...this.diffusionFields, this.truncationField),
+      this.promptError,
       h('div', { class: 'buttons' }, this.run, this.stop, this.save),
       this.info,
       h('div', { class: 'canvases' }, h('figure', {}, this.canvas, h('figcaption', {}, 'samples')), h('figure', { id: 'gen-preview-figure' }, this.preview, h('figcaption', { id: 'gen-preview-caption' }, 'denoising preview (x̂₀ at each step)'))),
@@ -62,6 +76,10 @@ export class GenerateTab {
     this.run.addEventListener('click', () => void this.generate().catch(() => undefined));
     this.stop.addEventListener('click', () => this.abort?.abort());
     this.save.addEventListener('click', () => void this.downloadPng());
+    this.prompt.addEventListener('input', () => this.showPromptError(null));
+    this.prompt.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !this.run.disabled) void this.generate().catch(() => undefined);
+    });
   }
 
   get selectedFamily(): FamilyName {
@@ -73,9 +91,12 @@ export class GenerateTab {
     const family = this.selectedFamily;
     this.choices = await checkpointChoices(family, this.manifest);
     setOptions(this.checkpoint, this.choices.map((c) => [c.id, c.label]));
-    const isDiffusion = family === 'diffusion';
+    const isDiffusion = DENOISING.includes(family);
     for (const f of this.diffusionFields) f.hidden = !isDiffusion;
     this.truncationField.hidden = isDiffusion;
+    this.promptField.hidden = family !== 'text';
+    this.labelField.hidden = family === 'text';
+    this.showPromptError(null);
     this.truncationField.querySelector('span')!.textContent = family === 'vae' ? 'temperature' : 'truncation τ';
     this.truncationField.querySelector('small')!.textContent = family === 'vae' ? 'prior std, 0 = 1' : '0 = none';
     document.getElementById('gen-preview-figure')?.toggleAttribute('hidden', !isDiffusion);
@@ -85,7 +106,7 @@ export class GenerateTab {
   /**
    * A newly picked checkpoint sets the guidance control to the scale it records
    * (`config.sampling.guidanceScale`, the measured best of a shipped model, as `gen sample` uses),
-   * else to 3.
+   * else to 3; a text-to-image one sets the prompt to an example in its captions' words.
    */
   private applyCheckpointDefaults(): void {
     const choice = this.choices.find((c) => c.id === this.checkpoint.value);
@@ -95,13 +116,27 @@ export class GenerateTab {
     const recorded = choice?.guidanceScale;
     this.guidance.value = String(recorded ?? DEFAULT_GUIDANCE);
     this.guidanceField.querySelector('small')!.textContent = recorded === undefined ? GUIDANCE_HINT : `${GUIDANCE_HINT}; ${recorded} recorded by this checkpoint`;
+    if (choice?.text) this.prompt.value = examplePrompt(choice.text.classNames, choice.text.attributes);
+  }
+
+  /** Shows (or, with null, hides) the prompt's one-line error. */
+  private showPromptError(message: string | null): void {
+    this.promptError.textContent = message ?? '';
+    this.promptError.hidden = message === null;
   }
 
   async generate(): Promise<void> {
     const family = this.selectedFamily;
     const choice = this.choices.find((c) => c.id === this.checkpoint.value) ?? this.choices[0];
+    if (!choice) {
+      this.progress.error(`no ${FAMILY_LABELS[family]} checkpoint is available (text-to-image needs a shipped text-conditioned diffusion model)`);
+      return;
+    }
+    const isText = family === 'text';
+    const prompt = this.prompt.value;
+    this.showPromptError(null);
     this.run.disabled = true;
-    this.stop.disabled = family !== 'diffusion';
+    this.stop.disabled = !DENOISING.includes(family);
     this.abort = new AbortController();
     const t0 = performance.now();
     try {
@@ -112,10 +147,12 @@ export class GenerateTab {
         const guidanceScale = readNumber(this.guidance, 'guidance scale');
         const t = readNumber(this.truncation, family === 'vae' ? 'temperature' : 'truncation');
         const model = await this.slot.get(family, choice);
-        const label = this.label.value === 'none' || model.numClasses === 0 ? null : Number(this.label.value);
+        // Text-to-image: the library's prompt check (empty / too many tokens) before any step runs.
+        const tokens = model instanceof TextToImageStudioModel ? model.checkPrompt(prompt) : null;
+        const label = isText || this.label.value === 'none' || model.numClasses === 0 ? null : Number(this.label.value);
         if (label !== null && label >= model.numClasses) throw new Error(`class (${label}) must be below the model's ${model.numClasses} classes`);
         const columns = Math.ceil(Math.sqrt(n));
-        report(0, family === 'diffusion' ? steps : 1);
+        report(0, DENOISING.includes(family) ? steps : 1);
         await nextFrame();
         const images = await model.sample({
           n,
@@ -125,6 +162,7 @@ export class GenerateTab {
           steps,
           scheduler: this.scheduler.value,
           guidanceScale,
+          ...(isText ? { prompt } : {}),
           signal: this.abort!.signal,
           onStep: async ({ step, totalSteps, images: preview }) => {
             await showImages(this.preview, preview, { columns, scale: 2 });
@@ -141,10 +179,16 @@ export class GenerateTab {
         const ms = Math.round(performance.now() - t0);
         this.canvas.dataset.seed = String(seed);
         this.canvas.dataset.family = family;
+        if (isText) this.canvas.dataset.prompt = prompt;
+        else delete this.canvas.dataset.prompt;
         this.canvas.dataset.rendered = String(Number(this.canvas.dataset.rendered ?? 0) + 1);
-        this.info.textContent = `${FAMILY_LABELS[family]} · ${model.source} · ${model.parameterCount.toLocaleString()} parameters · seed ${seed}${label === null ? '' : ` · class ${label}`} · ${ms} ms on ${tf.getBackend()}`;
+        const what = tokens === null ? (label === null ? '' : ` · class ${label}`) : ` · ${JSON.stringify(prompt)} (${tokens} tokens)`;
+        this.info.textContent = `${FAMILY_LABELS[family]} · ${model.source} · ${model.parameterCount.toLocaleString()} parameters · seed ${seed}${what} · ${ms} ms on ${tf.getBackend()}`;
         this.save.disabled = false;
       });
+    } catch (error) {
+      if (InvalidArgumentError.isInstance(error) && error.argument === 'prompt') this.showPromptError(error.message.split('\n')[0]);
+      throw error;
     } finally {
       this.run.disabled = false;
       this.stop.disabled = true;

@@ -6,5 +6,5 @@ export { generateFromPrompts } from './generate-from-prompts';
 export type { GenerateFromPromptsOptions } from './generate-from-prompts';
 export { evaluateTextToImage, classPrompt, ATTRIBUTE_PAIRS } from './evaluate-text-to-image';
 export type { EvaluateTextToImageOptions, TextToImageEvaluation, AttributePairResult, AttributePairKind } from './evaluate-text-to-image';
-export { encodePrompts, checkClipFitsUNet, checkClipMatchesRecord, textEncoderRecordOf, TEXT_ENCODER_CONFIG_KEY } from './text-conditioning';
+export { encodePrompts, checkPrompt, checkClipFitsUNet, checkClipMatchesRecord, textEncoderRecordOf, TEXT_ENCODER_CONFIG_KEY } from './text-conditioning';
 export type { TextEncoderRecord, CaptionSettings } from './text-conditioning';

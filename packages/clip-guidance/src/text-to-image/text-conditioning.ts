@@ -62,6 +62,37 @@ export function encodePrompts(clip: Clip, prompts: readonly string[], options: E
   }
 }
 
+/** A prompt as error messages show it: JSON-quoted by InvalidArgumentError, cut to its first 40 characters. */
+function shownPrompt(prompt: string): string {
+  return prompt.length > 40 ? `${prompt.slice(0, 39)}…` : prompt;
+}
+
+/**
+ * Checks a prompt a person typed for a text-conditioned model against the CLIP's tokenizer, and
+ * returns its token count (bos and eos excluded). Throws a one-line `InvalidArgumentError` when
+ * the prompt
+ * - is empty or whitespace only: `generateFromPrompts` would take it as the null condition and
+ *   sample unconditionally, which is rarely what a prompt box means (pass `""` there on purpose);
+ * - has more tokens than the tokenizer's rows hold (`maxLength − 2`): `generateFromPrompts` would
+ *   keep the first ones, as CLIP does, and drop the rest unseen.
+ *
+ * Words the tokenizer never saw are no error: the byte-level BPE spells them from their UTF-8
+ * bytes (more tokens, little meaning to the model).
+ *
+ * ```ts
+ * checkPrompt(clip, 'a thin, slanted seven'); // 5
+ * checkPrompt(clip, ''); // throws: prompt ("") must not be empty: say what to draw
+ * ```
+ */
+export function checkPrompt(clip: Clip, prompt: string, argument = 'prompt'): number {
+  if (typeof prompt !== 'string') throw new InvalidArgumentError(argument, prompt, 'must be a string');
+  if (prompt.trim() === '') throw new InvalidArgumentError(argument, prompt, 'must not be empty: say what to draw');
+  const tokens = clip.tokenizer.encode(prompt).length;
+  const fit = clip.tokenizer.maxLength - 2;
+  if (tokens > fit) throw new InvalidArgumentError(argument, shownPrompt(prompt), `is too long: ${tokens} tokens, at most ${fit} fit`);
+  return tokens;
+}
+
 /** Throws unless `clip`'s token states fit a UNet of this config (its crossAttentionDim is the text width). */
 export function checkClipFitsUNet(clip: Clip, config: Pick<UNet2DConfig, 'crossAttentionDim'>, argument = 'clip'): void {
   if (config.crossAttentionDim === null) {
