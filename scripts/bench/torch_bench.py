@@ -2,8 +2,9 @@
 """PyTorch (CPU) reference for `gen bench`.
 
 Runs the same measurements as packages/cli/src/bench (matmul, the DCGAN training step,
-the small UNet forward pass and training step) with the same shapes, batch and repetition
-policy, and prints one JSON event per line on stdout:
+the small UNet forward pass and training step, the shipped diffusion UNet's training step,
+20-step DPM-Solver++ 2M sampling with it, DCGAN sampling) with the same shapes, batch and
+repetition policy, and prints one JSON event per line on stdout:
 
   {"type": "ready", "info": {...}}
   {"type": "start", "id": "matmul-512"}
@@ -13,11 +14,15 @@ policy, and prints one JSON event per line on stdout:
 Usage (normally invoked by `gen bench`):
   /usr/bin/python3 scripts/bench/torch_bench.py --threads 1 --config '{"matmulSizes": [512], ...}'
 
-Networks mirror packages/cli/src/bench/dcgan.ts and unet.ts (NCHW here, NHWC there).
+Networks mirror packages/cli/src/bench/dcgan.ts, unet.ts and unet2d.ts (@gen/diffusion's
+UNet2DModel with the blocks of pretrained:mnist) (NCHW here, NHWC there). Every result also
+carries the process's peak resident set size (`peakRssBytes`, from ru_maxrss); `gen bench`
+starts one process per measurement, so that is the measurement's own peak.
 """
 import argparse
 import json
 import math
+import resource
 import statistics
 import sys
 import time
@@ -34,6 +39,11 @@ DEFAULT_CONFIG = {
     "dcganChannels": [64, 128],
     "unetBatch": 64,
     "unetChannels": [32, 64],
+    "unet2dBatch": 64,
+    "unet2dShape": [7, 7, 4],
+    "samplingBatch": 16,
+    "samplingSteps": 20,
+    "guidanceScale": 1.5,
     "warmup": 2,
     "repeats": 10,
     "maxSeconds": 60,
@@ -43,7 +53,28 @@ DEFAULT_CONFIG = {
 
 
 def measurement_ids(config):
-    return [f"matmul-{n}" for n in config["matmulSizes"]] + ["dcgan-train", "unet-forward", "unet-train"]
+    return [f"matmul-{n}" for n in config["matmulSizes"]] + [
+        "dcgan-train", "unet-forward", "unet-train", "unet2d-train", "sample-unet", "sample-gan"]
+
+
+# Mirror of SHIPPED_UNET_BLOCKS and SHIPPED_SCHEDULER_CONFIG (packages/cli/src/bench/config.ts):
+# the blocks and scheduler of packages/diffusion/pretrained/mnist/config.json.
+SHIPPED_UNET_BLOCKS = {
+    "blockOutChannels": [48, 96],
+    "layersPerBlock": [1, 1],
+    "attentionLevels": [False, True],
+    "midBlockAttention": True,
+    "attentionHeadDim": 32,
+    "normNumGroups": 8,
+    "timeEmbeddingDim": 128,
+    "numClasses": 10,
+}
+SHIPPED_SCHEDULER = {"numTrainTimesteps": 1000, "betaStart": 0.0001, "betaEnd": 0.02}
+
+
+def peak_rss_bytes():
+    """ru_maxrss is in kilobytes on Linux."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def main():
@@ -74,6 +105,8 @@ def main():
         emit({"type": "start", "id": measurement_id})
         try:
             result = bench.run(measurement_id)
+            if result.get("status") == "ok":
+                result["peakRssBytes"] = peak_rss_bytes()
         except Exception as error:  # noqa: BLE001 - report and go on, like the tfjs suite
             result = {"id": measurement_id, "status": "failed", "detail": str(error).splitlines()[0] if str(error) else repr(error)}
         emit({"type": "result", "measurement": result})
@@ -128,11 +161,21 @@ class Bench:
             return self.measure(measurement_id, dcgan_step(torch, config["dcganBatch"], config["dcganChannels"]))
         if measurement_id in ("unet-forward", "unet-train"):
             return self.measure(measurement_id, unet_step(torch, config, train=measurement_id == "unet-train"))
+        if measurement_id == "unet2d-train":
+            return self.measure(measurement_id, shipped_unet_train_step(torch, config))
+        if measurement_id == "sample-unet":
+            result = self.measure(measurement_id, shipped_unet_sampler(torch, config))
+            result["imagesPerSecond"] = config["samplingBatch"] / (result["medianMs"] / 1000)
+            return result
+        if measurement_id == "sample-gan":
+            result = self.measure(measurement_id, dcgan_sampler(torch, config["samplingBatch"], config["dcganChannels"]))
+            result["imagesPerSecond"] = config["samplingBatch"] / (result["medianMs"] / 1000)
+            return result
         return {"id": measurement_id, "status": "skipped", "detail": "unknown measurement"}
 
 
-def dcgan_step(torch, batch, channels, latent=100):
-    """Mirror of packages/cli/src/bench/dcgan.ts (widths [c0, c1], default [64, 128])."""
+def dcgan_networks(torch, channels, latent=100):
+    """Generator and critic of packages/cli/src/bench/dcgan.ts (widths [c0, c1], default [64, 128])."""
     c0, c1 = channels
     half = c0 // 2
     nn = torch.nn
@@ -162,7 +205,25 @@ def dcgan_step(torch, batch, channels, latent=100):
             h = F.leaky_relu(self.conv2(h), 0.2)
             return self.dense(h.flatten(1))
 
-    generator, critic = Generator(), Critic()
+    return Generator(), Critic()
+
+
+def dcgan_sampler(torch, batch, channels, latent=100):
+    """One generator pass at `batch` (the DCGAN sampling cell)."""
+    generator, _ = dcgan_networks(torch, channels, latent)
+    z = torch.randn(batch, latent)
+
+    def sample():
+        with torch.no_grad():
+            return generator(z).sum().item()
+
+    return sample
+
+
+def dcgan_step(torch, batch, channels, latent=100):
+    """Mirror of packages/cli/src/bench/dcgan.ts: one critic and one generator Adam update."""
+    F = torch.nn.functional
+    generator, critic = dcgan_networks(torch, channels, latent)
     g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
     d_optimizer = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-8)
     real = torch.rand(batch, 1, 28, 28) * 2 - 1
@@ -263,6 +324,212 @@ def unet_step(torch, config, train):
         return loss.item()
 
     return step
+
+
+def shipped_unet(torch, config):
+    """Mirror of @gen/diffusion's UNet2DModel (packages/diffusion/src/models/unet.ts) with SHIPPED_UNET_BLOCKS."""
+    nn = torch.nn
+    F = torch.nn.functional
+    blocks = SHIPPED_UNET_BLOCKS
+    height, width, in_channels = config["unet2dShape"]
+    widths = blocks["blockOutChannels"]
+    layers_per_block = blocks["layersPerBlock"]
+    attention_levels = blocks["attentionLevels"]
+    groups = blocks["normNumGroups"]
+    time_dim = blocks["timeEmbeddingDim"]
+    head_dim = blocks["attentionHeadDim"]
+    levels = len(widths)
+
+    def timestep_embedding(t, dim):
+        # [cos, sin] (flipSinToCos), ω_i = 10000^(−i/half)
+        half = dim // 2
+        frequencies = torch.exp(torch.arange(half, dtype=torch.float32) * (-math.log(10000) / half))
+        angles = t[:, None].float() * frequencies[None, :]
+        return torch.cat([torch.cos(angles), torch.sin(angles)], dim=1)
+
+    class ResnetBlock(nn.Module):
+        def __init__(self, cin, cout):
+            super().__init__()
+            self.norm1 = nn.GroupNorm(groups, cin, eps=1e-5)
+            self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
+            self.time = nn.Linear(time_dim, cout)
+            self.norm2 = nn.GroupNorm(groups, cout, eps=1e-5)
+            self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
+            self.shortcut = nn.Conv2d(cin, cout, 1) if cin != cout else None
+
+        def forward(self, x, activated):
+            h = self.conv1(F.silu(self.norm1(x)))
+            h = h + self.time(activated)[:, :, None, None]
+            h = self.conv2(F.silu(self.norm2(h)))
+            return (self.shortcut(x) if self.shortcut is not None else x) + h
+
+    class AttentionBlock(nn.Module):
+        """x + SelfAttention(GroupNorm(x)) over the H·W positions."""
+
+        def __init__(self, channels):
+            super().__init__()
+            self.norm = nn.GroupNorm(groups, channels, eps=1e-5)
+            heads = max(1, channels // min(head_dim, channels))
+            self.attention = nn.MultiheadAttention(channels, heads, batch_first=True)
+
+        def forward(self, x):
+            b, c, h, w = x.shape
+            tokens = x.flatten(2).transpose(1, 2)
+            normed = self.norm(x).flatten(2).transpose(1, 2)
+            attended, _ = self.attention(normed, normed, normed, need_weights=False)
+            return (tokens + attended).transpose(1, 2).reshape(b, c, h, w)
+
+    class Layer(nn.Module):
+        def __init__(self, cin, cout, attention):
+            super().__init__()
+            self.resnet = ResnetBlock(cin, cout)
+            self.attention = AttentionBlock(cout) if attention else None
+
+        def forward(self, x, activated):
+            h = self.resnet(x, activated)
+            return self.attention(h) if self.attention is not None else h
+
+    class UNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv_in = nn.Conv2d(in_channels, widths[0], 3, padding=1)
+            self.time1 = nn.Linear(widths[0], time_dim)
+            self.time2 = nn.Linear(time_dim, time_dim)
+            self.class_embedding = nn.Embedding(blocks["numClasses"] + 1, time_dim)
+            skips = [widths[0]]
+            channels = widths[0]
+            self.down = nn.ModuleList()
+            self.downsample = nn.ModuleList()
+            for level in range(levels):
+                layers = nn.ModuleList()
+                for _ in range(layers_per_block[level]):
+                    layers.append(Layer(channels, widths[level], attention_levels[level]))
+                    channels = widths[level]
+                    skips.append(channels)
+                self.down.append(layers)
+                if level < levels - 1:
+                    self.downsample.append(nn.Conv2d(channels, channels, 3, stride=2, padding=1))
+                    skips.append(channels)
+            self.mid = nn.ModuleList([Layer(channels, channels, blocks["midBlockAttention"]), Layer(channels, channels, False)])
+            self.up = nn.ModuleList()
+            self.upsample = nn.ModuleList()
+            for level in range(levels - 1, -1, -1):
+                layers = nn.ModuleList()
+                for _ in range(layers_per_block[level] + 1):
+                    layers.append(Layer(channels + skips.pop(), widths[level], attention_levels[level]))
+                    channels = widths[level]
+                self.up.append(layers)
+                if level > 0:
+                    self.upsample.append(nn.Conv2d(channels, channels, 3, padding=1))
+            self.norm_out = nn.GroupNorm(groups, channels, eps=1e-5)
+            self.conv_out = nn.Conv2d(channels, in_channels, 3, padding=1)
+
+        def forward(self, x, t, labels):
+            embedding = self.time2(F.silu(self.time1(timestep_embedding(t, widths[0]))))
+            activated = F.silu(embedding + self.class_embedding(labels))
+            h = self.conv_in(x)
+            skips = [h]
+            for level, layers in enumerate(self.down):
+                for layer in layers:
+                    h = layer(h, activated)
+                    skips.append(h)
+                if level < len(self.downsample):
+                    h = self.downsample[level](h)
+                    skips.append(h)
+            for layer in self.mid:
+                h = layer(h, activated)
+            for index, layers in enumerate(self.up):
+                for layer in layers:
+                    h = layer(torch.cat([h, skips.pop()], dim=1), activated)
+                if index < len(self.upsample):
+                    h = self.upsample[index](F.interpolate(h, size=skips[-1].shape[2:], mode="nearest"))
+            return self.conv_out(F.silu(self.norm_out(h)))
+
+    return UNet(), (in_channels, height, width)
+
+
+def shipped_unet_train_step(torch, config):
+    """One Adam update on the v-prediction MSE at unet2dBatch (mirror of BenchShippedUnet.trainStep)."""
+    F = torch.nn.functional
+    model, (channels, height, width) = shipped_unet(torch, config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8)
+    batch = config["unet2dBatch"]
+    noisy = torch.randn(batch, channels, height, width)
+    target = torch.randn(batch, channels, height, width)
+    t = torch.floor(torch.rand(batch) * 1000)
+    labels = torch.randint(0, 11, (batch,))
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.mse_loss(model(noisy, t, labels), target)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def dpm_solver_schedule(steps):
+    """Timesteps ('leading' spacing of the multistep schedulers) and σ of each, then σ = 0."""
+    total = SHIPPED_SCHEDULER["numTrainTimesteps"]
+    start, end = SHIPPED_SCHEDULER["betaStart"], SHIPPED_SCHEDULER["betaEnd"]
+    alphas_cumprod = []
+    product = 1.0
+    for i in range(total):
+        product *= 1 - (start + (end - start) * i / (total - 1))
+        alphas_cumprod.append(product)
+    ratio = total // (steps + 1)
+    timesteps = [(steps - i) * ratio for i in range(steps)]
+    sigmas = [math.sqrt((1 - alphas_cumprod[t]) / alphas_cumprod[t]) for t in timesteps] + [0.0]
+    return timesteps, sigmas
+
+
+def shipped_unet_sampler(torch, config):
+    """samplingBatch images: samplingSteps steps of DPM-Solver++ 2M (midpoint, lower order at the
+    last step) on v predictions with classifier-free guidance, as @gen/diffusion's
+    classConditionalPipeline + DPMSolverMultistepScheduler do."""
+    model, (channels, height, width) = shipped_unet(torch, config)
+    model.eval()
+    batch = config["samplingBatch"]
+    scale = config["guidanceScale"]
+    timesteps, sigmas = dpm_solver_schedule(config["samplingSteps"])
+    labels = torch.tensor([i % 10 for i in range(batch)])
+    null = torch.full((batch,), SHIPPED_UNET_BLOCKS["numClasses"])
+    doubled = torch.cat([null, labels])
+
+    def coefficients(sigma):
+        alpha = 1 / math.sqrt(sigma * sigma + 1)
+        sigma_t = sigma * alpha
+        return alpha, sigma_t, (math.log(alpha) - math.log(sigma_t)) if sigma_t > 0 else math.inf
+
+    def sample():
+        with torch.no_grad():
+            x = torch.randn(batch, channels, height, width)
+            previous = None
+            n = len(timesteps)
+            for index, timestep in enumerate(timesteps):
+                t = torch.full((batch,), float(timestep))
+                if scale == 1:
+                    v = model(x, t, labels)
+                else:
+                    unconditional, conditional = model(torch.cat([x, x]), torch.cat([t, t]), doubled).chunk(2)
+                    v = unconditional + scale * (conditional - unconditional)
+                alpha_s, sigma_s, lambda_s = coefficients(sigmas[index])
+                alpha_t, sigma_t, lambda_t = coefficients(sigmas[index + 1])
+                x0 = alpha_s * x - sigma_s * v
+                if previous is None or index == n - 1:
+                    # first order; at σ = 0 (the last step) this is x₀ itself
+                    x = x0 if sigma_t == 0 else (sigma_t / sigma_s) * x - alpha_t * math.expm1(-(lambda_t - lambda_s)) * x0
+                else:
+                    h = lambda_t - lambda_s
+                    r0 = (lambda_s - coefficients(sigmas[index - 1])[2]) / h
+                    d1 = (x0 - previous) / r0
+                    phi = math.expm1(-h)
+                    x = (sigma_t / sigma_s) * x - alpha_t * phi * x0 - 0.5 * alpha_t * phi * d1
+                previous = x0
+            return ((x + 1) / 2).clamp(0, 1).sum().item()
+
+    return sample
 
 
 if __name__ == "__main__":

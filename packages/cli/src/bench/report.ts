@@ -75,7 +75,7 @@ export function formatCell(measurement: Measurement | undefined, column: Backend
   if (!measurement) return '—';
   switch (measurement.status) {
     case 'ok': {
-      const value = measurement.gflops !== undefined ? measurement.gflops : measurement.medianMs ?? NaN;
+      const value = measurement.gflops ?? measurement.imagesPerSecond ?? measurement.medianMs ?? NaN;
       const text = formatNumber(value);
       return measurement.detail ? `${text}*` : text;
     }
@@ -126,7 +126,7 @@ export function formatMarkdown(report: BenchReport, options: { jsonPath?: string
     '',
     '## Results',
     '',
-    'Matmul rows are GFLOP/s (higher is better); the others are the median milliseconds per call (lower is better).',
+    'Matmul rows are GFLOP/s and sampling rows images per second (higher is better; images of one run ÷ its median time); the others are the median milliseconds per call (lower is better).',
     '',
     `| measurement | ${columns.map((c) => c.label).join(' | ')} |`,
     `|---|${columns.map(() => '---:').join('|')}|`,
@@ -144,7 +144,23 @@ export function formatMarkdown(report: BenchReport, options: { jsonPath?: string
     lines.push(`|---|${ratioColumns.map(() => '---:').join('|')}|---:|`);
     for (const id of ids) {
       const cells = ratioColumns.map((c) => ratioCell(report, id, c.name, 'torch-1t'));
-      lines.push(`| ${measurementLabel(id, report.config).replace(/ \((GFLOP\/s|ms)\)$/, '')} | ${cells.join(' | ')} | ${ratioCell(report, id, 'cpu', 'wasm')} |`);
+      lines.push(`| ${measurementLabel(id, report.config).replace(/ \((GFLOP\/s|ms|images\/s)\)$/, '')} | ${cells.join(' | ')} | ${ratioCell(report, id, 'cpu', 'wasm')} |`);
+    }
+  }
+
+  if (columns.some((c) => c.measurements.some((m) => m.peakTensorBytes !== undefined || m.peakRssBytes !== undefined))) {
+    lines.push(
+      '',
+      '## Peak memory',
+      '',
+      'Per cell, in MiB: the most bytes held by live tfjs tensors at any moment (`tf.memory().numBytes`: weights, optimizer state, activations) / the peak resident set size of the process that ran it (each cell runs in a fresh process; PyTorch reports only the latter, the browser only the former).',
+      '',
+      `| measurement | ${columns.map((c) => c.label).join(' | ')} |`,
+      `|---|${columns.map(() => '---:').join('|')}|`,
+    );
+    for (const id of ids) {
+      const cells = columns.map((column) => memoryCell(column.measurements.find((x) => x.id === id)));
+      lines.push(`| ${measurementLabel(id, report.config).replace(/ \((GFLOP\/s|ms|images\/s)\)$/, '')} | ${cells.join(' | ')} |`);
     }
   }
 
@@ -170,6 +186,13 @@ function ratioCell(report: BenchReport, id: string, of: string, over: string): s
   if (!ratio) return '—';
   // For matmul the time ratio is the inverse of the GFLOP/s ratio: both say the same thing.
   return `${formatNumber(ratio.timeRatio)}×`;
+}
+
+/** `tensors / RSS` in MiB, `—` for a part not measured. */
+export function memoryCell(measurement: Measurement | undefined): string {
+  if (!measurement || (measurement.peakTensorBytes === undefined && measurement.peakRssBytes === undefined)) return '—';
+  const mb = (bytes: number | undefined): string => (bytes === undefined ? '—' : formatNumber(bytes / 2 ** 20));
+  return `${mb(measurement.peakTensorBytes)} / ${mb(measurement.peakRssBytes)}`;
 }
 
 function repeatsSummary(column: BackendResult): string {

@@ -59,7 +59,8 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
       for (const id of ids) onEvent(name, { type: 'result', measurement: { id, status: 'skipped', detail: start } });
       return;
     }
-    const run = await runWithLimits(ids, start, limitSeconds, (event) => onEvent(name, event));
+    // One fresh process (browser) per cell, so its peak RSS is that cell's own.
+    const run = await runWithLimits(ids, start, limitSeconds, (event) => onEvent(name, event), { onePerSession: true });
     const seconds = (Date.now() - started) / 1000;
     if (run.fatal !== undefined && run.measurements.length === 0) {
       results.push({ name, label, status: 'unavailable', detail: run.fatal, info: run.info, config: columnConfig, measurements: [], seconds });
@@ -97,6 +98,20 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
       `(fewer once ${config.maxSeconds} s are spent, at least ${config.minRepeats}); every run awaits its result's data(), and ` +
       `a cell is stopped after ${limitSeconds} s. A * marks a cell with a note below.`,
   );
+  const [h, w, c] = config.unet2dShape;
+  if (ids.includes('unet2d-train') || ids.includes('sample-unet')) {
+    notes.push(
+      `Shipped UNet: @gen/diffusion's UNet2DModel with the blocks of pretrained:mnist (widths 48, 96, one residual block per level down, ` +
+        `self-attention at the coarse level and in the middle, 10 classes + null), built for ${h}×${w}×${c}` +
+        `${h === 7 && w === 7 && c === 4 ? ' as shipped' : ' (pretrained:mnist runs these blocks on 7×7×4 latents)'}; ` +
+        `its train step is one Adam update on the v-prediction MSE; PyTorch runs the same network (torch_bench.py).`,
+    );
+    notes.push(
+      `Sampling: @gen/diffusion's classConditionalPipeline with DPMSolverMultistepScheduler (DPM-Solver++ 2M) on the shipped scheduler config, ` +
+        `${config.samplingSteps} steps${config.guidanceScale === 1 ? '' : `, classifier-free guidance ${config.guidanceScale} (the UNet runs on 2 × ${config.samplingBatch} samples per step)`}` +
+        `${c === 1 ? '' : ', latents not decoded'}; PyTorch runs the same loop and update equations. DCGAN sampling is one generator pass.`,
+    );
+  }
   if (startLoad[0] > cpus().length * 0.75) {
     notes.push(`The machine was busy (load average ${startLoad[0].toFixed(1)} on ${cpus().length} cores at the start): absolute numbers are noisy; rerun on an idle machine.`);
   }

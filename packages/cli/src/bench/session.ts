@@ -25,13 +25,15 @@ export interface SessionRunResult {
 /**
  * Runs `ids` through sessions from `start`, restarting a fresh session after any
  * measurement that exceeds `limitSeconds` (it is reported from the runs that did finish)
- * or crashes the session.
+ * or crashes the session. With `onePerSession`, every measurement gets a fresh session (so a
+ * process's peak memory is that measurement's own).
  */
 export async function runWithLimits(
   ids: string[],
   start: StartSession,
   limitSeconds: number,
   onEvent: (event: BenchEvent) => void = () => {},
+  options: { onePerSession?: boolean } = {},
 ): Promise<SessionRunResult> {
   const measurements = new Map<string, Measurement>();
   let info: Record<string, unknown> = {};
@@ -50,7 +52,7 @@ export async function runWithLimits(
         session?.stop();
       }, limitSeconds * 1000);
     };
-    session = start(remaining, (event) => {
+    session = start(options.onePerSession ? remaining.slice(0, 1) : remaining, (event) => {
       if (event.type === 'ready') info = { ...info, ...event.info };
       else if (event.type === 'start') {
         current = event.id;

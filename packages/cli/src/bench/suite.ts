@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { measurementIds, type BenchConfig } from './config';
+import { imagesPerRun, isThroughput, measurementIds, type BenchConfig } from './config';
 import { BenchDcgan } from './dcgan';
 import { measure, type Timing } from './timing';
 import { BenchUnet } from './unet';
+import { BenchShippedUnet } from './unet2d';
 
 /** One row of one backend's results. */
 export interface Measurement {
@@ -22,6 +23,15 @@ export interface Measurement {
   warmupMs?: number;
   /** Matmul only: 2n³ / median time. */
   gflops?: number;
+  /** Sampling only: images of one run / median time in seconds. */
+  imagesPerSecond?: number;
+  /** Most bytes held by live tensors at any moment of the cell (tfjs: `tf.memory().numBytes`; absent for torch). */
+  peakTensorBytes?: number;
+  /**
+   * Peak resident set size of the process that ran the cell, in bytes (Node: `process.resourceUsage().maxRSS`,
+   * Python: `ru_maxrss`). Each cell runs in a fresh process, so it is that cell's peak; absent in the browser.
+   */
+  peakRssBytes?: number;
   detail?: string;
 }
 
@@ -52,24 +62,78 @@ export async function runTfjsSuite(config: BenchConfig, callbacks: SuiteCallback
 
 async function runOne(id: string, config: BenchConfig, onSample: (ms: number, warmup: boolean) => void): Promise<Measurement> {
   const options = { warmup: config.warmup, repeats: config.repeats, maxSeconds: config.maxSeconds, minRepeats: config.minRepeats, onSample };
+  const peak = trackPeakTensorBytes();
   tf.engine().startScope();
   try {
+    const timing = await timeMeasurement(id, config, options);
+    if (timing === undefined) return { id, status: 'skipped', detail: 'unknown measurement' };
+    const measurement = fromTiming(id, timing);
     if (id.startsWith('matmul-')) {
       const n = Number(id.slice('matmul-'.length));
-      const timing = await benchMatmul(n, config.seed, options);
-      return { ...fromTiming(id, timing), gflops: (2 * n ** 3) / (timing.medianMs * 1e6) };
+      measurement.gflops = (2 * n ** 3) / (timing.medianMs * 1e6);
     }
-    if (id === 'dcgan-train') return fromTiming(id, await benchDcgan(config, options));
-    if (id === 'unet-forward') return fromTiming(id, await benchUnet(config, options, false));
-    if (id === 'unet-train') return fromTiming(id, await benchUnet(config, options, true));
-    return { id, status: 'skipped', detail: 'unknown measurement' };
+    if (isThroughput(id)) measurement.imagesPerSecond = throughput(imagesPerRun(id, config), timing.medianMs);
+    measurement.peakTensorBytes = peak.peak();
+    const rss = peakRssBytes();
+    if (rss !== undefined) measurement.peakRssBytes = rss;
+    return measurement;
   } catch (error) {
     const missing = missingKernel(error);
     if (missing) return { id, status: 'unsupported', detail: `missing kernel ${missing}` };
     return { id, status: 'failed', detail: String((error as Error)?.message ?? error).split('\n')[0] };
   } finally {
     tf.engine().endScope();
+    peak.stop();
   }
+}
+
+async function timeMeasurement(id: string, config: BenchConfig, options: Options): Promise<Timing | undefined> {
+  if (id.startsWith('matmul-')) return benchMatmul(Number(id.slice('matmul-'.length)), config.seed, options);
+  if (id === 'dcgan-train') return benchDcgan(config, options);
+  if (id === 'unet-forward') return benchUnet(config, options, false);
+  if (id === 'unet-train') return benchUnet(config, options, true);
+  if (id === 'unet2d-train') return benchShippedUnetTrain(config, options);
+  if (id === 'sample-unet') return benchShippedUnetSample(config, options);
+  if (id === 'sample-gan') return benchGanSample(config, options);
+  return undefined;
+}
+
+/** Images per second of a run producing `images` in `medianMs`. */
+export function throughput(images: number, medianMs: number): number {
+  return images / (medianMs / 1000);
+}
+
+/**
+ * Follows the engine's count of bytes held by live tensors (`tf.memory().numBytes`) and keeps
+ * its maximum. The engine updates `state.numBytes` on every tensor it makes or frees, so a
+ * setter on that field sees every peak at no cost to the kernels (tf.profile would read every
+ * kernel's output back, which changes the timing).
+ */
+export function trackPeakTensorBytes(): { peak(): number; stop(): void } {
+  const state = (tf.engine() as unknown as { state: { numBytes: number } }).state;
+  let value = state.numBytes;
+  let max = value;
+  Object.defineProperty(state, 'numBytes', {
+    configurable: true,
+    enumerable: true,
+    get: () => value,
+    set: (next: number) => {
+      value = next;
+      if (next > max) max = next;
+    },
+  });
+  return {
+    peak: () => max,
+    stop: () => {
+      Object.defineProperty(state, 'numBytes', { configurable: true, enumerable: true, writable: true, value });
+    },
+  };
+}
+
+/** The process's peak resident set size in bytes (Node only; undefined in the browser). */
+function peakRssBytes(): number | undefined {
+  const usage = (globalThis as { process?: { resourceUsage?: () => { maxRSS: number } } }).process?.resourceUsage;
+  return typeof usage === 'function' ? usage().maxRSS * 1024 : undefined;
 }
 
 /** The kernel name in tfjs's "Kernel 'X' not registered for backend 'y'" error. */
@@ -131,6 +195,50 @@ async function benchUnet(config: BenchConfig, options: Options, train: boolean):
     noisy.dispose();
     noise.dispose();
     t.dispose();
+  }
+}
+
+async function benchShippedUnetTrain(config: BenchConfig, options: Options): Promise<Timing> {
+  const model = new BenchShippedUnet(config);
+  const inputs = model.trainingInputs(config.unet2dBatch);
+  try {
+    return await measure(async () => {
+      const loss = model.trainStep(inputs);
+      await loss.data();
+      loss.dispose();
+    }, options);
+  } finally {
+    model.dispose();
+    tf.dispose(Object.values(inputs));
+  }
+}
+
+async function benchShippedUnetSample(config: BenchConfig, options: Options): Promise<Timing> {
+  const model = new BenchShippedUnet(config);
+  try {
+    return await measure(async () => {
+      const images = await model.sample();
+      await images.data();
+      images.dispose();
+    }, options);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function benchGanSample(config: BenchConfig, options: Options): Promise<Timing> {
+  const { samplingBatch: batch, dcganChannels: channels, seed } = config;
+  const model = new BenchDcgan({ batch, channels, seed });
+  const z = tf.randomNormal([batch, model.latent], 0, 1, 'float32', seed + 12) as tf.Tensor2D;
+  try {
+    return await measure(async () => {
+      const images = model.generate(z);
+      await images.data();
+      images.dispose();
+    }, options);
+  } finally {
+    model.dispose();
+    z.dispose();
   }
 }
 

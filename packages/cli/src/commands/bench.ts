@@ -12,10 +12,12 @@ import { UsageError } from '../usage-error';
 
 export const benchCommand: CommandSpec = {
   name: 'bench',
-  summary: 'Benchmark tfjs backends (cpu, wasm, webgl) against PyTorch on matmul, a DCGAN step and a UNet',
+  summary: 'Benchmark tfjs backends (cpu, wasm, webgl) against PyTorch on matmul, DCGAN and UNet training, and sampling',
   description: [
-    'Measures matmul GFLOP/s and the median time of a DCGAN training step and a small UNet forward pass',
-    'and training step on each backend, and the same networks in PyTorch (CPU, 1 and 2 threads) via',
+    'Measures matmul GFLOP/s, the median time of a DCGAN training step, a small UNet forward pass and',
+    'training step and a training step of the shipped diffusion UNet, sampling throughput (images/s: 20',
+    'DPM-Solver++ 2M steps of that UNet through the real pipeline, and DCGAN generator passes) and the peak',
+    'memory of every cell on each backend, and the same in PyTorch (CPU, 1 and 2 threads) via',
     'scripts/bench/torch_bench.py. Writes <out>/bench.json and <out>/benchmarks.md, and rewrites',
     "docs/benchmarks.md when run in the gen repo (--docs). webgl runs in headless Chromium's software GPU",
     'with fewer repeats. A cell that runs past --limit is stopped and reported from the runs that finished.',
@@ -30,6 +32,13 @@ export const benchCommand: CommandSpec = {
     },
     quick: { type: 'boolean', description: 'smaller sizes and batches, fewer repeats (a few minutes)', default: false },
     repeats: { type: 'string', valueName: 'n', description: 'timed runs per cell (median reported)', defaultLabel: '10, or 3 with --quick', parse: integerOption(1, 1000) },
+    batch: {
+      type: 'string',
+      valueName: 'n',
+      description: 'batch of the training cells (DCGAN, UNet, shipped UNet), after --config; e.g. 64 for the issue-3 comparison',
+      defaultLabel: '64, or 16 / 8 / 8 with --quick',
+      parse: integerOption(1, 1024),
+    },
     limit: { type: 'string', valueName: 'seconds', description: 'wall-time limit per cell', defaultLabel: '600, or 60 with --quick', parse: integerOption(1, 86_400) },
     out: outOption('./gen-bench'),
     docs: {
@@ -42,13 +51,14 @@ export const benchCommand: CommandSpec = {
     config: {
       type: 'string',
       valueName: 'file',
-      description: 'JSON file overriding fields of the preset (matmulSizes, dcganBatch, dcganChannels, unetBatch, unetChannels, warmup, repeats, maxSeconds, minRepeats)',
+      description:
+        'JSON file overriding fields of the preset (matmulSizes, dcganBatch, dcganChannels, unetBatch, unetChannels, unet2dBatch, unet2dShape, samplingBatch, samplingSteps, guidanceScale, warmup, repeats, maxSeconds, minRepeats)',
       parse: nonEmptyOption,
     },
     python: { type: 'string', valueName: 'path', description: 'Python with torch for the torch columns', default: SYSTEM_PYTHON, parse: nonEmptyOption },
     seed: seedOption(),
   },
-  examples: ['gen bench --quick --backends cpu,wasm', 'gen bench --backends wasm,torch --out ./bench-results', 'gen bench            # everything, rewrites docs/benchmarks.md'],
+  examples: ['gen bench --quick --backends cpu,wasm', 'gen bench --quick --batch 64 --backends wasm,torch --out ./bench-results', 'gen bench            # everything, rewrites docs/benchmarks.md'],
   run: runBenchCommand,
 };
 
@@ -58,7 +68,9 @@ async function runBenchCommand({ options, argv, io, verbose }: CommandContext): 
   const preset = quick ? QUICK_CONFIG : FULL_CONFIG;
   const base = options.config === undefined ? preset : { ...preset, ...readConfigFile(options.config as string) };
   const repeats = (options.repeats as number | undefined) ?? base.repeats;
-  const config: BenchConfig = { ...base, repeats, minRepeats: Math.min(base.minRepeats, repeats), seed: options.seed as number };
+  const batch = options.batch as number | undefined;
+  const batches = batch === undefined ? {} : { dcganBatch: batch, unetBatch: batch, unet2dBatch: batch };
+  const config: BenchConfig = { ...base, ...batches, repeats, minRepeats: Math.min(base.minRepeats, repeats), seed: options.seed as number };
   const limitSeconds = (options.limit as number | undefined) ?? (quick ? 60 : 600);
   const outDir = resolve(options.out as string);
   const docsPath = resolveDocs(options.docs as string);
@@ -108,6 +120,11 @@ const CONFIG_CHECKS: Record<string, (value: unknown) => boolean> = {
   dcganChannels: (v) => Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n) && n >= 2 && n % 2 === 0),
   unetBatch: (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1024,
   unetChannels: (v) => Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n) && n >= 8 && n % 8 === 0),
+  unet2dBatch: (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1024,
+  unet2dShape: (v) => Array.isArray(v) && v.length === 3 && v.every((n) => Number.isInteger(n) && n >= 1 && n <= 256),
+  samplingBatch: (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1024,
+  samplingSteps: (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1000,
+  guidanceScale: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
   warmup: (v) => Number.isInteger(v) && (v as number) >= 0,
   repeats: (v) => Number.isInteger(v) && (v as number) >= 1,
   maxSeconds: (v) => typeof v === 'number' && v > 0,
