@@ -29,6 +29,7 @@ import {
   evaluateClipGuidance,
   evaluateTextToImage,
   generateFromPrompts,
+  IMAGE_ENCODER_CONFIG_KEY,
   loadClip,
   textEncoderRecordOf,
   trainTextToImage,
@@ -102,7 +103,7 @@ const SCHEDULER_NAMES = Object.keys(SCHEDULERS) as SchedulerName[];
 const PREDICTION_TYPES = { epsilon: 'epsilon', sample: 'sample', v: 'v_prediction', v_prediction: 'v_prediction' } as const;
 
 /** `--scheduler`, `--steps` (inference steps) and `--guidance-scale` of sample and eval. */
-function samplerOptions(defaultSteps: number) {
+export function samplerOptions(defaultSteps: number) {
   return {
     scheduler: { type: 'string' as const, valueName: 'name', description: `sampler: ${SCHEDULER_NAMES.join(', ')}`, default: 'ddim', parse: choiceOption(SCHEDULER_NAMES) },
     steps: { type: 'string' as const, valueName: 'n', description: 'denoising steps', default: defaultSteps, parse: integerOption(1, 100000) },
@@ -147,7 +148,7 @@ function textEncoderOverrideOption() {
 }
 
 /** Latent diffusion: the AutoencoderKL whose latents the UNet models, and the latents' scaling factor. */
-interface Latent {
+export interface Latent {
   autoencoder: AutoencoderKL;
   scalingFactor: number;
 }
@@ -156,7 +157,7 @@ interface Latent {
  * `--autoencoder <dir>` (before the backend starts): the checkpoint folder of an AutoencoderKL
  * trained with @gen/vae (a run folder, its checkpoints/ folder or one checkpoint folder).
  */
-function findAutoencoder(given: string, commandPath: string, flag: string): string {
+export function findAutoencoder(given: string, commandPath: string, flag: string): string {
   if (!existsSync(resolve(given)) || !statSync(resolve(given)).isDirectory()) throw new UsageError(flag, given, 'is not a folder');
   const { location } = resolveCheckpoint(given, commandPath);
   const kind = (checkpointConfig('vae', location).model as { kind?: unknown } | undefined)?.kind;
@@ -167,7 +168,7 @@ function findAutoencoder(given: string, commandPath: string, flag: string): stri
 }
 
 /** Loads the AutoencoderKL of `findAutoencoder` with @gen/vae's loader. */
-async function loadAutoencoder(location: string): Promise<AutoencoderKL> {
+export async function loadAutoencoder(location: string): Promise<AutoencoderKL> {
   return loadCheckpointOrFail('vae', location, async () => {
     const { model } = await loadVaeModel({ source: location });
     if (!(model instanceof AutoencoderKL)) {
@@ -179,7 +180,7 @@ async function loadAutoencoder(location: string): Promise<AutoencoderKL> {
 }
 
 /** The latent setup a diffusion checkpoint's config records (`autoencoder`, `scalingFactor`), loaded; null for pixel-space models. */
-async function latentOf(config: Record<string, unknown>, location: string): Promise<Latent | null> {
+export async function latentOf(config: Record<string, unknown>, location: string): Promise<Latent | null> {
   const { autoencoder, scalingFactor } = config as { autoencoder?: unknown; scalingFactor?: unknown };
   if (autoencoder === undefined) return null;
   if (typeof autoencoder !== 'string' || autoencoder === '' || typeof scalingFactor !== 'number' || !(scalingFactor > 0)) {
@@ -203,7 +204,7 @@ interface TextEncoderLocation {
  * `gen train clip` (a run, its checkpoints/ folder or one checkpoint). The one place text-to-image
  * resolves CLIP locations, for --text-encoder and for the location a checkpoint records.
  */
-function resolveTextEncoder(given: string, commandPath: string, flag: string): TextEncoderLocation {
+export function resolveTextEncoder(given: string, commandPath: string, flag: string): TextEncoderLocation {
   let location: string;
   try {
     location = resolveCheckpoint(given, commandPath, PRETRAINED_CLIP_CHECKPOINTS).location;
@@ -499,7 +500,7 @@ function checkResumedTextEncoder(out: string, resume: boolean, textEncoder: Text
 }
 
 /** Images in [−1, 1] → z ~ q(z | x) times the scaling factor (trainDiffusion's `encodeImages`). */
-function encoderOf({ autoencoder, scalingFactor }: Latent) {
+export function encoderOf({ autoencoder, scalingFactor }: Latent) {
   return (images: tf.Tensor4D, generator: core.Generator): tf.Tensor4D =>
     tf.tidy(() => tf.mul(autoencoder.encode(images).latentDist.sample({ generator }), scalingFactor) as tf.Tensor4D);
 }
@@ -514,6 +515,10 @@ function findDiffusionCheckpoint(given: string | undefined, commandPath: string)
   if (typeof model !== 'object' || model === null || typeof config.scheduler !== 'object' || config.scheduler === null) {
     throw new core.GenError(`${checkpoint.location} is not a readable diffusion checkpoint: its config has no model or scheduler`);
   }
+  // An unCLIP decoder cross-attends to image embeddings, not text: gen sample | eval unclip runs it.
+  if (config[IMAGE_ENCODER_CONFIG_KEY] !== undefined) {
+    throw new UsageError('--checkpoint', given, 'is an unCLIP decoder (conditioned on CLIP image embeddings): use gen sample unclip / gen eval unclip');
+  }
   return { checkpoint, config, numClasses: classesOf(model), text: textRecordOf(config, checkpoint.location) };
 }
 
@@ -524,7 +529,7 @@ function trainingDatasetOf(config: Record<string, unknown>): unknown {
 }
 
 /** @gen/diffusion's loadDiffusion (the EMA weights when saved), with the CLI's one-line error. */
-async function loadDiffusionAt(location: string): Promise<LoadedDiffusion> {
+export async function loadDiffusionAt(location: string): Promise<LoadedDiffusion> {
   return loadCheckpointOrFail('diffusion', location, () => loadDiffusion(location));
 }
 
@@ -539,7 +544,7 @@ function recommendedGuidance(config: Record<string, unknown>): number {
 }
 
 /** `--guidance-scale` (or its shorthand `--guidance`): the CFG weight of conditional checkpoints (default: the checkpoint's recommended scale, else 3). */
-function guidanceOf(options: Record<string, unknown>, conditional: boolean, config: Record<string, unknown>): number {
+export function guidanceOf(options: Record<string, unknown>, conditional: boolean, config: Record<string, unknown>): number {
   const scale = options['guidance-scale'] as number | undefined;
   const short = options.guidance as number | undefined;
   if (scale !== undefined && short !== undefined) throw new UsageError('--guidance', String(short), 'is --guidance-scale: give one of them');

@@ -134,7 +134,7 @@ describe('gen train | sample | eval gan', () => {
       const names: Record<string, string> = { RUN_A: run('a'), RUN_C: run('c'), NOWHERE: run('nowhere'), CORRUPT: corrupt, EMPTY: run('empty') };
       const substitute = (text: string) => text.replace(/RUN_A|RUN_C|NOWHERE|CORRUPT|EMPTY/g, (name) => names[name]);
       const { code, out, err } = await gen([...(argv as string[]).map(substitute), '--backend', 'wasm']);
-      expect(err).toBe(`${substitute(message as string).replace('FAMILIES', 'clip, dalle, diffusion, gan, vae')}\n`);
+      expect(err).toBe(`${substitute(message as string).replace('FAMILIES', 'clip, dalle, diffusion, gan, unclip, unclip-prior, vae')}\n`);
       expect(code).toBe(exitCode);
       if (exitCode === 2) expect(out).toBe('');
     });

@@ -3,6 +3,7 @@ import { clipCommands } from './clip';
 import { dalleCommands } from './dalle';
 import { diffusionCommands } from './diffusion';
 import { ganCommands } from './gan';
+import { unclipCommands, unclipPriorCommands } from './unclip';
 import { vaeCommands } from './vae';
 
 /**
@@ -10,4 +11,4 @@ import { vaeCommands } from './vae';
  * (`diffusion.ts` exporting a `FamilyCommands`, built on its package's public API) and
  * lists it below; `gen train <family>` then dispatches to it.
  */
-export const FAMILIES: FamilyCommands[] = [clipCommands, dalleCommands, diffusionCommands, ganCommands, vaeCommands];
+export const FAMILIES: FamilyCommands[] = [clipCommands, dalleCommands, diffusionCommands, ganCommands, unclipCommands, unclipPriorCommands, vaeCommands];

@@ -131,8 +131,8 @@ export async function trainTextToImage(options: TrainTextToImageOptions): Promis
   return Object.assign(result, { corpus, textEncoder });
 }
 
-/** The caption settings: given ones, else the CLIP checkpoint's, else measured on the dataset. */
-function captionSettings(
+/** The caption settings: given ones, else the CLIP checkpoint's, else measured on the dataset (shared with trainUnclipPrior). */
+export function captionSettings(
   clip: Clip,
   dataset: ImageDataset,
   measured: ReturnType<typeof measureDataset>,

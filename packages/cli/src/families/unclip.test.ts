@@ -1,0 +1,103 @@
+// gen train | sample | eval unclip and gen train | eval unclip-prior end to end: a tiny CLIP
+// trained for one step, a tiny decoder and priors trained for two steps on 64 MNIST digits (wasm).
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as coreNode from '@gen/core/node';
+import { expectSampleSet, gen, pngInfo, readJson } from './test-utils';
+
+const DECODER_UNET = '{"blockOutChannels":[4,8],"layersPerBlock":1,"attentionLevels":[false,false],"midBlockAttention":true,"attentionHeadDim":8,"normNumGroups":2,"timeEmbeddingDim":8}';
+const COMMON = ['--backend', 'wasm', '--limit-data', '64'];
+
+describe('gen train | sample | eval unclip and unclip-prior', () => {
+  let dir: string;
+  const run = (name: string) => join(dir, name);
+  const clipCheckpoint = () => join(run('clip'), 'checkpoints', 'step-00000001');
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gen-unclip-test-'));
+    // A tiny CLIP trained for one step on MNIST captions: embedDim 8.
+    const clip = await gen(['train', 'clip', ...COMMON, '--batch-size', '8', '--vocab-size', '600', '--max-length', '16', '--steps', '1', '--config', '{"embedDim":8,"text":{"width":8,"layers":1,"heads":2},"image":{"widths":[4,4,4],"outFeatures":8}}', '--out', run('clip')]);
+    expect(clip.code).toBe(0);
+    // A 28×28 reference and a 16×16 one (the wrong size).
+    const reference = tf.tidy(() => tf.pad(tf.ones([10, 6, 1]), [[9, 9], [11, 11], [0, 0]]) as tf.Tensor3D);
+    await coreNode.writePng(run('ref.png'), reference);
+    await coreNode.writePng(run('small.png'), tf.tidy(() => tf.slice(reference, [0, 0, 0], [16, 16, 1]) as tf.Tensor3D));
+    reference.dispose();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('train unclip: a decoder over the CLIP image embedding, recorded in run.json and every checkpoint; sample grids', async () => {
+    const { code, out, err } = await gen(['train', 'unclip', ...COMMON, '--batch-size', '8', '--config', DECODER_UNET, '--sample-steps', '2', '--clip', run('clip'), '--tokens', '2', '--steps', '2', '--every', '2', '--checkpoint-every', '1', '--out', run('d')]);
+    expect(err).toMatch(/train unclip .*step 2\/2/);
+    expect(code).toBe(0);
+    expect(out).toContain(`conditioned on ${clipCheckpoint()} image embeddings (2 tokens × 8, CFG dropout)`);
+    expect(readJson(join(run('d'), 'run.json'))).toMatchObject({ family: 'diffusion', imageEncoder: clipCheckpoint(), config: { crossAttentionDim: 8, numClasses: null } });
+    const saved = readJson(join(run('d'), 'checkpoints', 'step-00000002', 'config.json')).userDefinedMetadata.genCheckpoint.config;
+    expect(saved).toMatchObject({ family: 'diffusion', model: { crossAttentionDim: 8 }, imageEncoder: { kind: 'clip-image-embedding', clip: clipCheckpoint(), embedDim: 8, tokens: 2, imageShape: [28, 28, 1] } });
+    expect(pngInfo(join(run('d'), 'samples', 'step-000002.png'))).toMatchObject({ width: 302 });
+
+    const bad = await gen(['train', 'unclip', ...COMMON, '--clip', run('clip'), '--tokens', '3', '--steps', '1', '--out', run('d-bad')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe("gen train unclip: --tokens (\"3\") must divide the CLIP's embedding width (8)\n");
+    const missing = await gen(['train', 'unclip', ...COMMON, '--steps', '1', '--out', run('d-bad')]);
+    expect(missing.err).toBe('gen train unclip: --clip is required: gen train unclip --clip pretrained:mnist (the CLIP whose embeddings are used)\n');
+  });
+
+  test('train unclip-prior: regression and diffusion priors write checkpoints; eval unclip-prior reports cosines', async () => {
+    for (const kind of ['regression', 'diffusion']) {
+      const { code, out, err } = await gen(['train', 'unclip-prior', ...COMMON, '--batch-size', '8', '--clip', run('clip'), '--kind', kind, '--hidden', '16', '--layers', '1', '--steps', '2', '--out', run(`p-${kind}`)]);
+      expect(err).toMatch(/train unclip-prior .*step 2\/2/);
+      expect(code).toBe(0);
+      expect(out).toContain(`${kind} prior from ${clipCheckpoint()} text to image embeddings (8 wide), MLP 16 × 1, batch 8`);
+      const saved = readJson(join(run(`p-${kind}`), 'checkpoints', 'step-00000002', 'config.json')).userDefinedMetadata.genCheckpoint.config;
+      expect(saved).toMatchObject({ family: 'unclip-prior', prior: { kind, embedDim: 8, hidden: 16, layers: 1 }, clip: clipCheckpoint() });
+    }
+    const evaluated = await gen(['eval', 'unclip-prior', '--checkpoint', run('p-diffusion'), '--backend', 'wasm', '--n', '12', '--prior-steps', '2', '--out', run('p-e')]);
+    expect(evaluated.err).toBe('');
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.out).toMatch(/diffusion prior: cos\(predicted, true image embedding\) -?[\d.]+ \(text embedding itself: -?[\d.]+\); zero-shot class of the prediction [\d.]+% \(true embeddings: [\d.]+%\); n 12, held-out prompts\n/);
+    expect(readJson(join(run('p-e'), 'metrics.json'))).toMatchObject({ family: 'unclip-prior', kind: 'diffusion', n: 12, dataset: 'mnist', priorSteps: 2, cosine: expect.any(Number), textCosine: expect.any(Number) });
+  });
+
+  test('sample unclip: variations of a reference PNG, text through a prior; bad input is one line', async () => {
+    const variations = await gen(['sample', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--image', run('ref.png'), '--n', '3', '--steps', '2', '--out', run('v')]);
+    expect(variations.err).toBe('');
+    expect(variations.code).toBe(0);
+    expect(variations.out).toMatch(/sampled 3 variations of .*ref\.png \(RMS pixel distance to it: mean [\d.]+, min [\d.]+\)/);
+    expect(expectSampleSet(run('v'), 3, { labels: 'none' })).toMatchObject({ family: 'unclip', image: run('ref.png'), meanDistance: expect.any(Number), clip: clipCheckpoint(), guidanceScale: 3 });
+
+    const prompted = await gen(['sample', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--prompt', 'a seven', '--prior', run('p-diffusion'), '--prior-steps', '2', '--n', '2', '--steps', '2', '--out', run('t')]);
+    expect(prompted.err).toBe('');
+    expect(prompted.code).toBe(0);
+    expect(expectSampleSet(run('t'), 2, { labels: 'none' })).toMatchObject({ prompt: 'a seven', priorKind: 'diffusion', priorSteps: 2 });
+
+    const base = ['sample', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--steps', '1', '--out', run('x')];
+    const errors: Array<[string[], string]> = [
+      [['--image', run('small.png')], `--image (${JSON.stringify(run('small.png'))}) is 16×16, not the CLIP's 28×28 image size`],
+      [['--image', run('nope.png')], `--image (${JSON.stringify(run('nope.png'))}) is not a file`],
+      [[], '--image or --prompt is required: --image ref.png (variations) or --prompt "<text>" --prior <dir> (text-to-image)'],
+      [['--prompt', 'a seven'], `--prior is required with --prompt: gen sample unclip --prompt "a seven" --prior <dir> (a gen train unclip-prior run)`],
+      [['--prompt', '  ', '--prior', run('p-diffusion')], '--prompt ("  ") must not be empty'],
+      [['--image', run('ref.png'), '--prior', run('p-diffusion')], `--prior (${JSON.stringify(run('p-diffusion'))}) must be omitted with --image: variations decode the reference's own image embedding`],
+    ];
+    for (const [args, message] of errors) {
+      const result = await gen([...base, ...args]);
+      expect([args, result.err]).toEqual([args, `gen sample unclip: ${message}\n`]);
+      expect(result.code).toBe(2);
+    }
+    expect(existsSync(run('x'))).toBe(false);
+    // The decoder is not a plain diffusion checkpoint.
+    const plain = await gen(['sample', 'diffusion', '--checkpoint', run('d'), '--backend', 'wasm', '--n', '1', '--out', run('x')]);
+    expect(plain.err).toBe(`gen sample diffusion: --checkpoint (${JSON.stringify(run('d'))}) is an unCLIP decoder (conditioned on CLIP image embeddings): use gen sample unclip / gen eval unclip\n`);
+  });
+
+  test('eval unclip: prompted-class accuracy through the prior, variation class agreement and distance to the reference', async () => {
+    const { code, out, err } = await gen(['eval', 'unclip', '--checkpoint', run('d'), '--prior', run('p-regression'), '--backend', 'wasm', '--n', '4', '--references', '2', '--per-reference', '2', '--steps', '1', '--out', run('e')]);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toMatch(/prompted-class accuracy [\d.]+% \(n 4, held-out prompts, regression prior, guidance 3\)\nvariations keep the reference's class [\d.]+% \(2 references × 2\); RMS pixel distance to the reference mean [\d.]+, min [\d.]+ \(another test image of its class: [\d.]+\); copies \(< 0.1\) [\d.]+%\n/);
+    const metrics = readJson(join(run('e'), 'metrics.json'));
+    expect(metrics).toMatchObject({ family: 'unclip', dataset: 'mnist', priorKind: 'regression', prompted: { n: 4 }, variations: { references: 2, perReference: 2, copyThreshold: 0.1 } });
+  });
+});
