@@ -97,6 +97,9 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out).toMatch(/prompted-class accuracy [\d.]+% \(n 4, held-out prompts, regression prior, guidance 3\)\nvariations keep the reference's class [\d.]+% \(2 references × 2\); RMS pixel distance to the reference mean [\d.]+, min [\d.]+ \(another test image of its class: [\d.]+\); copies \(< 0.1\) [\d.]+%\n/);
+    const nothing = await gen(['eval', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--references', '0', '--out', run('e-none')]);
+    expect(nothing.err).toBe('gen eval unclip: --references ("0") must be at least 1 without --prior: there would be nothing to measure\n');
+    expect(nothing.code).toBe(2);
     const metrics = readJson(join(run('e'), 'metrics.json'));
     expect(metrics).toMatchObject({ family: 'unclip', dataset: 'mnist', priorKind: 'regression', prompted: { n: 4 }, variations: { references: 2, perReference: 2, copyThreshold: 0.1 } });
   });

@@ -467,6 +467,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
   const guidanceScale = guidanceOf(options, true, config);
   const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config) ?? (config.training as { dataset?: unknown } | undefined)?.dataset);
   const references = options.references as number;
+  if (prior === null && references === 0) throw new UsageError('--references', '0', 'must be at least 1 without --prior: there would be nothing to measure');
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const test = await realTestImages(dataset);
   const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
