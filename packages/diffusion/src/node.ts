@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from '@gen/core';
 import { pretrainedDir, readModelCard, type ModelCard } from '@gen/core/node';
 import { loadDiffusion, type LoadDiffusionOptions, type LoadedDiffusion } from './checkpoint';
+// Registers data-parallel training for trainDiffusion's `workers` option (worker_threads).
+export { diffusionReplicaModule } from './training/parallel-node';
 
 /**
  * The shipped diffusion models: `mnist` and `fashion`, class-conditional latent diffusion;

@@ -96,6 +96,7 @@ import {
   formatSampleMetrics,
   PRETRAINED_PREFIX,
   RUN_FILE,
+  workersOption,
 } from './shared';
 
 const UNET_CONFIG_FIELDS = ['blockOutChannels', 'layersPerBlock', 'attentionLevels', 'midBlockAttention', 'attentionHeadDim', 'normNumGroups', 'timeEmbeddingDim'] as const;
@@ -322,6 +323,10 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
     throw new UsageError('--text-encoder', textEncoderGiven, 'cannot be combined with --conditional: the text replaces the class labels (prompts name the class)');
   }
   const textEncoder = textEncoderGiven === undefined ? null : resolveTextEncoder(textEncoderGiven, commandPath, '--text-encoder');
+  const workers = options.workers as number | 'auto';
+  if (typeof workers === 'number' && workers > 1 && (textEncoderGiven !== undefined || options.autoencoder !== undefined)) {
+    throw new UsageError('--workers', String(workers), `trains pixel-space and class-conditional UNets only: use --workers 1 (or auto) with ${textEncoderGiven !== undefined ? '--text-encoder' : '--autoencoder'}`);
+  }
   const autoencoderLocation = options.autoencoder === undefined ? null : findAutoencoder(options.autoencoder as string, commandPath, '--autoencoder');
   const folders = prepareRun(options.out as string, options.resume as boolean, steps);
   checkResumedTextEncoder(folders.out, options.resume as boolean, textEncoder);
@@ -425,6 +430,7 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
       lr: options.lr as number,
       ...(options['train-timesteps'] !== undefined ? { noiseSchedule: { numTrainTimesteps: options['train-timesteps'] as number } } : {}),
       seed,
+      workers,
       ...(latent ? { encodeImages: encoderOf(latent) } : {}),
       checkpointStore,
       checkpointEvery,
@@ -468,6 +474,7 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
           ? await trainTextToImage({ ...training, clip, clipLocation: textEncoder.record, config })
           : await trainDiffusion({ ...training, config });
       progress.done(result.summary);
+      if (result.workers > 1) io.stdout.write(`trained data-parallel on ${result.workers} worker threads (--workers 1: one thread)\n`);
       return reportTrainingEnd(io, commandPath, result.summary, folders.out);
     } finally {
       interrupt.dispose();
@@ -986,6 +993,7 @@ export const diffusionCommands: FamilyCommands = {
       'train-timesteps': { type: 'string', valueName: 'n', description: 'diffusion timesteps T of the forward process', defaultLabel: '1000', parse: integerOption(2, 100000) },
       'sample-scheduler': { type: 'string', valueName: 'name', description: 'sampler of the --every grids', default: 'ddim', parse: choiceOption(SCHEDULER_NAMES) },
       'sample-steps': { type: 'string', valueName: 'n', description: 'denoising steps of the --every grids', default: 20, parse: integerOption(1, 100000) },
+      workers: workersOption(),
       autoencoder: {
         type: 'string',
         valueName: 'dir',

@@ -94,6 +94,26 @@ export function trainOptions(family: string): OptionSpecs {
   };
 }
 
+/**
+ * `--workers auto|N`: data-parallel training over worker threads (docs/parallel-training.md).
+ * `auto` (default): one replica per core on the wasm / cpu backends when every replica gets at
+ * least 8 images of a batch, else 1; `1` trains in one thread.
+ */
+export function workersOption(): OptionSpec<number | 'auto'> {
+  return {
+    type: 'string',
+    valueName: 'auto|n',
+    description: 'data-parallel training over worker threads: auto = one per core on wasm/cpu when each gets ≥ 8 images of a batch; 1 = one thread',
+    default: 'auto',
+    parse: (raw, flag) => {
+      if (raw === 'auto') return 'auto';
+      const value = Number(raw);
+      if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1 || value > 256) throw new UsageError(flag, raw, 'must be auto or an integer from 1 to 256');
+      return value;
+    },
+  };
+}
+
 /** `--checkpoint pretrained:<name>` selects a checkpoint the family package ships. */
 export const PRETRAINED_PREFIX = 'pretrained:';
 

@@ -190,7 +190,7 @@ export class DataParallelTrainer {
       throw new InvalidArgumentError('checkEvery', checkEvery, 'must be an integer >= 0 (0: never)');
     }
     signal?.throwIfAborted();
-    const replicas = workers === 'auto' ? autoWorkers(backend, globalBatchSize) : workers;
+    const replicas = workers === 'auto' ? autoWorkerCount(backend, globalBatchSize) : workers;
     const file = modulePath(spec.module);
     const moduleName = spec.module;
     const replicaOptions: JsonValue = spec.options ?? null;
@@ -209,6 +209,7 @@ export class DataParallelTrainer {
               moduleName,
               exportName,
               options: replicaOptions,
+              data: spec.data,
               backend,
               replicaIndex: r,
               replicas,
@@ -216,7 +217,7 @@ export class DataParallelTrainer {
           );
         }
       }
-      const context = { replicaIndex: 0, replicas, backend };
+      const context = { replicaIndex: 0, replicas, backend, data: spec.data };
       const importMain = async (): Promise<Record<string, unknown>> => {
         try {
           return (await import(/* webpackIgnore: true */ mainThreadSpecifier(file))) as Record<string, unknown>;
@@ -539,8 +540,12 @@ class WorkerHandle {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** `'auto'`: one replica per core for the single-threaded backends, at least 8 samples per shard. */
-function autoWorkers(backend: string, globalBatchSize: number): number {
+/**
+ * What `workers: 'auto'` resolves to: one replica per core (`os.availableParallelism()`) for
+ * the single-threaded backends (wasm, cpu), capped so every shard has at least 8 samples;
+ * 1 for other backends (tensorflow, webgl use every core already).
+ */
+export function autoWorkerCount(backend: string, globalBatchSize: number): number {
   if (backend !== 'wasm' && backend !== 'cpu') return 1;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(cores, Math.floor(globalBatchSize / MIN_AUTO_SHARD)));

@@ -1,5 +1,5 @@
 // Data-parallel training over worker_threads (Node only), gathered by @gen/core/node.
-export { DataParallelTrainer } from './data-parallel-trainer';
+export { DataParallelTrainer, autoWorkerCount } from './data-parallel-trainer';
 export type { DataParallelTrainerOptions, StepOptions, StepResult, UpdateMode } from './data-parallel-trainer';
 export { gradientsOf, sliceShard, defineReplica } from './replica-helpers';
 export type {

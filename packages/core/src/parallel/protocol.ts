@@ -10,6 +10,8 @@ export interface WorkerBoot {
   moduleName: string;
   exportName: string;
   options: JsonValue;
+  /** `ReplicaSpec.data` (structured clone; shared memory stays shared). */
+  data?: unknown;
   backend: string;
   replicaIndex: number;
   replicas: number;

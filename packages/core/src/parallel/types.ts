@@ -86,6 +86,12 @@ export interface ReplicaContext {
   replicas: number;
   /** The tfjs backend this thread runs. */
   backend: string;
+  /**
+   * `ReplicaSpec.data` as this thread received it (the same object in the main thread, a
+   * structured clone in workers: typed arrays over `SharedArrayBuffer`s share their memory),
+   * or undefined.
+   */
+  data?: unknown;
 }
 
 /**
@@ -105,6 +111,12 @@ export interface ReplicaSpec {
   exportName?: string;
   /** JSON passed to the factory in every thread (seed, sizes, hyper-parameters). */
   options?: JsonValue;
+  /**
+   * Structured-cloneable data every replica gets as `context.data`, e.g. a training set as
+   * typed arrays over `SharedArrayBuffer`s: those are shared by every thread, not copied
+   * (other arrays are copied once per worker when it starts).
+   */
+  data?: unknown;
 }
 
 /** Per-parameter layout of a group, identical in every replica. */

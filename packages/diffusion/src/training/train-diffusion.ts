@@ -15,7 +15,6 @@ import {
   betasFromConfig,
   clipGradNorm,
   linearWarmupLr,
-  losses,
   trainLoop,
   validateSchedulerConfig,
 } from '@gen/core';
@@ -33,7 +32,8 @@ import type {
   TrainSummary,
 } from '@gen/core';
 import { UNet2DModel, type UNet2DConfigInput } from '../models/unet';
-import { originalSampleFromPrediction } from '../models/prediction-type';
+import { denoisingLoss, drawStep } from './denoising-loss';
+import { parallelDiffusionRunner, type ParallelDiffusion } from './parallel-hook';
 
 /** The forward-process fields of a scheduler config that training uses (the rest are sampling options). */
 export type NoiseScheduleOptions = Partial<
@@ -168,6 +168,18 @@ export interface TrainDiffusionOptions {
   sampleEvery?: number;
   /** Preview hook, e.g. a sample grid through a pipeline; runs with the EMA weights swapped in. */
   onSample?: (context: SampleContext) => void | Promise<void>;
+  /**
+   * Data-parallel training over worker threads (Node; `import '@gen/diffusion/node'` first):
+   * `n` replicas of the UNet (this thread's and `n − 1` workers), each computing the gradients
+   * of a slice of every batch, averaged before one AdamW update that every replica applies
+   * (docs/parallel-training.md). The result agrees with `workers: 1` up to float rounding
+   * (the UNet normalises per sample: GroupNorm), checkpoints are the same (a run resumes with
+   * any worker count), and EMA, clipping, warm-up, `onSample` and NaN checks run as usual.
+   * `'auto'`: one replica per core on the wasm / cpu backends with at least 8 images per
+   * replica, else 1 (also when parallel training is unavailable: no '@gen/diffusion/node', a
+   * schedule-function `lr`, `encodeImages` or `encodeText`). Default 1: this thread only.
+   */
+  workers?: number | 'auto';
 }
 
 /** What {@link trainDiffusion} returns. The caller owns model, ema and optimizer (dispose them). */
@@ -179,6 +191,8 @@ export interface TrainDiffusionResult {
   summary: TrainSummary;
   /** The scheduler config of the trained process (betas, T, predictionType): `DDIMScheduler.fromConfig(schedulerConfig)`. */
   schedulerConfig: SchedulerConfig;
+  /** Replicas that trained (1: this thread only; see `workers`). */
+  workers: number;
   /** Frees model, EMA and optimizer. */
   dispose(): void;
 }
@@ -225,6 +239,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     logEvery = 10,
     sampleEvery,
     onSample,
+    workers = 1,
   } = options ?? ({} as TrainDiffusionOptions);
 
   // 1. Validate everything before building anything.
@@ -241,6 +256,9 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   }
   if (typeof maxGradNorm !== 'number' || !(maxGradNorm >= 0)) throw new InvalidArgumentError('maxGradNorm', maxGradNorm, 'must be a number >= 0 (0 = no clipping)');
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError('seed', seed, 'must be a non-negative integer');
+  if (workers !== 'auto' && !(Number.isSafeInteger(workers) && workers >= 1 && workers <= 256)) {
+    throw new InvalidArgumentError('workers', workers, "must be 'auto' or an integer from 1 to 256");
+  }
   if (sampleEvery !== undefined && (!Number.isSafeInteger(sampleEvery) || sampleEvery < 1)) {
     throw new InvalidArgumentError('sampleEvery', sampleEvery, 'must be a positive integer');
   }
@@ -309,23 +327,83 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     }
   }
   const numTrainTimesteps = schedulerConfig.numTrainTimesteps;
+  const warmupSteps = options.warmupSteps ?? Math.min(200, Math.floor(steps / 10));
+
+  const stores = [checkpointDir, checkpointHandler, checkpointStore].filter((value) => value !== undefined).length;
+  if (stores > 1) fail(new InvalidArgumentError('checkpointDir', checkpointDir, 'cannot be combined with checkpointHandler or checkpointStore: give one'));
+
+  // Data-parallel training (worker threads) when asked and possible.
+  const globalBatchSize = Math.min(batchSize, dataset.size);
+  const runner = parallelDiffusionRunner();
+  const unavailable =
+    runner === null
+      ? "needs Node's worker threads: import '@gen/diffusion/node' first"
+      : typeof lr !== 'number'
+        ? 'needs a numeric lr (the peak of the linear warm-up): a schedule function cannot reach worker threads'
+        : encodeImages !== undefined
+          ? 'does not train latent diffusion (encodeImages) yet: use workers: 1'
+          : encodeText !== undefined
+            ? 'does not train text-conditioned UNets (encodeText) yet: use workers: 1'
+            : null;
+  let replicas = 1;
+  if (workers === 'auto') replicas = unavailable === null ? runner!.autoWorkers(tf.getBackend(), globalBatchSize) : 1;
+  else if (workers > 1) {
+    if (unavailable !== null) fail(new InvalidArgumentError('workers', workers, unavailable));
+    replicas = workers;
+  }
+  let parallel: ParallelDiffusion | null = null;
+  if (replicas > 1) {
+    try {
+      parallel = await runner!.create({
+        options: {
+          config: model.getConfig(),
+          schedulerConfig,
+          predictionType,
+          snrGamma: snrGamma ?? null,
+          offsetNoise,
+          selfConditioning,
+          conditionDropProb,
+          batchSize,
+          seed,
+          augment,
+          lr: lr as number,
+          warmupSteps,
+          weightDecay,
+          maxGradNorm,
+        },
+        dataset,
+        workers: replicas,
+        backend: tf.getBackend(),
+        globalBatchSize,
+      });
+    } catch (error) {
+      fail(error as Error);
+    }
+    // Replica 0 (this thread) is the model trained; a given model's weights go to every replica
+    // (syncFromMain before the first step), and back into it at the end.
+    if (options.model !== undefined) parallel!.model.loadStateDict(options.model.stateDict());
+    else model.dispose();
+  }
+  // The UNet this thread trains: `model`, or replica 0's in parallel training.
+  const trained = parallel ? parallel.model : model;
   const alphaBarTable = tf.keep(tf.tensor1d(Float32Array.from(alphasCumprod(betasFromConfig(schedulerConfig)))));
 
   // 2. Data, optimiser, EMA and the checkpointed state.
   const loader = new DataLoader(dataset, { batchSize, generator: rng, range: [-1, 1], dropLast: dataset.size >= batchSize, augment });
-  const warmupSteps = options.warmupSteps ?? Math.min(200, Math.floor(steps / 10));
   const learningRate = typeof lr === 'number' ? (warmupSteps > 0 ? linearWarmupLr({ peak: lr, warmupSteps }) : lr) : lr;
-  const optimizer = new AdamW({ learningRate, weightDecay });
-  const params = (): Record<string, tf.Variable> => Object.fromEntries(model.namedParameters().filter(([, variable]) => variable.trainable));
+  const optimizer = parallel ? parallel.optimizer : new AdamW({ learningRate, weightDecay });
+  const params = (): Record<string, tf.Variable> => Object.fromEntries(trained.namedParameters().filter(([, variable]) => variable.trainable));
   const trainable = params();
   const engineNames = new Map(Object.entries(trainable).map(([name, variable]) => [variable.name, name]));
   const ema = emaOptions === false ? null : new EMA(trainable, emaOptions);
   const state: TrainState = {
-    model,
+    model: trained,
     optimizer,
     rng: { getState: () => rng.getState() as unknown as JsonValue, setState: (value) => rng.setState(value as never) },
   };
   if (ema) state.ema = ema;
+  const setup = { model: trained, alphaBarTable, predictionType, snrGamma, offsetNoise, selfConditioning, conditionDropProb };
+  const shape = { height, width, inChannels, numTrainTimesteps };
 
   // 3. One step of Algorithm 1, all draws from this step's fork of the generator.
   const step = ({ step: index }: { step: number }): { loss: tf.Scalar } => {
@@ -333,79 +411,50 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     try {
       const draw = rng.fork(`step/${index}`);
       const size = batch.indices.length;
-      const shape = [size, height, width, inChannels];
       // Whole-batch draws in a fixed order: timesteps, noise, offset noise, condition dropout, self-conditioning coin.
-      const timesteps = draw.randint([size], 0, numTrainTimesteps);
-      const noiseDraw = draw.normal(shape);
-      const offsetDraw = offsetNoise > 0 ? draw.normal([size, 1, 1, inChannels]) : null;
-      const dropped = draw.uniformArray(size);
-      const useSelfCondition = selfConditioning && draw.uniformArray(1)[0] < 0.5;
+      const draws = drawStep(draw, size, shape, offsetNoise, selfConditioning);
 
       const loss = tf.tidy(() => {
         // Latent diffusion: x₀ is the encoded batch, drawn after the step's other draws.
         const x0 = encodeImages ? encodeImages(batch.images as tf.Tensor4D, draw) : batch.images;
-        const noise = offsetDraw ? tf.add(noiseDraw, tf.mul(offsetDraw, offsetNoise)) : noiseDraw;
-        const alphaBar = tf.gather(alphaBarTable, timesteps);
-        const column = tf.reshape(alphaBar, [size, 1, 1, 1]);
-        // x_t = √ᾱ_t·x₀ + √(1 − ᾱ_t)·ε — Ho et al. 2020, eq. 4.
-        const noisy = tf.add(tf.mul(tf.sqrt(column), x0), tf.mul(tf.sqrt(tf.sub(1, column)), noise));
-
-        // Conditioning, with the null condition for dropped samples (classifier-free guidance).
-        const conditioning: { classLabels?: tf.Tensor; encoderHiddenStates?: tf.Tensor; encoderMask?: tf.Tensor } = {};
-        if (numClasses !== null) {
-          const labels = new Int32Array(size);
-          for (let k = 0; k < size; k++) labels[k] = dropped[k] < conditionDropProb ? numClasses : dataset.labels[batch.indices[k]];
-          conditioning.classLabels = tf.tensor1d(labels, 'int32');
-        }
-        if (crossAttentionDim !== null && encodeText) {
-          const text = encodeText({ indices: batch.indices, labels: batch.labels, generator: draw.fork('text'), step: index });
-          const keep = tf.tensor1d(Array.from(dropped, (value) => (value < conditionDropProb ? 0 : 1)), 'float32');
-          const [, length] = text.encoderHiddenStates.shape;
-          const mask = text.encoderMask ? tf.cast(text.encoderMask, 'float32') : tf.ones([size, length]);
-          conditioning.encoderHiddenStates = text.encoderHiddenStates;
-          conditioning.encoderMask = tf.mul(mask, tf.reshape(keep, [size, 1]));
-        }
-        // Self-conditioning: x̂₀ from a first pass without gradient, on half the steps.
-        let selfCondition: tf.Tensor | undefined;
-        if (selfConditioning) {
-          selfCondition = useSelfCondition
-            ? tf.clipByValue(originalSampleFromPrediction(model.forward(noisy, timesteps, conditioning).sample, noisy, alphaBar, predictionType), -1, 1)
-            : tf.zerosLike(x0);
-        }
-
-        const { value, grads } = tf.variableGrads(
-          () =>
-            losses.diffusionLoss({
-              modelOutput: model.forward(noisy, timesteps, { ...conditioning, selfCondition }).sample,
-              originalSample: x0,
-              noise,
-              alphaBar,
-              predictionType,
-              snrGamma,
-            }) as tf.Scalar,
-          Object.values(trainable),
-        );
+        const labels = numClasses !== null ? Array.from(batch.indices, (index) => dataset.labels[index]) : undefined;
+        const text =
+          crossAttentionDim !== null && encodeText
+            ? encodeText({ indices: batch.indices, labels: batch.labels, generator: draw.fork('text'), step: index })
+            : undefined;
+        const { value, grads } = tf.variableGrads(denoisingLoss(setup, { x0, draws, labels, text }), Object.values(trainable));
         const named: Record<string, tf.Tensor> = {};
         for (const [engineName, grad] of Object.entries(grads)) named[engineNames.get(engineName) as string] = grad;
         const clipped = maxGradNorm > 0 ? clipGradNorm(named, maxGradNorm).grads : named;
         optimizer.step(trainable, clipped);
         return value;
       });
-      tf.dispose([timesteps, noiseDraw, ...(offsetDraw ? [offsetDraw] : [])]);
+      tf.dispose([draws.timesteps, draws.noiseDraw, ...(draws.offsetDraw ? [draws.offsetDraw] : [])]);
       ema?.update(trainable);
       return { loss };
     } finally {
       tf.dispose([batch.images, batch.labels]);
     }
   };
+  // The same step over every replica: each computes its slice of the batch, the averaged
+  // gradients are clipped and applied in every replica; EMA follows replica 0 here.
+  let synced = false;
+  const parallelStep = async ({ step: index }: { step: number }): Promise<{ loss: tf.Scalar }> => {
+    if (!synced) {
+      // After a resume (trainLoop restored replica 0) or a given model: every replica starts alike.
+      await parallel!.syncFromMain(rng.getState().seed);
+      synced = true;
+    }
+    const loss = await parallel!.step(index);
+    ema?.update(trainable);
+    return { loss: tf.scalar(loss) };
+  };
 
   // 4. The loop: checkpoints, resume, progress, previews with the EMA weights.
-  const stores = [checkpointDir, checkpointHandler, checkpointStore].filter((value) => value !== undefined).length;
-  if (stores > 1) throw new InvalidArgumentError('checkpointDir', checkpointDir, 'cannot be combined with checkpointHandler or checkpointStore: give one');
   const checkpointConfig = {
     ...extraConfig,
     family: 'diffusion',
-    model: model.getConfig(),
+    model: trained.getConfig(),
     scheduler: schedulerConfig,
     training: { predictionType, snrGamma: snrGamma ?? null, offsetNoise, selfConditioning, conditionDropProb, batchSize, seed },
   } as unknown as JsonValue;
@@ -418,7 +467,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
               const current = params();
               if (ema) ema.swap(current);
               try {
-                await onSample({ step: done, model, schedulerConfig });
+                await onSample({ step: done, model: trained, schedulerConfig });
               } finally {
                 if (ema) ema.swap(current);
               }
@@ -430,7 +479,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   try {
     summary = await trainLoop({
       totalSteps: steps,
-      step,
+      step: parallel ? parallelStep : step,
       state,
       checkpoint:
         stores === 1
@@ -444,15 +493,23 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     });
   } finally {
     alphaBarTable.dispose();
+    await parallel?.dispose();
   }
+  if (parallel && options.model !== undefined) {
+    // Trained in place: the given model gets replica 0's weights.
+    model.loadStateDict(trained.stateDict());
+    trained.dispose();
+  }
+  const result = options.model ?? trained;
   return {
-    model,
+    model: result,
     ema,
     optimizer,
     summary,
     schedulerConfig,
+    workers: replicas,
     dispose() {
-      model.dispose();
+      result.dispose();
       ema?.dispose();
       optimizer.dispose();
     },

@@ -1,0 +1,97 @@
+// Node: data-parallel diffusion training over @gen/core's DataParallelTrainer (worker_threads).
+// Imported (and registered) by '@gen/diffusion/node'.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { GenError } from '@gen/core';
+import type { ImageDataset, NamedTensors } from '@gen/core';
+import { DataParallelTrainer, autoWorkerCount } from '@gen/core/node';
+import { DENOISE_PHASE, SEED_KEY, encodeSeed } from './diffusion-replica';
+import type { DiffusionReplica } from './diffusion-replica';
+import { registerParallelDiffusion } from './parallel-hook';
+import type { ParallelDiffusion, ParallelDiffusionRunner } from './parallel-hook';
+
+function currentFile(): string {
+  // CJS (dist .cjs, jest): __filename. ESM (dist .js): import.meta.url.
+  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+}
+
+/**
+ * The replica module beside this code: src/training/diffusion-replica.ts from sources (jest;
+ * @gen/core bundles it with esbuild for the workers), dist/diffusion-replica.{js,cjs} when
+ * built (the same format as this file, so the main thread shares this package's module graph).
+ */
+export function diffusionReplicaModule(): string {
+  const here = currentFile();
+  const dir = path.dirname(here);
+  // The format of this file: .ts (sources), .js / .cjs (dist), .mjs (an esbuild bundle such as scripts/bench-parallel-diffusion.mjs).
+  const ext = path.extname(here);
+  const candidates = [path.join(dir, `diffusion-replica${ext}`), path.join(dir, 'training', `diffusion-replica${ext}`)];
+  const found = candidates.find((file) => fs.existsSync(file));
+  if (found === undefined) throw new GenError(`parallel diffusion training: the replica module is missing (looked for ${candidates.join(', ')}); rebuild @gen/diffusion`);
+  return found;
+}
+
+/** The training set over SharedArrayBuffers (copied once; every thread reads the same memory). */
+function sharedDataset(dataset: ImageDataset): ImageDataset {
+  const share = <T extends Float32Array | Int32Array>(values: T, make: (buffer: SharedArrayBuffer) => T): T => {
+    if (values.buffer instanceof SharedArrayBuffer) return values;
+    const out = make(new SharedArrayBuffer(values.byteLength));
+    out.set(values);
+    return out;
+  };
+  const pixels = dataset.size * dataset.height * dataset.width * dataset.channels;
+  return {
+    name: dataset.name,
+    images: share(dataset.images.subarray(0, pixels), (b) => new Float32Array(b)),
+    labels: share(dataset.labels.subarray(0, dataset.size), (b) => new Int32Array(b)),
+    size: dataset.size,
+    height: dataset.height,
+    width: dataset.width,
+    channels: dataset.channels,
+    classNames: [...dataset.classNames],
+    skipped: dataset.skipped,
+  };
+}
+
+export const nodeParallelDiffusion: ParallelDiffusionRunner = {
+  autoWorkers: autoWorkerCount,
+  async create({ options, dataset, workers, backend, globalBatchSize }): Promise<ParallelDiffusion> {
+    const trainer = await DataParallelTrainer.create({
+      replica: { module: diffusionReplicaModule(), options: options as never, data: sharedDataset(dataset) },
+      globalBatchSize,
+      workers,
+      backend,
+    });
+    const replica = trainer.replica as DiffusionReplica;
+    // trainDiffusion returns replica 0's model and optimizer: dispose() must leave them alive.
+    replica.release();
+    return {
+      replicas: trainer.replicas,
+      model: replica.model,
+      optimizer: replica.optimizer,
+      trainable: replica.trainable,
+      async step(step: number): Promise<number> {
+        const { losses } = await trainer.step(DENOISE_PHASE, { step });
+        return losses.loss;
+      },
+      async syncFromMain(seed: number): Promise<void> {
+        // loadStateDict assigns into replica 0 too: give it copies of its own state.
+        const copies: NamedTensors = Object.fromEntries(Object.entries(trainer.stateDict()).map(([name, tensor]) => [name, tf.clone(tensor)]));
+        copies[SEED_KEY] = encodeSeed(seed);
+        try {
+          await trainer.loadStateDict(copies);
+        } finally {
+          tf.dispose(Object.values(copies));
+        }
+      },
+      async memory(): Promise<number[]> {
+        return (await trainer.memory()).map((m) => m.numTensors);
+      },
+      dispose: () => trainer.dispose(),
+    };
+  },
+};
+
+registerParallelDiffusion(nodeParallelDiffusion);
