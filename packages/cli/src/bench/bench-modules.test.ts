@@ -69,6 +69,9 @@ describe('report', () => {
     expect(memoryCell(wasm.measurements[1])).toBe('12.5 / 300');
     expect(memoryCell(torch.measurements[0])).toBe('— / 200');
     expect(memoryCell({ id: 'x', status: 'timeout' })).toBe('—');
+    // A sampling cell stopped by the limit gives an upper bound in images/s; a time cell a lower bound in ms.
+    expect(formatCell({ id: 'sample-unet', status: 'timeout', warmupMs: 200_000 }, wasm, 300)).toBe('< 0.020 (1 untimed run; limit hit)');
+    expect(formatCell({ id: 'unet2d-train', status: 'timeout', warmupMs: 200_000 }, wasm, 300)).toBe('> 200000 (1 untimed run; limit hit)');
     expect(memoryCell(undefined)).toBe('—');
   });
 

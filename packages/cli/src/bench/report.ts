@@ -1,4 +1,4 @@
-import { measurementIds, measurementLabel, type BenchConfig } from './config';
+import { imagesPerRun, measurementIds, measurementLabel, type BenchConfig } from './config';
 import type { Measurement } from './suite';
 
 /** One column of the report: a tfjs backend, or PyTorch at a thread count. */
@@ -81,15 +81,23 @@ export function formatCell(measurement: Measurement | undefined, column: Backend
     }
     case 'unsupported':
       return `unsupported (${measurement.detail ?? 'missing kernel'})`;
-    case 'timeout':
-      return measurement.warmupMs !== undefined
-        ? `> ${formatNumber(measurement.warmupMs)} (1 untimed run; limit hit)`
-        : `timed out (> ${limitSeconds} s)`;
+    case 'timeout': {
+      if (measurement.warmupMs === undefined) return `timed out (> ${limitSeconds} s)`;
+      // A throughput row gets the bound in its own unit: at most images ÷ the untimed run's time.
+      const images = imagesPerRun(measurement.id, column.config);
+      return images > 0
+        ? `< ${formatNumber(throughputOf(images, measurement.warmupMs))} (1 untimed run; limit hit)`
+        : `> ${formatNumber(measurement.warmupMs)} (1 untimed run; limit hit)`;
+    }
     case 'failed':
       return `failed: ${measurement.detail ?? ''}`.slice(0, 80);
     default:
       return measurement.detail ?? measurement.status;
   }
+}
+
+function throughputOf(images: number, ms: number): number {
+  return images / (ms / 1000);
 }
 
 export function formatNumber(value: number): string {

@@ -1,4 +1,4 @@
-import { cpus, loadavg } from 'node:os';
+import { cpus, getPriority, loadavg } from 'node:os';
 import { measurementIds, webglConfig, type BenchConfig } from './config';
 import type { BenchEvent } from './events';
 import { computeRatios, type BackendResult, type BenchReport } from './report';
@@ -112,8 +112,19 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
         `${c === 1 ? '' : ', latents not decoded'}; PyTorch runs the same loop and update equations. DCGAN sampling is one generator pass.`,
     );
   }
+  const missing = BENCH_BACKENDS.filter((backend) => !backends.includes(backend));
+  if (missing.length > 0) {
+    notes.push(
+      `Not in this run: ${missing.join(', ')} (every column: --backends ${BENCH_BACKENDS.join(',')}; ` +
+        `--config scripts/bench/cpu-feasible.json keeps the cpu column within the limit).`,
+    );
+  }
   if (startLoad[0] > cpus().length * 0.75) {
-    notes.push(`The machine was busy (load average ${startLoad[0].toFixed(1)} on ${cpus().length} cores at the start): absolute numbers are noisy; rerun on an idle machine.`);
+    const nice = getPriority();
+    notes.push(
+      `The machine was busy (load average ${startLoad[0].toFixed(1)} on ${cpus().length} cores at the start` +
+        `${nice > 0 ? `, and the bench ran at nice ${nice}, below the other work` : ''}): absolute numbers are noisy and ratios less so; rerun on an idle machine.`,
+    );
   }
   const cpuInfo = cpus();
   return {

@@ -22,7 +22,7 @@ describe('gen bench --quick --backends cpu (tiny config)', () => {
       configPath,
       JSON.stringify({
         matmulSizes: [32, 64], dcganBatch: 2, dcganChannels: [8, 16], unetBatch: 1, unetChannels: [8, 16],
-        unet2dBatch: 1, unet2dShape: [4, 4, 4], samplingBatch: 2, samplingSteps: 2, guidanceScale: 1.5, warmup: 1, repeats: 2, minRepeats: 1,
+        unet2dBatch: 1, unet2dShape: [2, 2, 4], samplingBatch: 2, samplingSteps: 2, guidanceScale: 1.5, warmup: 1, repeats: 2, minRepeats: 1,
       }),
     );
     const out = join(dir, 'out');
@@ -38,7 +38,7 @@ describe('gen bench --quick --backends cpu (tiny config)', () => {
     expect(report.command).toBe(`gen bench --quick --backends cpu --config ${configPath} --out ${out} --docs ${join(dir, 'page.md')}`);
     expect(report.config).toMatchObject({
       matmulSizes: [32, 64], dcganBatch: 2, dcganChannels: [8, 16], unetBatch: 1, unetChannels: [8, 16],
-      unet2dBatch: 1, unet2dShape: [4, 4, 4], samplingBatch: 2, samplingSteps: 2, guidanceScale: 1.5, warmup: 1, repeats: 2,
+      unet2dBatch: 1, unet2dShape: [2, 2, 4], samplingBatch: 2, samplingSteps: 2, guidanceScale: 1.5, warmup: 1, repeats: 2,
     });
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.backends.map((b) => b.name)).toEqual(['cpu']);
@@ -74,7 +74,7 @@ describe('gen bench --quick --backends cpu (tiny config)', () => {
     expect(markdown).toContain('| measurement | cpu |');
     expect(markdown).toContain('| matmul 64×64 (GFLOP/s) |');
     expect(markdown).toContain('| UNet train step, batch 1 (ms) |');
-    expect(markdown).toContain('| shipped UNet (4×4×4) train step, batch 1 (ms) |');
+    expect(markdown).toContain('| shipped UNet (2×2×4) train step, batch 1 (ms) |');
     expect(markdown).toContain('| sampling, 2 steps, guidance 1.5, batch 2 (images/s) |');
     expect(markdown).toContain('| DCGAN sampling, batch 2 (images/s) |');
     expect(markdown).toContain('## Peak memory');
