@@ -251,6 +251,13 @@ describe('gen train | sample | eval diffusion', () => {
       expect(expectSampleSet(run('t-m-s'), 1, { labels: [0] })).toMatchObject({ textEncoder: clipCheckpoint() });
     });
 
+    test('sample: an over-long --prompt is a one-line error (the pipeline alone would keep its first tokens)', async () => {
+      const { code, out, err } = await gen(['sample', 'diffusion', '--checkpoint', run('t'), '--prompt', 'seven '.repeat(40).trim(), '--backend', 'wasm', '--n', '1', '--steps', '1', '--out', run('t-long')]);
+      expect(err).toMatch(/^gen sample diffusion: --prompt \("seven seven [a-z ]*…"\) is too long: \d+ tokens, at most \d+ fit\n$/);
+      expect(code).toBe(1);
+      expect(out).not.toMatch(/samples\.json/);
+    });
+
     test.each([
       [['train', 'diffusion', '--conditional', '--text-encoder', 'CLIP_RUN'], 2, 'gen train diffusion: --text-encoder ("CLIP_RUN") cannot be combined with --conditional: the text replaces the class labels (prompts name the class)'],
       [['train', 'diffusion', '--text-encoder', 'NOWHERE'], 2, 'gen train diffusion: --text-encoder ("NOWHERE") is not a folder'],

@@ -25,6 +25,7 @@ import {
   ATTRIBUTE_PAIRS,
   canonicalPhrase,
   checkClipMatchesRecord,
+  checkPrompt,
   clipGuidance,
   evaluateClipGuidance,
   evaluateTextToImage,
@@ -855,6 +856,8 @@ async function sampleTextToImageCommand({ options, io, verbose, commandPath }: C
   try {
     const encoder = await loadTextEncoder(textEncoder, record);
     clip = encoder;
+    // The pipeline would keep an over-long prompt's first tokens; the CLI says so instead.
+    if (prompt !== undefined) checkPrompt(encoder, prompt, '--prompt');
     latent = await latentOf(config, checkpoint.location);
     const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
     const schedulerName = options.scheduler as SchedulerName;
