@@ -130,3 +130,26 @@ describeWithBackends('addNoise is the forward process q(x_t | x₀)', () => {
     }
   });
 });
+
+describeWithBackends(
+  'equivalent samplers give the same samples from the same noise',
+  () => {
+    const mixture: GaussianMixture = { weights: [0.3, 0.7], means: [-1, 1], std: 0.2 };
+    const sampleBoth = (a: SchedulerName, b: SchedulerName, steps: number) =>
+      [a, b].map((name) => sampleWithExactDenoiser(create(name, { timestepSpacing: 'leading' }), { data: mixture, shape: [256, 1], numInferenceSteps: steps, seed: 21 }).samples);
+
+    // DDIM with η = 0 is the Euler method of the probability-flow ODE written for x/σ (Song et al.
+    // 2021; Karras et al. 2022, §3): the same map from the same initial noise (scaled by σ_max).
+    it.each([10, 50])('DDIM (η = 0) and Euler, %i steps', (steps) => {
+      const [ddim, euler] = sampleBoth('ddim', 'euler', steps);
+      expect(rmsDifference(ddim, euler)).toBeLessThan(1e-4);
+    });
+
+    // DDPM's posterior step with the fixed-small variance is Euler ancestral's σ_down / σ_up split.
+    it.each([10, 50])('DDPM and Euler ancestral, %i steps', (steps) => {
+      const [ddpm, ancestral] = sampleBoth('ddpm', 'euler-ancestral', steps);
+      expect(rmsDifference(ddpm, ancestral)).toBeLessThan(1e-4);
+    });
+  },
+  { skip: ['webgl'] },
+);
