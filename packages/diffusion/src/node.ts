@@ -11,9 +11,10 @@ export { diffusionReplicaModule } from './training/parallel-node';
 
 /**
  * The shipped diffusion models: `mnist` and `fashion`, class-conditional latent diffusion;
- * `mnist-text`, text-conditioned latent diffusion over @gen/clip-guidance's `pretrained:mnist` CLIP.
+ * `mnist-text` and `fashion-text`, text-conditioned latent diffusion over @gen/clip-guidance's
+ * `pretrained:mnist` / `pretrained:fashion` CLIP.
  */
-export const PRETRAINED_DIFFUSION_MODELS = ['mnist', 'fashion', 'mnist-text'] as const;
+export const PRETRAINED_DIFFUSION_MODELS = ['mnist', 'fashion', 'mnist-text', 'fashion-text'] as const;
 export type PretrainedDiffusionName = (typeof PRETRAINED_DIFFUSION_MODELS)[number];
 
 function currentFile(): string {

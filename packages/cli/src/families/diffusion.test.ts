@@ -293,7 +293,7 @@ describe('gen train | sample | eval diffusion', () => {
       [['sample', 'diffusion', '--checkpoint', 'RUN_A', '--guidance-scale', '3'], 2, 'gen sample diffusion: --guidance-scale ("3") must be omitted: the checkpoint is unconditional'],
       [['sample', 'diffusion', '--checkpoint', 'RUN_C', '--label', '-1'], 2, 'gen sample diffusion: --label ("-1") must be an integer from 0 to 1000000'],
       [['sample', 'diffusion', '--checkpoint', 'RUN_C', '--label', '10'], 2, 'gen sample diffusion: --label ("10") must be a class from 0 to 9 (the checkpoint has 10 classes)'],
-      [['sample', 'diffusion', '--checkpoint', 'pretrained:cifar'], 2, 'gen sample diffusion: --checkpoint ("pretrained:cifar") names no shipped checkpoint (shipped: pretrained:mnist, pretrained:fashion, pretrained:mnist-text)'],
+      [['sample', 'diffusion', '--checkpoint', 'pretrained:cifar'], 2, 'gen sample diffusion: --checkpoint ("pretrained:cifar") names no shipped checkpoint (shipped: pretrained:mnist, pretrained:fashion, pretrained:mnist-text, pretrained:fashion-text)'],
       [['eval', 'diffusion', '--checkpoint', 'RUN_A', '--n', '0'], 2, 'gen eval diffusion: --n ("0") must be an integer from 1 to 10000000'],
       [['eval', 'gan', '--checkpoint', 'RUN_A'], 1, 'gen eval gan: RUN_A/checkpoints/step-00000004 is a diffusion checkpoint, not a gan checkpoint'],
     ])('gen %j', async (argv, exitCode, message) => {
