@@ -12,7 +12,7 @@ export interface BenchConfig {
   unetChannels: [number, number];
   /**
    * Batch of the training step of the shipped UNet architecture (`unet2d-train`): @gen/diffusion's
-   * UNet2DModel with the blocks of pretrained:mnist ({@link SHIPPED_UNET_BLOCKS}).
+   * UNet2DModel with the blocks of pretrained:mnist (`SHIPPED_UNET_BLOCKS` in bench/config.ts).
    */
   unet2dBatch: number;
   /**

@@ -5,7 +5,7 @@ import { SHIPPED_SCHEDULER_CONFIG, SHIPPED_UNET_BLOCKS, type BenchConfig } from 
 
 /**
  * The shipped diffusion UNet in the bench: @gen/diffusion's own UNet2DModel with the blocks of
- * pretrained:mnist ({@link SHIPPED_UNET_BLOCKS}) at `config.unet2dShape`, fresh weights (the
+ * pretrained:mnist (`SHIPPED_UNET_BLOCKS` in bench/config.ts) at `config.unet2dShape`, fresh weights (the
  * bench times arithmetic). Mirrored in scripts/bench/torch_bench.py (`ShippedUNet`).
  *
  * - `trainStep`: one Adam update on the v-prediction MSE at `unet2dBatch` (noisy inputs, targets,
