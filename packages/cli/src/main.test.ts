@@ -83,7 +83,7 @@ describe('bad command lines: one line on stderr, exit code 2', () => {
     [['bench', '--repeats', '0'], 'gen bench: --repeats ("0") must be an integer from 1 to 1000'],
     [['bench', '--limit', '1.5'], 'gen bench: --limit ("1.5") must be an integer from 1 to 86400'],
     [['bench', '--docs', 'notes.txt'], 'gen bench: --docs ("notes.txt") must be a .md file, \'auto\' or \'none\''],
-    [['bench', '--fast'], 'gen bench: --fast is not an option of gen bench; options: --backends, --quick, --repeats, --limit, --out, --docs, --config, --python, --seed, --verbose, --help'],
+    [['bench', '--fast'], 'gen bench: --fast is not an option of gen bench; options: --backends, --quick, --repeats, --batch, --limit, --out, --docs, --config, --python, --seed, --verbose, --help'],
     [['demo', '--seed', 'abc'], 'gen demo: --seed ("abc") must be an integer from 0 to 4294967295'],
     [['demo', '--seed', '-1'], 'gen demo: --seed ("-1") must be an integer from 0 to 4294967295'],
     [['demo', '--seed'], 'gen demo: --seed needs a value: --seed <n>'],
