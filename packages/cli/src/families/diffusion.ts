@@ -181,6 +181,31 @@ export async function loadAutoencoder(location: string): Promise<AutoencoderKL> 
   });
 }
 
+/**
+ * `--autoencoder` of a training command: the AutoencoderKL at `location`, checked against the
+ * dataset's image shape, with its config's scalingFactor or (left at its default 1) 1 / std of
+ * the latents of ≤ 256 training images. The caller disposes `latent.autoencoder`.
+ */
+export async function loadTrainingLatent(location: string, given: string, data: core.ImageDataset, seed: number): Promise<Latent> {
+  const autoencoder = await loadAutoencoder(location);
+  const latent: Latent = { autoencoder, scalingFactor: autoencoder.scalingFactor };
+  const [height, width, channels] = autoencoder.imageShape;
+  if (height !== data.height || width !== data.width || channels !== data.channels) {
+    autoencoder.dispose();
+    throw new UsageError('--autoencoder', given, `encodes ${height}×${width}×${channels} images, not the dataset's ${data.height}×${data.width}×${data.channels}`);
+  }
+  if (latent.scalingFactor === 1) {
+    const count = Math.min(256, data.size);
+    const images = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(data.images.subarray(0, count * height * width * channels), [count, height, width, channels]), 2), 1));
+    try {
+      latent.scalingFactor = await estimateScalingFactor({ model: autoencoder, images, generator: new core.Generator(seed).fork('scaling-factor') });
+    } finally {
+      images.dispose();
+    }
+  }
+  return latent;
+}
+
 /** The latent setup a diffusion checkpoint's config records (`autoencoder`, `scalingFactor`), loaded; null for pixel-space models. */
 export async function latentOf(config: Record<string, unknown>, location: string): Promise<Latent | null> {
   const { autoencoder, scalingFactor } = config as { autoencoder?: unknown; scalingFactor?: unknown };
@@ -340,24 +365,7 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
   let result: Awaited<ReturnType<typeof trainDiffusion>> | null = null;
   try {
     if (textEncoder) clip = await loadTextEncoder(textEncoder, null);
-    if (autoencoderLocation !== null) {
-      const autoencoder = await loadAutoencoder(autoencoderLocation);
-      latent = { autoencoder, scalingFactor: autoencoder.scalingFactor };
-      const [height, width, channels] = autoencoder.imageShape;
-      if (height !== data.height || width !== data.width || channels !== data.channels) {
-        throw new UsageError('--autoencoder', options.autoencoder as string, `encodes ${height}×${width}×${channels} images, not the dataset's ${data.height}×${data.width}×${data.channels}`);
-      }
-      // The config's scalingFactor, or (left at its default 1) 1 / std of the latents of ≤ 256 training images.
-      if (latent.scalingFactor === 1) {
-        const count = Math.min(256, data.size);
-        const images = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(data.images.subarray(0, count * height * width * channels), [count, height, width, channels]), 2), 1));
-        try {
-          latent.scalingFactor = await estimateScalingFactor({ model: autoencoder, images, generator: new core.Generator(seed).fork('scaling-factor') });
-        } finally {
-          images.dispose();
-        }
-      }
-    }
+    if (autoencoderLocation !== null) latent = await loadTrainingLatent(autoencoderLocation, options.autoencoder as string, data, seed);
     const [inputHeight, inputWidth, inputChannels] = latent ? latent.autoencoder.latentShape : [data.height, data.width, data.channels];
     const numClasses = conditional ? data.classNames.length : 0;
     const config: UNet2DConfigInput = {

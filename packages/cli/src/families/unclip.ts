@@ -8,7 +8,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as core from '@gen/core';
 import * as coreNode from '@gen/core/node';
 import { DEFAULT_UNET_CONFIG, SCHEDULERS, UNet2DModel, type SchedulerName, type UNet2DConfigInput } from '@gen/diffusion';
-import { estimateScalingFactor } from '@gen/vae';
 import {
   checkClipMatchesImageRecord,
   checkImageTokens,
@@ -37,7 +36,7 @@ import { choiceOption, integerOption, nonEmptyOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
 import { UsageError } from '../usage-error';
-import { encoderOf, findAutoencoder, guidanceOf, latentOf, loadAutoencoder, loadDiffusionAt, resolveTextEncoder, samplerOptions, type Latent } from './diffusion';
+import { encoderOf, findAutoencoder, guidanceOf, latentOf, loadDiffusionAt, loadTrainingLatent, resolveTextEncoder, samplerOptions, type Latent } from './diffusion';
 import {
   checkConfigKeys,
   checkpointConfig,
@@ -186,23 +185,7 @@ async function trainDecoderCommand({ options, io, verbose, argv, commandPath }: 
     if (shape[0] !== data.height || shape[1] !== data.width || shape[2] !== data.channels) {
       throw new UsageError('--clip', clipFound.record, `encodes ${shape.join('×')} images, not the dataset's ${data.height}×${data.width}×${data.channels}`);
     }
-    if (autoencoderLocation !== null) {
-      const autoencoder = await loadAutoencoder(autoencoderLocation);
-      latent = { autoencoder, scalingFactor: autoencoder.scalingFactor };
-      const [height, width, channels] = autoencoder.imageShape;
-      if (height !== data.height || width !== data.width || channels !== data.channels) {
-        throw new UsageError('--autoencoder', options.autoencoder as string, `encodes ${height}×${width}×${channels} images, not the dataset's ${data.height}×${data.width}×${data.channels}`);
-      }
-      if (latent.scalingFactor === 1) {
-        const count = Math.min(256, data.size);
-        const images = tf.tidy(() => tf.sub(tf.mul(tf.tensor4d(data.images.subarray(0, count * height * width * channels), [count, height, width, channels]), 2), 1));
-        try {
-          latent.scalingFactor = await estimateScalingFactor({ model: autoencoder, images, generator: new core.Generator(seed).fork('scaling-factor') });
-        } finally {
-          images.dispose();
-        }
-      }
-    }
+    if (autoencoderLocation !== null) latent = await loadTrainingLatent(autoencoderLocation, options.autoencoder as string, data, seed);
     const [inputHeight, inputWidth, inputChannels] = latent ? latent.autoencoder.latentShape : [data.height, data.width, data.channels];
     const config: UNet2DConfigInput = {
       ...DEFAULT_UNET_CONFIG,

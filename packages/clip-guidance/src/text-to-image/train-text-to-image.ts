@@ -110,17 +110,7 @@ export async function trainTextToImage(options: TrainTextToImageOptions): Promis
     const labels = Int32Array.from(indices, (index) => dataset.labels[index]);
     return encodePrompts(clip, corpus.captions(indices, labels, generator, { templates }));
   };
-  const inChannels = config.inChannels ?? dataset.channels;
-  const unet: UNet2DConfigInput = {
-    ...DEFAULT_UNET_CONFIG,
-    height: dataset.height,
-    width: dataset.width,
-    ...config,
-    inChannels,
-    outChannels: config.outChannels ?? inChannels,
-    numClasses: null,
-    crossAttentionDim: clip.textWidth,
-  };
+  const unet = crossAttentionUNetConfig(dataset, config, clip.textWidth);
   const result = await trainDiffusion({
     ...training,
     dataset,
@@ -154,5 +144,23 @@ export function captionSettings(
     thresholds,
     attributes: given.attributes ?? saved?.attributes ?? defaultAttributeKinds(dataset.classNames),
     attributeProbability: given.attributeProbability ?? saved?.attributeProbability ?? 0.5,
+  };
+}
+
+/**
+ * The UNet of a model conditioned only through cross-attention (text tokens, or unCLIP's image
+ * embedding tokens): the dataset's size and channels under `config`, no class embedding.
+ */
+export function crossAttentionUNetConfig(dataset: { height: number; width: number; channels: number }, config: Partial<UNet2DConfigInput>, crossAttentionDim: number): UNet2DConfigInput {
+  const inChannels = config.inChannels ?? dataset.channels;
+  return {
+    ...DEFAULT_UNET_CONFIG,
+    height: dataset.height,
+    width: dataset.width,
+    ...config,
+    inChannels,
+    outChannels: config.outChannels ?? inChannels,
+    numClasses: null,
+    crossAttentionDim,
   };
 }

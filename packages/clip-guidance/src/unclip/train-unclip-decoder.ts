@@ -5,8 +5,9 @@
 // `encodeText` hook (which gets each batch's dataset indices).
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, type ImageDataset, type JsonValue } from '@gen/core';
-import { DEFAULT_UNET_CONFIG, UNet2DModel, trainDiffusion, type TextBatch, type TrainDiffusionOptions, type TrainDiffusionResult, type UNet2DConfigInput } from '@gen/diffusion';
+import { UNet2DModel, trainDiffusion, type TextBatch, type TrainDiffusionOptions, type TrainDiffusionResult, type UNet2DConfigInput } from '@gen/diffusion';
 import { Clip } from '../clip';
+import { crossAttentionUNetConfig } from '../text-to-image/train-text-to-image';
 import {
   checkClipFitsDecoder,
   checkImageTokens,
@@ -92,17 +93,7 @@ export async function trainUnclipDecoder(options: TrainUnclipDecoderOptions): Pr
       batch.dispose();
     }
   };
-  const inChannels = config.inChannels ?? dataset.channels;
-  const unet: UNet2DConfigInput = {
-    ...DEFAULT_UNET_CONFIG,
-    height: dataset.height,
-    width: dataset.width,
-    ...config,
-    inChannels,
-    outChannels: config.outChannels ?? inChannels,
-    numClasses: null,
-    crossAttentionDim: clip.embedDim,
-  };
+  const unet = crossAttentionUNetConfig(dataset, config, clip.embedDim);
   const result = await trainDiffusion({
     ...training,
     dataset,
