@@ -130,25 +130,22 @@ export async function trainUnclipPrior(options: TrainUnclipPriorOptions): Promis
   const variables = named.map(([, variable]) => variable);
   const captionStream = generator.fork('captions');
   const noiseStream = generator.fork('noise');
+  const imageEmbeddings = embedDatasetImages(clip, dataset);
 
   // 2. One update: embed the batch's captions and images with the frozen CLIP, fit the prior.
   const step = ({ step: index }: { step: number }) => {
-    const batch = loader.batchAt(index);
-    const labels = Int32Array.from(batch.indices, (i) => dataset.labels[i]);
-    const captions = corpus.captions(batch.indices, labels, captionStream.fork(`step/${index}`), { templates });
-    try {
-      return tf.tidy(() => {
-        const text = clip.encodeText(captions);
-        const image = clip.encodeImage(batch.images);
-        const { value, grads } = tf.variableGrads(prior.loss(text, image, noiseStream.fork(`step/${index}`), conditionDropProb), variables);
-        const byName: Record<string, tf.Tensor> = {};
-        for (const [engineName, grad] of Object.entries(grads)) byName[nameOf.get(engineName)!] = grad;
-        optimizer.step(params, clipGradNorm > 0 ? clipGradients(byName, clipGradNorm).grads : byName);
-        return { loss: value };
-      });
-    } finally {
-      tf.dispose([batch.images, batch.labels]);
-    }
+    const indices = loader.batchIndices(index);
+    const labels = Int32Array.from(indices, (i) => dataset.labels[i]);
+    const captions = corpus.captions(indices, labels, captionStream.fork(`step/${index}`), { templates });
+    return tf.tidy(() => {
+      const text = clip.encodeText(captions);
+      const image = tf.gather(imageEmbeddings, tf.tensor1d(indices, 'int32'));
+      const { value, grads } = tf.variableGrads(prior.loss(text, image, noiseStream.fork(`step/${index}`), conditionDropProb), variables);
+      const byName: Record<string, tf.Tensor> = {};
+      for (const [engineName, grad] of Object.entries(grads)) byName[nameOf.get(engineName)!] = grad;
+      optimizer.step(params, clipGradNorm > 0 ? clipGradients(byName, clipGradNorm).grads : byName);
+      return { loss: value };
+    });
   };
 
   // 3. The loop; each checkpoint's config holds the prior config, the CLIP and the caption settings.
@@ -179,5 +176,31 @@ export async function trainUnclipPrior(options: TrainUnclipPriorOptions): Promis
     prior.dispose();
     optimizer.dispose();
     throw error;
+  } finally {
+    imageEmbeddings.dispose();
   }
+}
+
+/** Images embedded per CLIP call when the dataset is embedded once. */
+const EMBED_CHUNK = 500;
+
+/**
+ * The CLIP image embedding of every dataset image, `[N, D]`. The CLIP is frozen and sees the
+ * images unaugmented, so each image's embedding is the same at every step: computing them once
+ * (in fixed chunks, so a resumed run gets the same numbers) takes the image tower out of the
+ * training step.
+ */
+function embedDatasetImages(clip: Clip, dataset: ImageDataset): tf.Tensor2D {
+  const { height, width, channels, size } = dataset;
+  const pixels = height * width * channels;
+  const chunks: tf.Tensor2D[] = [];
+  for (let start = 0; start < size; start += EMBED_CHUNK) {
+    const count = Math.min(EMBED_CHUNK, size - start);
+    chunks.push(
+      tf.tidy(() => clip.encodeImage(tf.tensor4d(dataset.images.subarray(start * pixels, (start + count) * pixels), [count, height, width, channels]))),
+    );
+  }
+  const all = tf.concat(chunks) as tf.Tensor2D;
+  tf.dispose(chunks);
+  return all;
 }

@@ -110,6 +110,22 @@ describe('unCLIP training (wasm)', () => {
     clip.dispose();
   }, 120_000);
 
+  it('trainUnclipPrior: a run interrupted at step 2 and resumed ends with the same weights as an uninterrupted run', async () => {
+    const clip = tinyClip(1);
+    const options = { dataset, clip, config: { kind: 'diffusion' as const, hidden: 16, layers: 1 }, batchSize: 4, checkpointEvery: 2 };
+    const straight = await trainUnclipPrior({ ...options, steps: 4, checkpointDir: path.join(root, 'resume-straight') });
+    await trainUnclipPrior({ ...options, steps: 2, checkpointDir: path.join(root, 'resume-split') }).then((first) => first.dispose());
+    const before = tf.memory().numTensors;
+    const resumed = await trainUnclipPrior({ ...options, steps: 4, checkpointDir: path.join(root, 'resume-split'), resume: true });
+    expect(resumed.summary).toMatchObject({ steps: 4, stoppedBy: 'done' });
+    const weights = async (result: typeof straight) => Promise.all(result.prior.namedParameters().map(async ([name, variable]) => [name, Array.from(await variable.data())]));
+    expect(await weights(resumed)).toEqual(await weights(straight));
+    resumed.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    straight.dispose();
+    clip.dispose();
+  }, 120_000);
+
   it('rejects bad input with one-line errors', async () => {
     const clip = tinyClip(1);
     const big = { ...dataset, height: 28, width: 28, images: new Float32Array(8 * 28 * 28) };
