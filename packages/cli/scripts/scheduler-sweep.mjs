@@ -50,15 +50,18 @@ for (const count of steps) {
   }
 }
 
-// The table: one row per scheduler, one column per step count; "ratio (accuracy)" per cell.
+// The table: one row per scheduler, one column per step count measured in this folder (this run's
+// and earlier runs', e.g. a DDPM-only 1,000-step run); "FID / ratio (accuracy)" per cell.
+const columns = [...new Set(done.map((cell) => cell.steps))].sort((a, b) => a - b);
+const rows = SCHEDULERS.filter((scheduler) => done.some((cell) => cell.scheduler === scheduler));
 const cellOf = (scheduler, count) => done.find((cell) => cell.scheduler === scheduler && cell.steps === count);
-const format = (cell) => (cell ? `${cell.ratio.toFixed(2)}×${cell.classAccuracy === null ? '' : ` (${(100 * cell.classAccuracy).toFixed(1)}%)`}` : '—');
+const format = (cell) => (cell ? `${cell.fid.toFixed(2)} / ${cell.ratio.toFixed(2)}×${cell.classAccuracy === null ? '' : ` (${(100 * cell.classAccuracy).toFixed(1)}%)`}` : '—');
 const lines = [
-  `FID as a ratio to the real-vs-real floor (${done[0]?.floor?.toFixed(3) ?? '?'} at n = ${n})${guidance !== undefined ? `, guidance scale ${guidance}` : ''}; class accuracy of the repo classifier in parentheses.`,
+  `FID / ratio to the real-vs-real floor (${done[0]?.floor?.toFixed(2) ?? '?'} at n = ${n})${guidance !== undefined ? `, guidance scale ${guidance}` : ''} (class accuracy of the repo classifier).`,
   '',
-  `| scheduler | ${steps.map((s) => `${s} steps`).join(' | ')} |`,
-  `|---|${steps.map(() => '---').join('|')}|`,
-  ...schedulers.map((scheduler) => `| ${scheduler} | ${steps.map((count) => format(cellOf(scheduler, count))).join(' | ')} |`),
+  `| scheduler | ${columns.map((s) => `${s} steps`).join(' | ')} |`,
+  `|---|${columns.map(() => '---').join('|')}|`,
+  ...rows.map((scheduler) => `| ${scheduler} | ${columns.map((count) => format(cellOf(scheduler, count))).join(' | ')} |`),
   '',
   `Command: \`node packages/cli/scripts/scheduler-sweep.mjs ${args.join(' ')}\``,
 ];
