@@ -47,6 +47,87 @@ export function checkTexts(texts: readonly string[], argument = 'texts'): void {
   });
 }
 
+/** Height, width and channels of the images a CLIP's image encoder takes (`fitToClip` resizes to them). */
+export interface ClipImageShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/**
+ * What every text–image model here offers, and what CLIP guidance, CLIP steering and zero-shot
+ * classification take: a `Clip` trained in this repository (`loadClip`, `trainClip`) or an
+ * `ExternalClip` converted from an OpenAI / OpenCLIP checkpoint (`loadExternalClip`).
+ * Subclasses give the two encoders, the logit scale and the image input; the scores are shared.
+ */
+export abstract class BaseClip {
+  /** Embedding width. */
+  abstract get embedDim(): number;
+
+  /** The image encoder's input size; `fitToClip` resizes NHWC images to it (bilinear, 1 ↔ 3 channels). */
+  abstract get imageShape(): ClipImageShape;
+
+  /** L2-normalised text embeddings `[texts.length, embedDim]`. Empty texts throw; over-long ones are truncated (see options). */
+  abstract encodeText(texts: readonly string[], options?: EncodeTextOptions): tf.Tensor2D;
+
+  /** L2-normalised image embeddings `[N, embedDim]` of NHWC images in [0, 1]. */
+  abstract encodeImage(images: tf.Tensor): tf.Tensor2D;
+
+  /** The multiplier s of cosine similarities in `classify`'s softmax (CLIP's learnt temperature). The caller disposes. */
+  abstract logitScale(): tf.Scalar;
+
+  /** Frees the weights. */
+  abstract dispose(): void;
+
+  /**
+   * Throws a one-line error (naming `argument`) unless gradients flow from `encodeImage` back to
+   * its images, as CLIP guidance and CLIP steering need. Always true of a `Clip`; an `ExternalClip`
+   * checks its image tower once.
+   */
+  checkImageGradients(argument = 'clip'): void {
+    void argument;
+  }
+
+  /**
+   * Cosine similarity of each image with its text, `[N]`: `texts` has N entries (pairs) or one
+   * (every image against the same text).
+   */
+  clipScore(images: tf.Tensor, texts: readonly string[]): tf.Tensor1D {
+    checkTexts(texts);
+    const n = images?.shape?.[0];
+    if (texts.length !== 1 && texts.length !== n) throw new InvalidArgumentError('texts', texts.length, `must hold 1 text or one per image (${n})`);
+    return tf.tidy(() => {
+      const imageEmbeddings = this.encodeImage(images);
+      const textEmbeddings = this.encodeText(texts);
+      return tf.sum(tf.mul(imageEmbeddings, textEmbeddings), -1) as tf.Tensor1D;
+    });
+  }
+
+  /**
+   * Normalised text embedding of each label, averaged over `templates` (CLIP's prompt
+   * ensembling): `[labels.length, embedDim]`.
+   */
+  labelEmbeddings(labels: readonly string[], options: ClassifyOptions = {}): tf.Tensor2D {
+    const { templates = ['{}'] } = options;
+    checkTexts(labels, 'labels');
+    checkTemplates(templates);
+    return tf.tidy(() => {
+      const texts = labels.flatMap((label) => templates.map((template) => applyTemplate(template, label)));
+      const all = tf.reshape(this.encodeText(texts), [labels.length, templates.length, this.embedDim]);
+      return l2Normalize(tf.mean(all, 1)) as tf.Tensor2D;
+    });
+  }
+
+  /** Zero-shot class probabilities `[N, labels.length]`: softmax of s·cos(image, label embedding). */
+  classify(images: tf.Tensor, labels: readonly string[], options: ClassifyOptions = {}): tf.Tensor2D {
+    return tf.tidy(() => {
+      const classes = this.labelEmbeddings(labels, options);
+      const logits = tf.mul(this.logitScale(), tf.matMul(this.encodeImage(images), classes, false, true));
+      return tf.softmax(logits) as tf.Tensor2D;
+    });
+  }
+}
+
 /**
  * A trained text–image model: `new Clip(model, tokenizer)`, or `loadClip(dir)` / `trainClip(…)`.
  * Owns both; `dispose()` frees the weights.
@@ -56,11 +137,12 @@ export function checkTexts(texts: readonly string[], argument = 'texts'): void {
  * const probs = clip.classify(images, ['a zero', 'a one', …], { templates: ['a photo of {}'] });
  * ```
  */
-export class Clip {
+export class Clip extends BaseClip {
   constructor(
     readonly model: ClipModel,
     readonly tokenizer: BpeTokenizer,
   ) {
+    super();
     if (model.config.text.vocabSize !== tokenizer.vocabSize) {
       throw new InvalidArgumentError('tokenizer', tokenizer.vocabSize, `must have the text encoder's vocabulary size (${model.config.text.vocabSize})`);
     }
@@ -116,43 +198,15 @@ export class Clip {
     return this.model.encodeImages(images) as tf.Tensor2D;
   }
 
-  /**
-   * Cosine similarity of each image with its text, `[N]`: `texts` has N entries (pairs) or one
-   * (every image against the same text).
-   */
-  clipScore(images: tf.Tensor, texts: readonly string[]): tf.Tensor1D {
-    checkTexts(texts);
-    const n = images?.shape?.[0];
-    if (texts.length !== 1 && texts.length !== n) throw new InvalidArgumentError('texts', texts.length, `must hold 1 text or one per image (${n})`);
-    return tf.tidy(() => {
-      const imageEmbeddings = this.encodeImage(images);
-      const textEmbeddings = this.encodeText(texts);
-      return tf.sum(tf.mul(imageEmbeddings, textEmbeddings), -1) as tf.Tensor1D;
-    });
+  /** The image encoder's configured input. */
+  get imageShape(): ClipImageShape {
+    const { height, width, channels } = this.model.config.image;
+    return { height, width, channels };
   }
 
-  /**
-   * Normalised text embedding of each label, averaged over `templates` (CLIP's prompt
-   * ensembling): `[labels.length, embedDim]`.
-   */
-  labelEmbeddings(labels: readonly string[], options: ClassifyOptions = {}): tf.Tensor2D {
-    const { templates = ['{}'] } = options;
-    checkTexts(labels, 'labels');
-    checkTemplates(templates);
-    return tf.tidy(() => {
-      const texts = labels.flatMap((label) => templates.map((template) => applyTemplate(template, label)));
-      const all = tf.reshape(this.encodeText(texts), [labels.length, templates.length, this.embedDim]);
-      return l2Normalize(tf.mean(all, 1)) as tf.Tensor2D;
-    });
-  }
-
-  /** Zero-shot class probabilities `[N, labels.length]`: softmax of s·cos(image, label embedding). */
-  classify(images: tf.Tensor, labels: readonly string[], options: ClassifyOptions = {}): tf.Tensor2D {
-    return tf.tidy(() => {
-      const classes = this.labelEmbeddings(labels, options);
-      const logits = tf.mul(this.model.logitScale(), tf.matMul(this.encodeImage(images), classes, false, true));
-      return tf.softmax(logits) as tf.Tensor2D;
-    });
+  /** s = exp(min(t, log maxLogitScale)), the model's learnt logit scale. */
+  logitScale(): tf.Scalar {
+    return this.model.logitScale();
   }
 
   dispose(): void {

@@ -1,5 +1,6 @@
 // @gen/clip-guidance: a CLIP-style text–image model trained in tfjs (captions from pixels,
-// BPE tokenizer, dual encoder, InfoNCE training, zero-shot classification).
+// BPE tokenizer, dual encoder, InfoNCE training, zero-shot classification), and CLIPs converted
+// from OpenAI / OpenCLIP checkpoints behind the same interface (ExternalClip).
 export { version } from './version';
 export {
   measureImage,
@@ -32,8 +33,8 @@ export type {
   CaptionCorpusOptions,
   CaptionOptions,
 } from './captions';
-export { BpeTokenizer, PAD_ID, BOS_ID, EOS_ID, SPECIAL_TOKENS, BASE_VOCAB_SIZE, preTokenize } from './tokenizer';
-export type { EncodedBatch, EncodeBatchOptions, TrainBpeOptions, BpeTokenizerJson } from './tokenizer';
+export { BpeTokenizer, PAD_ID, BOS_ID, EOS_ID, SPECIAL_TOKENS, BASE_VOCAB_SIZE, preTokenize, OpenAiClipTokenizer, cleanClipText, START_OF_TEXT, END_OF_TEXT } from './tokenizer';
+export type { EncodedBatch, EncodeBatchOptions, TrainBpeOptions, BpeTokenizerJson, OpenAiClipTokenizerOptions } from './tokenizer';
 export {
   ClipModel,
   clipModelConfig,
@@ -55,8 +56,32 @@ export type {
   ImageEncoderConfig,
   TransformerBlockOptions,
 } from './model';
-export { Clip, tokenTensors, checkTexts } from './clip';
-export type { EncodeTextOptions, ClassifyOptions, TextTokenStates } from './clip';
+export { BaseClip, Clip, tokenTensors, checkTexts } from './clip';
+export type { EncodeTextOptions, ClassifyOptions, TextTokenStates, ClipImageShape } from './clip';
+export {
+  ExternalClip,
+  loadExternalClip,
+  resolveExternalClipConfig,
+  EXTERNAL_CLIP_FORMAT,
+  EXTERNAL_CLIP_CONFIG_FILE,
+  OPENAI_CLIP_MEAN,
+  OPENAI_CLIP_STD,
+} from './external-clip';
+export type {
+  ExternalClipParts,
+  ExternalClipSources,
+  ExternalModelSource,
+  ExternalClipConfig,
+  ResolvedExternalClipConfig,
+  ExternalImageTowerConfig,
+  ExternalTextTowerConfig,
+  ExternalTokenizerConfig,
+  ExternalModelKind,
+  ImageLayout,
+  GraphModelLike,
+  LayersModelLike,
+  ExternalTowerModel,
+} from './external-clip';
 export { saveClip, loadClip, clipCheckpointConfig, CLIP_FAMILY } from './clip-checkpoint';
 export type { SaveClipOptions, LoadedClip, ClipCheckpointTarget } from './clip-checkpoint';
 export { trainClip, captionGroups } from './train-clip';

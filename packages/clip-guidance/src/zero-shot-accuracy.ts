@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkPositiveInteger, InvalidArgumentError, type ImageDataset } from '@gen/core';
 import { canonicalPhrase } from './captions/class-phrases';
-import type { Clip } from './clip';
+import type { BaseClip } from './clip';
 
 export interface ZeroShotOptions {
   /** One phrase per class (default the canonical phrase of each class name: "a seven", "a pair of trousers"). */
@@ -25,7 +25,7 @@ export interface ZeroShotResult {
 }
 
 /** Fraction of images whose zero-shot prediction is their label. */
-export async function zeroShotAccuracy(clip: Clip, dataset: ImageDataset, options: ZeroShotOptions = {}): Promise<ZeroShotResult> {
+export async function zeroShotAccuracy(clip: BaseClip, dataset: ImageDataset, options: ZeroShotOptions = {}): Promise<ZeroShotResult> {
   const { labels = dataset?.classNames?.map(canonicalPhrase), templates = ['{}'], batchSize = 256, limit = dataset?.size } = options;
   if (!dataset || !(dataset.images instanceof Float32Array)) throw new InvalidArgumentError('dataset', dataset, 'must be an ImageDataset');
   if (!Array.isArray(labels) || labels.length !== dataset.classNames.length) {

@@ -6,14 +6,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkNonNegativeInteger, checkPositiveInteger, checkPositiveNumber, Generator, InvalidArgumentError } from '@gen/core';
 import type { GuidanceContext, GuidanceFunction, LatentDecoder } from '@gen/diffusion';
-import { Clip } from '../clip';
+import { BaseClip } from '../clip';
 import { checkPrompt, promptEmbedding } from '../steering/steer-latents';
 import { drawShifts, viewStatistics } from './clip-views';
 
 export { sphericalDistance, shiftImages } from './clip-views';
 
 export interface ClipGuidanceOptions {
-  clip: Clip;
+  /** A Clip (trainClip, loadClip) or an ExternalClip (loadExternalClip) whose image tower passes gradients. */
+  clip: BaseClip;
   /** The text the images should match: one for the whole batch, or one per image of the pipeline's batch. Empty prompts throw; over-long ones are truncated. */
   prompt: string | readonly string[];
   /** Multiplier of the gradient (default 100). */
@@ -53,7 +54,7 @@ export type ClipGuidance = GuidanceFunction & {
  */
 export function clipGuidance(options: ClipGuidanceOptions): ClipGuidance {
   const { clip, prompt, scale = 100, cutouts = 4, maxShift = 2, generator = new Generator(0), range = [-1, 1], vae, vaeScalingFactor = 1 } = options ?? ({} as ClipGuidanceOptions);
-  if (!(clip instanceof Clip)) throw new InvalidArgumentError('clip', clip, 'must be a Clip (trainClip, loadClip)');
+  if (!(clip instanceof BaseClip)) throw new InvalidArgumentError('clip', clip, 'must be a Clip (trainClip, loadClip) or an ExternalClip (loadExternalClip)');
   checkPrompt(prompt);
   checkPositiveNumber('scale', scale);
   checkPositiveInteger('cutouts', cutouts);
@@ -62,6 +63,7 @@ export function clipGuidance(options: ClipGuidanceOptions): ClipGuidance {
   if (!Array.isArray(range) || range.length !== 2 || !(range[1] > range[0])) throw new InvalidArgumentError('range', range, 'must be [low, high] with low < high');
   if (vae !== undefined && typeof vae?.decode !== 'function') throw new InvalidArgumentError('vae', vae, 'must have a decode(latents) method (an AutoencoderKL)');
   checkPositiveNumber('vaeScalingFactor', vaeScalingFactor);
+  clip.checkImageGradients();
   const textEmbedding = tf.keep(promptEmbedding(clip, prompt));
   const [low, high] = range;
   const prompts = textEmbedding.shape[0];

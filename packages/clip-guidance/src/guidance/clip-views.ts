@@ -3,7 +3,7 @@
 // fitted to the CLIP image encoder's input (bilinear resize, 1 ↔ 3 channels), all differentiable.
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError, type Generator } from '@gen/core';
-import type { Clip } from '../clip';
+import type { BaseClip } from '../clip';
 
 /** d(a, b) = 2·arcsin(‖a − b‖ / 2)² for unit vectors: half the squared great-circle angle (Crowson's CLIP guidance). */
 export function sphericalDistance(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
@@ -36,8 +36,8 @@ export function drawShifts(generator: Generator, cutouts: number, maxShift: numb
  * height × width when they differ, one channel repeated to three or three averaged to one.
  * Other channel mismatches throw.
  */
-export function fitToClip(clip: Clip, images: tf.Tensor): tf.Tensor4D {
-  const { height, width, channels } = clip.model.config.image;
+export function fitToClip(clip: BaseClip, images: tf.Tensor): tf.Tensor4D {
+  const { height, width, channels } = clip.imageShape;
   const shape = images.shape as number[];
   if (images.rank !== 4) throw new InvalidArgumentError('images', images, 'must be NHWC [batch, height, width, channels]');
   const given = shape[3];
@@ -64,7 +64,7 @@ export interface ViewStatistics {
  * and the cosine between each view's CLIP embedding and `textEmbedding` (`[1, embedDim]`, unit
  * length). Differentiable in `images`; the caller disposes both tensors.
  */
-export function viewStatistics(clip: Clip, images: tf.Tensor, textEmbedding: tf.Tensor, shifts: ReadonlyArray<readonly [number, number]>): ViewStatistics {
+export function viewStatistics(clip: BaseClip, images: tf.Tensor, textEmbedding: tf.Tensor, shifts: ReadonlyArray<readonly [number, number]>): ViewStatistics {
   if (shifts.length === 0) throw new InvalidArgumentError('shifts', shifts, 'must hold at least one (dy, dx) view');
   return tf.tidy(() => {
     const fitted = fitToClip(clip, images);

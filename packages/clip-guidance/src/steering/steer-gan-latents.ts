@@ -132,7 +132,7 @@ function classLogitsByClip(shared: ReturnType<typeof checkSteeringOptions>, g: G
       const images = tf.mul(tf.add(g.forward(latents, tf.fill([n], k, 'int32')), 1), 0.5);
       return viewStatistics(clip, images, text, [[0, 0]]).cosine;
     });
-    return tf.mul(tf.stack(columns, 1), clip.model.logitScale()) as tf.Tensor2D;
+    return tf.mul(tf.stack(columns, 1), clip.logitScale()) as tf.Tensor2D;
   });
 }
 

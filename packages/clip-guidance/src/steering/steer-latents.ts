@@ -6,7 +6,7 @@
 // supply `render` and the prior.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkNonNegativeInteger, checkNonNegativeNumber, checkPositiveInteger, checkPositiveNumber, Adam, Generator, InvalidArgumentError } from '@gen/core';
-import { Clip } from '../clip';
+import { BaseClip } from '../clip';
 import { drawShifts, viewStatistics } from '../guidance/clip-views';
 
 /**
@@ -21,8 +21,8 @@ export type LatentPrior = { kind: 'sphere' } | { kind: 'gaussian'; weight: numbe
 
 /** Options every steering function shares. */
 export interface SteeringOptions {
-  /** The text–image model (trainClip, loadClip). */
-  clip: Clip;
+  /** The text–image model: a Clip (trainClip, loadClip) or an ExternalClip (loadExternalClip) whose image tower passes gradients. */
+  clip: BaseClip;
   /** The text the images should match: one for every image, or one per image. Empty prompts throw; over-long ones are truncated. */
   prompt: string | readonly string[];
   /** Adam steps (≥ 1). Default 50. */
@@ -78,7 +78,7 @@ export interface SteeringResult {
 
 /** The pieces of the steering objective fixed for a run. */
 export interface SteeringObjective {
-  clip: Clip;
+  clip: BaseClip;
   /** The prompt's unit-length embedding `[1, embedDim]`, or one per sample `[n, embedDim]`. */
   textEmbedding: tf.Tensor;
   render: (latents: tf.Tensor, condition?: tf.Tensor) => tf.Tensor;
@@ -132,20 +132,21 @@ export function checkPrompt(prompt: unknown, n?: number): string | readonly stri
 }
 
 /** The prompt embedding(s) `[1 | n, embedDim]` of a checked prompt; the caller disposes. */
-export function promptEmbedding(clip: Clip, prompt: string | readonly string[]): tf.Tensor2D {
+export function promptEmbedding(clip: BaseClip, prompt: string | readonly string[]): tf.Tensor2D {
   return clip.encodeText(typeof prompt === 'string' ? [prompt] : [...prompt]);
 }
 
 /** Checks the shared options; returns them with defaults filled in. */
 export function checkSteeringOptions(options: SteeringOptions): Required<SteeringOptions> {
   const { clip, prompt, steps = 50, lr = 0.05, cutouts = 4, maxShift = 2, rng } = options ?? ({} as SteeringOptions);
-  if (!(clip instanceof Clip)) throw new InvalidArgumentError('clip', clip, 'must be a Clip (trainClip, loadClip)');
+  if (!(clip instanceof BaseClip)) throw new InvalidArgumentError('clip', clip, 'must be a Clip (trainClip, loadClip) or an ExternalClip (loadExternalClip)');
   checkPrompt(prompt);
   checkPositiveInteger('steps', steps);
   checkPositiveNumber('lr', lr);
   checkPositiveInteger('cutouts', cutouts);
   checkNonNegativeInteger('maxShift', maxShift);
   if (!(rng instanceof Generator)) throw new InvalidArgumentError('rng', rng, 'must be a Generator from @gen/core (new Generator(seed))');
+  clip.checkImageGradients();
   return { clip, prompt, steps, lr, cutouts, maxShift, rng };
 }
 
