@@ -1,7 +1,10 @@
 // @gen/vae/node: the VAEs this repository trained with `gen train vae` and ships in
 // packages/vae/pretrained/<name>/ (weights + model-card.json), loaded by name.
 import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { GenError, InvalidArgumentError, type Generator } from '@gen/core';
 import { pretrainedDir, readModelCard, type ModelCard } from '@gen/core/node';
+import { AutoencoderKL } from './autoencoder-kl';
 import { loadVaeModel, type VaeFamilyModel } from './models';
 
 /**
@@ -34,4 +37,68 @@ export async function loadPretrainedVae(name: PretrainedVaeName): Promise<VaeFam
 /** How a shipped VAE was trained and what it measures (its model-card.json). */
 export function pretrainedVaeCard(name: PretrainedVaeName): ModelCard {
   return readModelCard(pretrainedVaeDir(name));
+}
+
+/** What {@link createLatentEncoder} builds a latent encoder from: JSON, so that every worker thread can build its own. */
+export interface LatentEncoderOptions {
+  /** The checkpoint folder of an AutoencoderKL (what `loadVaeModel({ source })` reads). */
+  autoencoder: string;
+  /** Latents are multiplied by it (the diffusion model's scaling factor). */
+  scalingFactor: number;
+}
+
+/** The latent encoder {@link createLatentEncoder} builds: `encode(images, generator)` = z ~ q(z | x) · scalingFactor. */
+export interface LatentEncoder {
+  readonly autoencoder: AutoencoderKL;
+  /** Images `[B, H, W, C]` in [−1, 1] → `tf.mul(autoencoder.encode(images).latentDist.sample({ generator }), scalingFactor)`. */
+  encode(images: tf.Tensor4D, generator: Generator): tf.Tensor4D;
+  /**
+   * Rows `[start, end)` of `encode(allImages, generator)` from those rows' images only: the
+   * posterior of the rows, and ε drawn for all `batchSize` rows (the same draw as `encode`)
+   * then sliced. The encoder normalises per sample (GroupNorm), so the rows agree with the
+   * whole batch's up to float rounding.
+   */
+  encodeRows(images: tf.Tensor4D, generator: Generator, rows: { start: number; end: number; batchSize: number }): tf.Tensor4D;
+  dispose(): void;
+}
+
+/**
+ * Loads the AutoencoderKL of `options.autoencoder` and returns its latent encoder: the factory of
+ * {@link latentEncoderRecipe}, which @gen/diffusion's trainDiffusion (`encodeImages`) calls in
+ * every thread of data-parallel latent diffusion training.
+ */
+export async function createLatentEncoder(options: LatentEncoderOptions): Promise<LatentEncoder> {
+  const { autoencoder: source, scalingFactor } = options ?? ({} as LatentEncoderOptions);
+  if (typeof source !== 'string' || source === '') throw new InvalidArgumentError('autoencoder', source, 'must be the folder of an AutoencoderKL checkpoint');
+  if (typeof scalingFactor !== 'number' || !(scalingFactor > 0) || !Number.isFinite(scalingFactor)) {
+    throw new InvalidArgumentError('scalingFactor', scalingFactor, 'must be a finite number > 0');
+  }
+  const { model } = await loadVaeModel({ source });
+  if (!(model instanceof AutoencoderKL)) {
+    model.dispose();
+    throw new GenError(`createLatentEncoder: ${source} does not hold an AutoencoderKL`);
+  }
+  return {
+    autoencoder: model,
+    encode: (images, generator) => tf.tidy(() => tf.mul(model.encode(images).latentDist.sample({ generator }), scalingFactor) as tf.Tensor4D),
+    encodeRows: (images, generator, { start, end, batchSize }) =>
+      tf.tidy(() => {
+        const { mean, logVar } = model.encode(images).latentDist;
+        // As DiagonalGaussian.sample: μ + σ·ε, with ε the rows of the whole batch's draw.
+        const noise = generator.normal([batchSize, ...mean.shape.slice(1)]);
+        const rows = tf.slice(noise, [start, 0, 0, 0], [end - start, -1, -1, -1]);
+        const std = tf.exp(tf.mul(logVar, 0.5));
+        return tf.mul(tf.add(mean, tf.mul(std, rows)), scalingFactor) as tf.Tensor4D;
+      }),
+    dispose: () => model.dispose(),
+  };
+}
+
+/**
+ * The recipe of a latent encoder that every thread builds for itself (`{ module, exportName,
+ * options }`: this module, {@link createLatentEncoder}): give it to trainDiffusion as
+ * `encodeImages` to train latent diffusion with `workers` > 1.
+ */
+export function latentEncoderRecipe(options: LatentEncoderOptions): { module: string; exportName: string; options: { autoencoder: string; scalingFactor: number } } {
+  return { module: currentFile(), exportName: 'createLatentEncoder', options: { autoencoder: options.autoencoder, scalingFactor: options.scalingFactor } };
 }

@@ -21,6 +21,7 @@ import {
 } from '@gen/diffusion';
 import { autoencoderDirOf, PRETRAINED_DIFFUSION_MODELS, pretrainedDiffusionDir, type PretrainedDiffusionName } from '@gen/diffusion/node';
 import { AutoencoderKL, estimateScalingFactor, loadVaeModel } from '@gen/vae';
+import { latentEncoderRecipe } from '@gen/vae/node';
 import {
   ATTRIBUTE_PAIRS,
   canonicalPhrase,
@@ -348,11 +349,11 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
   if (textEncoderGiven !== undefined && conditional) {
     throw new UsageError('--text-encoder', textEncoderGiven, 'cannot be combined with --conditional: the text replaces the class labels (prompts name the class)');
   }
-  const textEncoder = textEncoderGiven === undefined ? null : resolveTextEncoder(textEncoderGiven, commandPath, '--text-encoder');
   const workers = options.workers as number | 'auto';
-  if (typeof workers === 'number' && workers > 1 && (textEncoderGiven !== undefined || options.autoencoder !== undefined)) {
-    throw new UsageError('--workers', String(workers), `trains pixel-space and class-conditional UNets only: use --workers 1 (or auto) with ${textEncoderGiven !== undefined ? '--text-encoder' : '--autoencoder'}`);
+  if (typeof workers === 'number' && workers > 1 && textEncoderGiven !== undefined) {
+    throw new UsageError('--workers', String(workers), 'trains pixel-space, class-conditional and latent UNets, not text-conditioned ones yet: use --workers 1 (or auto) with --text-encoder');
   }
+  const textEncoder = textEncoderGiven === undefined ? null : resolveTextEncoder(textEncoderGiven, commandPath, '--text-encoder');
   const autoencoderLocation = options.autoencoder === undefined ? null : findAutoencoder(options.autoencoder as string, commandPath, '--autoencoder');
   const folders = prepareRun(options.out as string, options.resume as boolean, steps);
   checkResumedTextEncoder(folders.out, options.resume as boolean, textEncoder);
@@ -440,7 +441,8 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
       ...(options['train-timesteps'] !== undefined ? { noiseSchedule: { numTrainTimesteps: options['train-timesteps'] as number } } : {}),
       seed,
       workers,
-      ...(latent ? { encodeImages: encoderOf(latent) } : {}),
+      // Latent diffusion: a recipe, so that every worker thread loads the autoencoder itself.
+      ...(latent && autoencoderLocation !== null ? { encodeImages: latentEncoderRecipe({ autoencoder: autoencoderLocation, scalingFactor: latent.scalingFactor }) } : {}),
       checkpointStore,
       checkpointEvery,
       checkpointKeep: options.keep as number,

@@ -194,6 +194,11 @@ export class DataParallelTrainer {
     const file = modulePath(spec.module);
     const moduleName = spec.module;
     const replicaOptions: JsonValue = spec.options ?? null;
+    const modules = spec.modules ?? {};
+    if (typeof modules !== 'object' || modules === null || Object.values(modules).some((m) => typeof m !== 'string' || m.length === 0)) {
+      throw new InvalidArgumentError('replica.modules', modules, 'must map names to absolute paths or file: URLs');
+    }
+    const modulePaths = Object.fromEntries(Object.entries(modules).map(([key, m]) => [key, modulePath(m)]));
 
     await setupBackend(backend);
     let scripts: WorkerScripts | null = null;
@@ -201,7 +206,7 @@ export class DataParallelTrainer {
     let host: ReplicaHost | null = null;
     try {
       if (replicas > 1) {
-        scripts = await prepareWorkerScripts(file, workerEntry === undefined ? undefined : modulePath(workerEntry));
+        scripts = await prepareWorkerScripts(file, workerEntry === undefined ? undefined : modulePath(workerEntry), modulePaths);
         for (let r = 1; r < replicas; r++) {
           handles.push(
             new WorkerHandle(r, scripts.workerEntry, {
@@ -210,6 +215,7 @@ export class DataParallelTrainer {
               exportName,
               options: replicaOptions,
               data: spec.data,
+              modules: scripts.modules,
               backend,
               replicaIndex: r,
               replicas,
@@ -217,14 +223,15 @@ export class DataParallelTrainer {
           );
         }
       }
-      const context = { replicaIndex: 0, replicas, backend, data: spec.data };
+      const mainModules = Object.fromEntries(Object.entries(modulePaths).map(([key, m]) => [key, mainThreadSpecifier(m)]));
+      const context = { replicaIndex: 0, replicas, backend, data: spec.data, ...(spec.modules ? { modules: mainModules } : {}) };
       const importMain = async (): Promise<Record<string, unknown>> => {
         try {
           return (await import(/* webpackIgnore: true */ mainThreadSpecifier(file))) as Record<string, unknown>;
         } catch (error) {
           // Plain Node cannot import TypeScript: use the esbuild bundle made for the workers.
           if (!isTypeScript(file) || (error as NodeJS.ErrnoException)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
-          scripts ??= await prepareWorkerScripts(file);
+          scripts ??= await prepareWorkerScripts(file, undefined, modulePaths);
           return (await import(/* webpackIgnore: true */ scripts.replicaModule)) as Record<string, unknown>;
         }
       };

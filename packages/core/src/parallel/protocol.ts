@@ -12,6 +12,8 @@ export interface WorkerBoot {
   options: JsonValue;
   /** `ReplicaSpec.data` (structured clone; shared memory stays shared). */
   data?: unknown;
+  /** `ReplicaSpec.modules` as the worker imports them (`file:` URLs). */
+  modules?: Record<string, string>;
   backend: string;
   replicaIndex: number;
   replicas: number;

@@ -92,6 +92,12 @@ export interface ReplicaContext {
    * or undefined.
    */
   data?: unknown;
+  /**
+   * `ReplicaSpec.modules` as this thread imports them: key → a specifier for `import()` (a
+   * `file:` URL in worker threads; in the main thread the path as given, so a TypeScript
+   * module needs a runtime that imports TypeScript, as jest does), or undefined.
+   */
+  modules?: Record<string, string>;
 }
 
 /**
@@ -117,6 +123,14 @@ export interface ReplicaSpec {
    * (other arrays are copied once per worker when it starts).
    */
   data?: unknown;
+  /**
+   * More modules the replica imports by key (absolute paths or `file:` URLs), e.g. the
+   * module that builds a frozen encoder from a folder named in `options`: every thread gets
+   * the specifier to `import()` as `context.modules[key]`. For worker threads a TypeScript
+   * module is bundled with esbuild together with the replica module (one module graph,
+   * one copy of @gen/core), which plain paths cannot do.
+   */
+  modules?: Record<string, string>;
 }
 
 /** Per-parameter layout of a group, identical in every replica. */

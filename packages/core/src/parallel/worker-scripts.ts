@@ -18,6 +18,8 @@ export interface WorkerScripts {
   workerEntry: string;
   /** The replica module as the worker imports it (a `file:` URL). */
   replicaModule: string;
+  /** `ReplicaSpec.modules` as the worker imports them (`file:` URLs). */
+  modules: Record<string, string>;
   /** Removes files built for this trainer (if any). */
   cleanup(): void;
 }
@@ -51,16 +53,26 @@ export function isTypeScript(file: string): boolean {
  * The worker entry and the replica module as a worker loads them. `workerEntry` overrides
  * the built entry's location (apps that bundle @gen/core/node into one file).
  */
-export async function prepareWorkerScripts(replicaFile: string, workerEntry?: string): Promise<WorkerScripts> {
+export async function prepareWorkerScripts(replicaFile: string, workerEntry?: string, modules: Record<string, string> = {}): Promise<WorkerScripts> {
   const here = path.dirname(currentFile());
   const built = workerEntry ?? BUILT_WORKER_ENTRIES.map((name) => path.join(here, name)).find((file) => fs.existsSync(file));
   const noCleanup = () => {};
+  // Extra modules: TypeScript ones join the bundle (entry `module-<i>`), the others are imported as they are.
+  const moduleKeys = Object.keys(modules);
+  const moduleEntries: Record<string, string> = {};
+  moduleKeys.forEach((key, i) => {
+    if (isTypeScript(modules[key])) moduleEntries[`module-${i}`] = modules[key];
+  });
+  const moduleUrls = (files: Record<string, string>): Record<string, string> =>
+    Object.fromEntries(moduleKeys.map((key, i) => [key, pathToFileURL(files[`module-${i}`] ?? modules[key]).href]));
   if (built !== undefined) {
-    if (!isTypeScript(replicaFile)) {
-      return { workerEntry: built, replicaModule: pathToFileURL(replicaFile).href, cleanup: noCleanup };
+    const entries: Record<string, string> = { ...moduleEntries };
+    if (isTypeScript(replicaFile)) entries.replica = replicaFile;
+    if (Object.keys(entries).length === 0) {
+      return { workerEntry: built, replicaModule: pathToFileURL(replicaFile).href, modules: moduleUrls({}), cleanup: noCleanup };
     }
-    const out = await bundle({ replica: replicaFile }, replicaFile, false);
-    return { workerEntry: built, replicaModule: pathToFileURL(out.files.replica).href, cleanup: out.cleanup };
+    const out = await bundle(entries, replicaFile, false);
+    return { workerEntry: built, replicaModule: pathToFileURL(out.files.replica ?? replicaFile).href, modules: moduleUrls(out.files), cleanup: out.cleanup };
   }
   const source = path.join(here, 'worker.ts');
   if (!fs.existsSync(source)) {
@@ -68,12 +80,13 @@ export async function prepareWorkerScripts(replicaFile: string, workerEntry?: st
       `parallel training: the worker entry is missing (looked for ${BUILT_WORKER_ENTRIES.join(', ')} and worker.ts in ${here}); rebuild @gen/core`,
     );
   }
-  const entries: Record<string, string> = { 'parallel-worker': source };
+  const entries: Record<string, string> = { 'parallel-worker': source, ...moduleEntries };
   if (isTypeScript(replicaFile)) entries.replica = replicaFile;
   const out = await bundle(entries, replicaFile, true);
   return {
     workerEntry: out.files['parallel-worker'],
     replicaModule: pathToFileURL(out.files.replica ?? replicaFile).href,
+    modules: moduleUrls(out.files),
     cleanup: out.cleanup,
   };
 }

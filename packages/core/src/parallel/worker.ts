@@ -39,7 +39,7 @@ async function start(): Promise<void> {
     boot.moduleName,
     boot.exportName,
     boot.options,
-    { replicaIndex: boot.replicaIndex, replicas: boot.replicas, backend: boot.backend, data: boot.data },
+    { replicaIndex: boot.replicaIndex, replicas: boot.replicas, backend: boot.backend, data: boot.data, modules: boot.modules },
   );
   send({ type: 'ready', layout: host.layout, checksums: await host.checksums(), memory: host.memory() });
 }

@@ -8,12 +8,14 @@
 // so every sample gets the noise and timestep it gets in single-thread training.
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, DataLoader, Generator, alphasCumprod, betasFromConfig, clipGradNorm, linearWarmupLr } from '@gen/core';
-import type { AugmentOptions, ImageDataset, NamedTensors, PredictionType, SchedulerConfig } from '@gen/core';
+import type { AugmentOptions, ImageDataset, JsonValue, NamedTensors, PredictionType, SchedulerConfig } from '@gen/core';
 import { gradientsOf, sliceShard } from '@gen/core/node';
 import type { Replica, ReplicaContext, Shard } from '@gen/core/node';
 import { UNet2DModel } from '../models/unet';
 import type { UNet2DConfig } from '../models/unet';
 import { denoisingLoss, drawStep, sliceDraws } from './denoising-loss';
+import { buildImageEncoder } from './parallel-hook';
+import type { ImageEncoderHook } from './parallel-hook';
 
 /** The JSON every replica is built from (`ReplicaSpec.options`). */
 export interface DiffusionReplicaOptions {
@@ -32,6 +34,11 @@ export interface DiffusionReplicaOptions {
   warmupSteps: number;
   weightDecay: number;
   maxGradNorm: number;
+  /**
+   * Latent diffusion: the export and options of the `encodeImages` recipe (its module is
+   * `ReplicaSpec.modules.encodeImages`, so @gen/core bundles it for the workers), or null.
+   */
+  encodeImages?: { exportName?: string; options?: JsonValue } | null;
 }
 
 /** What a diffusion replica exposes besides the {@link Replica} contract (used in the main thread). */
@@ -66,9 +73,17 @@ function decodeSeed(tensor: tf.Tensor): number {
   return high * 2 ** 26 + low;
 }
 
-export function createReplica(options: unknown, context: ReplicaContext): DiffusionReplica {
+export async function createReplica(options: unknown, context: ReplicaContext): Promise<DiffusionReplica> {
   const o = options as DiffusionReplicaOptions;
   const dataset = context.data as ImageDataset;
+  // Latent diffusion: this thread's own encoder (e.g. the autoencoder loaded from its folder).
+  let encoder: ImageEncoderHook | null = null;
+  if (o.encodeImages) {
+    const specifier = context.modules?.encodeImages;
+    if (specifier === undefined) throw new Error('diffusion replica: options.encodeImages is set but ReplicaSpec.modules.encodeImages is not');
+    const loaded = (await import(/* webpackIgnore: true */ specifier)) as Record<string, unknown>;
+    encoder = await buildImageEncoder(loaded, { module: specifier, ...o.encodeImages });
+  }
   // As trainDiffusion builds its model: the weights of the seed's 'init' stream.
   const model = new UNet2DModel({ ...o.config, generator: new Generator(o.seed).fork('init') });
   const { height, width, inChannels } = model.config;
@@ -104,10 +119,17 @@ export function createReplica(options: unknown, context: ReplicaContext): Diffus
         throw new Error(`diffusion replica: step ${shard.step} has ${size} images, the trainer asked for a global batch of ${shard.globalBatchSize}`);
       }
       // The whole batch's draws (as in single-thread training), then this shard's rows.
-      const draws = drawStep(rng.fork(`step/${shard.step}`), size, shape, o.offsetNoise, o.selfConditioning);
+      const draw = rng.fork(`step/${shard.step}`);
+      const draws = drawStep(draw, size, shape, o.offsetNoise, o.selfConditioning);
       const mine = sliceDraws(draws, shard.start, shard.end);
       const labels = Array.from(batch.indices.subarray(shard.start, shard.end), (index) => dataset.labels[index]);
-      const lossFn = denoisingLoss(setup, { x0: sliceShard(batch.images, shard), draws: mine, labels });
+      // Latent diffusion: x₀ = the encoded batch, drawn after the step's other draws (as in one thread).
+      let x0: tf.Tensor;
+      if (encoder === null) x0 = sliceShard(batch.images, shard);
+      else if (encoder.encodeRows) {
+        x0 = encoder.encodeRows(sliceShard(batch.images, shard) as tf.Tensor4D, draw, { start: shard.start, end: shard.end, batchSize: size });
+      } else x0 = sliceShard(encoder.encode(batch.images as tf.Tensor4D, draw), shard);
+      const lossFn = denoisingLoss(setup, { x0, draws: mine, labels });
       return gradientsOf(trainable, lossFn);
     });
 
@@ -144,6 +166,7 @@ export function createReplica(options: unknown, context: ReplicaContext): Diffus
     },
     dispose() {
       alphaBarTable.dispose();
+      encoder?.dispose?.();
       if (released) return;
       model.dispose();
       optimizer.dispose();

@@ -2,15 +2,15 @@
 // Imported (and registered) by '@gen/diffusion/node'.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { GenError } from '@gen/core';
 import type { ImageDataset, NamedTensors } from '@gen/core';
 import { DataParallelTrainer, autoWorkerCount } from '@gen/core/node';
 import { DENOISE_PHASE, SEED_KEY, encodeSeed } from './diffusion-replica';
 import type { DiffusionReplica } from './diffusion-replica';
-import { registerParallelDiffusion } from './parallel-hook';
-import type { ParallelDiffusion, ParallelDiffusionRunner } from './parallel-hook';
+import { buildImageEncoder, registerParallelDiffusion } from './parallel-hook';
+import type { HookRecipe, ImageEncoderHook, ParallelDiffusion, ParallelDiffusionRunner } from './parallel-hook';
 
 function currentFile(): string {
   // CJS (dist .cjs, jest): __filename. ESM (dist .js): import.meta.url.
@@ -55,11 +55,27 @@ function sharedDataset(dataset: ImageDataset): ImageDataset {
   };
 }
 
+/** A recipe's module as this thread imports it (a path for jest's require, a URL on Windows). */
+function importSpecifier(module: string): string {
+  const file = module.startsWith('file:') ? fileURLToPath(module) : path.resolve(module);
+  return process.platform === 'win32' ? pathToFileURL(file).href : file;
+}
+
 export const nodeParallelDiffusion: ParallelDiffusionRunner = {
   autoWorkers: autoWorkerCount,
-  async create({ options, dataset, workers, backend, globalBatchSize }): Promise<ParallelDiffusion> {
+  async loadImageEncoder(recipe: HookRecipe): Promise<ImageEncoderHook> {
+    const loaded = (await import(/* webpackIgnore: true */ importSpecifier(recipe.module))) as Record<string, unknown>;
+    return buildImageEncoder(loaded, recipe);
+  },
+  async create({ options, dataset, workers, backend, globalBatchSize, encodeImages }): Promise<ParallelDiffusion> {
+    const replicaOptions = encodeImages ? { ...options, encodeImages: { exportName: encodeImages.exportName ?? 'default', options: encodeImages.options ?? null } } : options;
     const trainer = await DataParallelTrainer.create({
-      replica: { module: diffusionReplicaModule(), options: options as never, data: sharedDataset(dataset) },
+      replica: {
+        module: diffusionReplicaModule(),
+        options: replicaOptions as never,
+        data: sharedDataset(dataset),
+        ...(encodeImages ? { modules: { encodeImages: encodeImages.module } } : {}),
+      },
       globalBatchSize,
       workers,
       backend,

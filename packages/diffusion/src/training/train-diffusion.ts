@@ -33,7 +33,7 @@ import type {
 } from '@gen/core';
 import { UNet2DModel, type UNet2DConfigInput } from '../models/unet';
 import { denoisingLoss, drawStep } from './denoising-loss';
-import { parallelDiffusionRunner, type ParallelDiffusion } from './parallel-hook';
+import { isHookRecipe, parallelDiffusionRunner, type HookRecipe, type ImageEncoderHook, type ParallelDiffusion } from './parallel-hook';
 
 /** The forward-process fields of a scheduler config that training uses (the rest are sampling options). */
 export type NoiseScheduleOptions = Partial<
@@ -116,8 +116,14 @@ export interface TrainDiffusionOptions {
    * UNet learns, e.g. `(x, g) => tf.mul(autoencoder.encode(x).latentDist.sample({ generator: g }), scalingFactor)`
    * with @gen/vae's AutoencoderKL. Called inside the step with the step's generator (after its other
    * draws); the model's height × width × inChannels must match the encoded shape.
+   *
+   * Or a {@link HookRecipe} `{ module, exportName, options }` (Node, `import '@gen/diffusion/node'`):
+   * every thread imports the module and builds the encoder itself, which data-parallel training
+   * (`workers` > 1) needs, e.g. `latentEncoderRecipe({ autoencoder: dir, scalingFactor })` of
+   * @gen/vae/node (each thread loads the AutoencoderKL from `dir`). Its factory returns an
+   * {@link ImageEncoderHook}.
    */
-  encodeImages?: (images: tf.Tensor4D, generator: Generator) => tf.Tensor4D;
+  encodeImages?: ((images: tf.Tensor4D, generator: Generator) => tf.Tensor4D) | HookRecipe;
   /**
    * Text conditioning for cross-attention UNets: maps each step's batch (image indices, labels,
    * the step's text generator) to token embeddings, e.g. captions of each image encoded by a
@@ -177,7 +183,8 @@ export interface TrainDiffusionOptions {
    * any worker count), and EMA, clipping, warm-up, `onSample` and NaN checks run as usual.
    * `'auto'`: one replica per core on the wasm / cpu backends with at least 8 images per
    * replica, else 1 (also when parallel training is unavailable: no '@gen/diffusion/node', a
-   * schedule-function `lr`, `encodeImages` or `encodeText`). Default 1: this thread only.
+   * schedule-function `lr`, an `encodeImages` function (a recipe works) or `encodeText`).
+   * Default 1: this thread only.
    */
   workers?: number | 'auto';
 }
@@ -219,7 +226,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     predictionType = 'epsilon',
     snrGamma,
     offsetNoise = 0,
-    encodeImages,
+    encodeImages: encodeImagesOption,
     encodeLabels,
     extraConfig = {},
     ema: emaOptions = { decay: 0.999, warmup: 'power' },
@@ -263,14 +270,39 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     throw new InvalidArgumentError('sampleEvery', sampleEvery, 'must be a positive integer');
   }
   if (options.model === undefined && options.config === undefined) throw new InvalidArgumentError('model', undefined, 'or config is required');
+  if (encodeImagesOption !== undefined && typeof encodeImagesOption !== 'function' && !isHookRecipe(encodeImagesOption)) {
+    throw new InvalidArgumentError('encodeImages', encodeImagesOption, 'must be a function (images, generator) => latents or a recipe { module, exportName?, options? }');
+  }
+  // A recipe: this thread builds its own encoder from it (the workers build theirs).
+  const encoderRecipe = isHookRecipe(encodeImagesOption) ? encodeImagesOption : null;
+  let encoderHook: ImageEncoderHook | null = null;
+  if (encoderRecipe !== null) {
+    const hookRunner = parallelDiffusionRunner();
+    if (hookRunner === null) throw new InvalidArgumentError('encodeImages', encoderRecipe.module, "is a recipe: import '@gen/diffusion/node' first (Node)");
+    encoderHook = await hookRunner.loadImageEncoder(encoderRecipe);
+  }
+  const disposeEncoder = () => {
+    encoderHook?.dispose?.();
+    encoderHook = null;
+  };
+  const hook = encoderHook as ImageEncoderHook | null;
+  const encodeImages: ((images: tf.Tensor4D, generator: Generator) => tf.Tensor4D) | undefined =
+    hook !== null ? (images, generator) => hook.encode(images, generator) : (encodeImagesOption as ((images: tf.Tensor4D, generator: Generator) => tf.Tensor4D) | undefined);
   if (options.model !== undefined && !(options.model instanceof UNet2DModel)) throw new InvalidArgumentError('model', options.model, 'must be a UNet2DModel');
   // Latents are not bounded like [-1, 1] pixels: samplers must not clip their x̂₀ estimates.
   const schedulerConfig: SchedulerConfig = { ...DEFAULT_SCHEDULER_CONFIG, ...(encodeImages ? { clipSample: false } : {}), ...definedFields(noiseSchedule), predictionType };
-  validateSchedulerConfig(schedulerConfig);
+  try {
+    validateSchedulerConfig(schedulerConfig);
+  } catch (error) {
+    disposeEncoder();
+    throw error;
+  }
   const rng = new Generator(seed);
   const model = options.model ?? new UNet2DModel({ ...(options.config as UNet2DConfigInput), generator: rng.fork('init') });
   const { height, width, inChannels, numClasses, crossAttentionDim } = model.config;
   if (!dataset || (encodeImages === undefined && (dataset.height !== height || dataset.width !== width || dataset.channels !== inChannels))) {
+    if (options.model === undefined) model.dispose();
+    disposeEncoder();
     throw new InvalidArgumentError(
       'dataset',
       dataset ? `${dataset.name} ${dataset.height}×${dataset.width}×${dataset.channels}` : dataset,
@@ -280,6 +312,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   if (encodeImages !== undefined) {
     if (typeof encodeImages !== 'function') {
       if (options.model === undefined) model.dispose();
+      disposeEncoder();
       throw new InvalidArgumentError('encodeImages', encodeImages, 'must be a function (images, generator) => latents');
     }
     // The UNet sees the encoded shape: probe the encoder with one blank image (its own generator).
@@ -287,6 +320,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     const [, h, w, c] = tf.tidy(() => encodeImages(blank(), new Generator(seed).fork('encode-probe')).shape);
     if (h !== height || w !== width || c !== inChannels) {
       if (options.model === undefined) model.dispose();
+      disposeEncoder();
       throw new InvalidArgumentError('encodeImages', `${h}×${w}×${c} latents`, `must match the model's ${height}×${width}×${inChannels} input`);
     }
   }
@@ -301,6 +335,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   }
   const fail = (error: Error): never => {
     if (options.model === undefined) model.dispose();
+    disposeEncoder();
     throw error;
   };
   if (options.encodeText !== undefined && encodeLabels !== undefined) {
@@ -323,6 +358,8 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   if (numClasses !== null) {
     const bad = dataset.labels.findIndex((label) => label < 0 || label >= numClasses);
     if (bad >= 0) {
+      if (options.model === undefined) model.dispose();
+      disposeEncoder();
       throw new InvalidArgumentError(`dataset.labels[${bad}]`, dataset.labels[bad], `is not a class label of this model: use integers in [0, ${numClasses - 1}]`);
     }
   }
@@ -340,8 +377,8 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
       ? "needs Node's worker threads: import '@gen/diffusion/node' first"
       : typeof lr !== 'number'
         ? 'needs a numeric lr (the peak of the linear warm-up): a schedule function cannot reach worker threads'
-        : encodeImages !== undefined
-          ? 'does not train latent diffusion (encodeImages) yet: use workers: 1'
+        : encodeImages !== undefined && encoderRecipe === null
+          ? 'needs encodeImages as a recipe { module, exportName, options } that every worker thread builds its encoder from (e.g. latentEncoderRecipe of @gen/vae/node): a function cannot reach worker threads'
           : encodeText !== undefined
             ? 'does not train text-conditioned UNets (encodeText) yet: use workers: 1'
             : null;
@@ -375,6 +412,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
         workers: replicas,
         backend: tf.getBackend(),
         globalBatchSize,
+        ...(encoderRecipe !== null ? { encodeImages: encoderRecipe } : {}),
       });
     } catch (error) {
       fail(error as Error);
@@ -383,6 +421,8 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     // (syncFromMain before the first step), and back into it at the end.
     if (options.model !== undefined) parallel!.model.loadStateDict(options.model.stateDict());
     else model.dispose();
+    // Every replica (this thread's too) built its own encoder from the recipe.
+    disposeEncoder();
   }
   // The UNet this thread trains: `model`, or replica 0's in parallel training.
   const trained = parallel ? parallel.model : model;
@@ -493,6 +533,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     });
   } finally {
     alphaBarTable.dispose();
+    disposeEncoder();
     await parallel?.dispose();
   }
   if (parallel && options.model !== undefined) {
