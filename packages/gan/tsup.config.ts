@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/node.ts'],
+  // gan-replica: the module @gen/core's DataParallelTrainer loads in every thread when trainGan
+  // runs with workers > 1 (found beside the code of ./node).
+  entry: { index: 'src/index.ts', node: 'src/node.ts', 'gan-replica': 'src/parallel/gan-replica.ts' },
   format: ['esm', 'cjs'],
   // Shared chunks in the CJS build too (the ESM build always splits): index.cjs and node.cjs
   // must share one copy of this package's classes and state, or a model from ./node fails the

@@ -71,6 +71,24 @@ export interface RealBatch {
   labels?: tf.Tensor1D;
 }
 
+/**
+ * Rows `[start, end)` of a batch: the shard of data-parallel training whose gradients a call
+ * computes. The step's random draws are still made for the whole batch (so every replica's
+ * stream stays where one thread's is) and the generator still runs on the whole batch (its
+ * batch norm sees the batch statistics of single-thread training); only the shard's rows
+ * enter the loss, a mean over the shard.
+ */
+export interface BatchRows {
+  start: number;
+  end: number;
+}
+
+/** Gradients of a loss by stable parameter name, and the loss (tensors the caller disposes). */
+export interface GanGradients {
+  value: tf.Scalar;
+  grads: Record<string, tf.Tensor>;
+}
+
 /** Trainable parameters by stable dotted name, and the same variables as a list. */
 interface NamedVariables {
   names: string[];
@@ -196,62 +214,110 @@ export class GanTrainer {
    * real batch's labels, so conditional penalties interpolate within a class.
    */
   discriminatorStep(real: RealBatch): tf.Scalar {
+    return tf.tidy(() => {
+      const { value, grads } = this.discriminatorGradients(real);
+      this.applyDiscriminator(grads);
+      return value;
+    });
+  }
+
+  /**
+   * The discriminator update's loss and gradients on `real` without applying them (what
+   * {@link discriminatorStep} applies), over rows `rows` of the batch (default all): see
+   * {@link BatchRows}. Draws from `rng` as `discriminatorStep` does, whatever the rows.
+   */
+  discriminatorGradients(real: RealBatch, rows?: BatchRows): GanGradients {
     const { images, labels } = this.checkBatch(real);
     const batch = images.shape[0];
+    const { start, end } = checkRows(rows, batch);
+    const whole = start === 0 && end === batch;
     const G = this.generator;
     const D = this.discriminator;
     return tf.tidy(() => {
-      // 1. Fakes (no gradient to G needed: made outside the tape).
+      // 1. Fakes (no gradient to G needed: made outside the tape), for the whole batch.
       const latents = this.rng.normal([batch, G.latentDim]);
       const fake = G.forward(latents, G.numClasses > 0 ? labels : undefined);
       // 2. One discriminator pass over [real; fake] (D has no batch norm, so this equals two passes).
-      const both = this.maybeAugment(tf.concat([images, fake]) as tf.Tensor4D);
+      const augmented = this.maybeAugment(tf.concat([images, fake]) as tf.Tensor4D);
+      const both = whole ? augmented : (tf.concat([rowsOf(augmented, start, end), rowsOf(augmented, batch + start, batch + end)]) as tf.Tensor4D);
+      const mine = whole ? labels : labels && rowsOf(labels, start, end);
       const [augmentedReal, augmentedFake] = tf.split(both, 2);
-      const dLabels = D.conditional ? (tf.concat([labels!, labels!]) as tf.Tensor1D) : undefined;
-      const { value, grads } = namedGradients(() => {
+      const dLabels = D.conditional ? (tf.concat([mine!, mine!]) as tf.Tensor1D) : undefined;
+      // The penalty's interpolation weights: drawn for the whole batch, this shard's rows kept.
+      const rng = this.rng;
+      const penaltyDraws = whole
+        ? rng
+        : { uniform: (shape: number[], range: { low: number; high: number }) => rowsOf(rng.uniform([batch, ...shape.slice(1)], range), start, end) };
+      return namedGradients(() => {
         const { logits, classLogits } = D.forward(both, dLabels);
         const [realLogits, fakeLogits] = tf.split(logits, 2);
         let loss: tf.Tensor = discriminatorLoss(this.loss, realLogits, fakeLogits);
-        const critic = (x: tf.Tensor) => D.forward(x, D.conditional ? labels : undefined).logits;
+        const critic = (x: tf.Tensor) => D.forward(x, D.conditional ? mine : undefined).logits;
         if (this.loss === 'wgan-gp' && this.gpWeight > 0) {
-          loss = tf.add(loss, losses.gradientPenalty({ critic, real: augmentedReal, fake: augmentedFake, generator: this.rng, weight: this.gpWeight }));
+          loss = tf.add(loss, losses.gradientPenalty({ critic, real: augmentedReal, fake: augmentedFake, generator: penaltyDraws as Generator, weight: this.gpWeight }));
         }
         if (this.r1Gamma > 0) loss = tf.add(loss, losses.r1Penalty({ critic, real: augmentedReal, gamma: this.r1Gamma }));
         if (classLogits && this.acganWeight > 0) {
           // ACGAN: D classifies both real and fake images (Odena et al. 2017, eq. 2), or real only.
           const classLoss = this.acganClassifyFakes
-            ? classCrossEntropy(classLogits, tf.concat([labels!, labels!]) as tf.Tensor1D)
-            : classCrossEntropy(tf.split(classLogits, 2)[0], labels!);
+            ? classCrossEntropy(classLogits, tf.concat([mine!, mine!]) as tf.Tensor1D)
+            : classCrossEntropy(tf.split(classLogits, 2)[0], mine!);
           loss = tf.add(loss, tf.mul(this.acganWeight, classLoss));
         }
         return loss as tf.Scalar;
       }, this.dVariables);
+    });
+  }
+
+  /** Applies discriminator gradients (Adam, then WGAN's weight clipping): the second half of {@link discriminatorStep}. */
+  applyDiscriminator(grads: Record<string, tf.Tensor>): void {
+    tf.tidy(() => {
       this.optimizerD.step(this.dVariables.byName, grads);
-      if (this.loss === 'wasserstein') clipWeights(D, this.clipValue);
-      return value;
+      if (this.loss === 'wasserstein') clipWeights(this.discriminator, this.clipValue);
     });
   }
 
   /** One generator update on a fresh batch of `batchSize` latents (and labels); returns its loss. */
   generatorStep(batchSize: number): tf.Scalar {
-    checkPositiveInteger('batchSize', batchSize);
-    const G = this.generator;
-    const D = this.discriminator;
     const loss = tf.tidy(() => {
-      const { latents, labels } = this.drawLatents(batchSize);
-      const { value, grads } = namedGradients(() => {
-        const fake = this.maybeAugment(G.forward(latents, labels));
-        const { logits, classLogits } = D.forward(fake, D.conditional ? labels : undefined);
-        let loss: tf.Tensor = generatorLoss(this.loss, logits);
-        if (classLogits && this.acganWeight > 0) loss = tf.add(loss, tf.mul(this.acganWeight, classCrossEntropy(classLogits, labels!)));
-        if (this.orthogonalBeta > 0) loss = tf.add(loss, orthogonalRegularization(G, this.orthogonalBeta));
-        return loss as tf.Scalar;
-      }, this.gVariables);
+      const { value, grads } = this.generatorGradients(batchSize);
       this.optimizerG.step(this.gVariables.byName, grads);
       return value;
     });
     this.ema?.update(this.gVariables.byName);
     return loss;
+  }
+
+  /**
+   * The generator update's loss and gradients without applying them (what
+   * {@link generatorStep} applies, before its EMA update), over rows `rows` of the batch
+   * (default all): G runs on the whole batch, D and the loss on the rows (see {@link BatchRows}).
+   */
+  generatorGradients(batchSize: number, rows?: BatchRows): GanGradients {
+    checkPositiveInteger('batchSize', batchSize);
+    const { start, end } = checkRows(rows, batchSize);
+    const whole = start === 0 && end === batchSize;
+    const G = this.generator;
+    const D = this.discriminator;
+    return tf.tidy(() => {
+      const { latents, labels } = this.drawLatents(batchSize);
+      const mine = whole ? labels : labels && rowsOf(labels, start, end);
+      return namedGradients(() => {
+        const augmented = this.maybeAugment(G.forward(latents, labels));
+        const fake = whole ? augmented : rowsOf(augmented, start, end);
+        const { logits, classLogits } = D.forward(fake, D.conditional ? mine : undefined);
+        let loss: tf.Tensor = generatorLoss(this.loss, logits);
+        if (classLogits && this.acganWeight > 0) loss = tf.add(loss, tf.mul(this.acganWeight, classCrossEntropy(classLogits, mine!)));
+        // A penalty on the weights: in every shard's loss, so the size-weighted average keeps it once.
+        if (this.orthogonalBeta > 0) loss = tf.add(loss, orthogonalRegularization(G, this.orthogonalBeta));
+        return loss as tf.Scalar;
+      }, this.gVariables);
+    });
+  }
+
+  /** Updates the EMA of the generator's weights (what {@link generatorStep} does after its update); nothing without an EMA. */
+  updateEma(): void {
+    this.ema?.update(this.gVariables.byName);
   }
 
   /**
@@ -330,6 +396,20 @@ export class GanTrainer {
     }
     return { images, labels: needsLabels ? real.labels : undefined };
   }
+}
+
+/** Rows `[start, end)` of a tensor (a new tensor). */
+function rowsOf<T extends tf.Tensor>(tensor: T, start: number, end: number): T {
+  return tf.slice(tensor, [start, ...tensor.shape.slice(1).map(() => 0)], [end - start, ...tensor.shape.slice(1)]) as T;
+}
+
+function checkRows(rows: BatchRows | undefined, batch: number): BatchRows {
+  if (rows === undefined) return { start: 0, end: batch };
+  const { start, end } = rows;
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > batch || end <= start) {
+    throw new InvalidArgumentError('rows', rows, `must be { start, end } with 0 <= start < end <= ${batch}`);
+  }
+  return { start, end };
 }
 
 /** Mean softmax cross-entropy of class logits `[B, K]` against int32 labels `[B]`. */

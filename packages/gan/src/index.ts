@@ -37,7 +37,7 @@ export type { DiffAugmentOptions, DiffAugmentPolicy } from './diff-augment';
 
 // Training
 export { GanTrainer } from './gan-trainer';
-export type { GanTrainerOptions, GanEmaOptions, RealBatch } from './gan-trainer';
+export type { GanTrainerOptions, GanEmaOptions, RealBatch, BatchRows, GanGradients } from './gan-trainer';
 export { trainGan } from './train-gan';
 export type {
   TrainGanOptions,

@@ -3,6 +3,8 @@
 import { fileURLToPath } from 'node:url';
 import { pretrainedDir, readModelCard, type ModelCard } from '@gen/core/node';
 import { loadGan, type LoadedGan, type LoadGanOptions } from './checkpoint';
+// Registers data-parallel training for trainGan's `workers` option (worker_threads).
+export { ganReplicaModule } from './parallel/parallel-node';
 
 /** The shipped GANs: a class-conditional GAN for MNIST and one for Fashion-MNIST. */
 export const PRETRAINED_GANS = ['mnist', 'fashion'] as const;

@@ -24,6 +24,7 @@ import { checkGanLoss, type GanLoss } from './objectives';
 import { ganConfig } from './presets';
 import type { GanConfig, GanDiscriminator, GanGenerator } from './types';
 import { checkPositiveInteger } from './validate';
+import { parallelGanRunner, type ParallelGan } from './parallel/parallel-hook';
 
 /** A periodic sample grid (fixed latents, so grids of successive steps are comparable). */
 export interface GanSamples {
@@ -134,6 +135,21 @@ export interface TrainGanOptions {
   evaluation?: GanEvaluationOptions;
   /** Collapse detector thresholds, or `false` to rely on the NaN guard only. Default per loss ({@link defaultDivergence}). */
   divergence?: DivergenceOptions | false;
+  /**
+   * Data-parallel training over worker threads (Node; `import '@gen/gan/node'` first): `n`
+   * replicas of both networks (this thread's and `n − 1` workers). Every critic update and the
+   * generator update average the replicas' gradients over their rows of the global batch before
+   * every replica applies them (docs/parallel-training.md). The generator runs on the whole batch
+   * in every replica and every draw (latents, labels, DiffAugment, WGAN-GP interpolates) is made
+   * for the whole batch, so the result equals `workers: 1` up to float rounding, batch norm
+   * included; the discriminator's work (and the generator's backward pass through it) is what
+   * splits. Checkpoints are the same (a run resumes with any worker count); EMA, samples,
+   * evaluations and the collapse detector run in this thread. `'auto'`: one replica per core on
+   * the wasm / cpu backends with at least 8 images per replica, else 1 (also when parallel
+   * training is unavailable: no '@gen/gan/node', or a schedule-function `lrG` / `lrD`).
+   * Default 1: this thread only.
+   */
+  workers?: number | 'auto';
 }
 
 export interface TrainGanSummary extends Omit<TrainSummary, 'stoppedBy'> {
@@ -152,9 +168,29 @@ export interface TrainGanResult {
   trainer: GanTrainer;
   config: GanConfig;
   summary: TrainGanSummary;
+  /** Replicas that trained (1: this thread only; see `workers`). */
+  workers: number;
   /** Frees models, optimizers and EMA. */
   dispose(): void;
 }
+
+/** The options trainGan hands to GanTrainer (JSON: they reach the worker threads). */
+const TRAINER_FIELDS = [
+  'criticSteps',
+  'lrG',
+  'lrD',
+  'beta1',
+  'beta2',
+  'r1Gamma',
+  'gpWeight',
+  'clipValue',
+  'acganWeight',
+  'acganClassifyFakes',
+  'orthogonalRegularization',
+  'ema',
+  'standingStatistics',
+  'diffAugment',
+] as const;
 
 /** Raised inside trainLoop's progress callback to stop a collapsing run before any further checkpoint. */
 class DivergenceStop extends Error {}
@@ -194,6 +230,7 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
     metricsFile,
     samples,
     evaluation,
+    workers = 1,
   } = options ?? ({} as TrainGanOptions);
   checkDataset(dataset);
   const loss = checkGanLoss(lossOption);
@@ -230,22 +267,55 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
     divergenceSettings && divergenceSettings.discriminatorLossBelow !== undefined && divergenceSettings.generatorLossAbove !== undefined
       ? new DivergenceDetector({ patience: 5, ...divergenceSettings } as Required<DivergenceOptions>)
       : null;
+  if (workers !== 'auto' && !(typeof workers === 'number' && Number.isSafeInteger(workers) && workers >= 1 && workers <= 256)) {
+    throw new InvalidArgumentError('workers', workers, "must be 'auto' or an integer from 1 to 256");
+  }
+  const runner = parallelGanRunner();
+  const unavailable =
+    runner === null
+      ? "needs Node's worker threads: import '@gen/gan/node' first"
+      : typeof options.lrG === 'function' || typeof options.lrD === 'function'
+        ? 'needs numeric lrG and lrD: a schedule function cannot reach worker threads'
+        : null;
+  let replicas = 1;
+  if (workers === 'auto') replicas = unavailable === null ? runner!.autoWorkers(tf.getBackend(), batchSize) : 1;
+  else if (workers > 1) {
+    if (unavailable !== null) throw new InvalidArgumentError('workers', workers, unavailable);
+    replicas = workers;
+  }
   if (samples !== undefined) checkPositiveInteger('samples.every', samples?.every);
   if (evaluation !== undefined) checkPositiveInteger('evaluation.every', evaluation?.every);
 
   const started = globalThis.performance ? globalThis.performance.now() : Date.now();
   // 1. Models and trainer, each drawing from its own fork of the seed.
   const root = new Generator(seed);
-  const generator = createGenerator(config.generator, root.fork('init/generator'));
+  let parallel: ParallelGan | null = null;
+  let generator: GanGenerator;
   let discriminator: GanDiscriminator | null = null;
   let trainer: GanTrainer | null = null;
-  try {
-    discriminator = createDiscriminator(config.discriminator, root.fork('init/discriminator'));
-    trainer = new GanTrainer({ ...options, generator, discriminator, loss, rng: root.fork('train') });
-  } catch (error) {
-    generator.dispose();
-    discriminator?.dispose();
-    throw error;
+  if (replicas > 1) {
+    // Replica 0 (this thread) builds what the lines below build, from the same seed; so does every worker.
+    const trainerFields = Object.fromEntries(TRAINER_FIELDS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
+    parallel = await runner!.create({
+      options: { config, seed, batchSize, trainer: { ...trainerFields, loss } as never },
+      dataset,
+      workers: replicas,
+      backend: tf.getBackend(),
+      globalBatchSize: batchSize,
+    });
+    generator = parallel.generator;
+    discriminator = parallel.discriminator;
+    trainer = parallel.trainer;
+  } else {
+    generator = createGenerator(config.generator, root.fork('init/generator'));
+    try {
+      discriminator = createDiscriminator(config.discriminator, root.fork('init/discriminator'));
+      trainer = new GanTrainer({ ...options, generator, discriminator, loss, rng: root.fork('train') });
+    } catch (error) {
+      generator.dispose();
+      discriminator?.dispose();
+      throw error;
+    }
   }
   const G = generator;
   const D = discriminator;
@@ -319,11 +389,26 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
   const trainingConfig: JsonValue = { loss, batchSize, seed, criticSteps: T.criticSteps, dataset: dataset.name };
   const hasCheckpoint = checkpointDir !== undefined || checkpointHandler !== undefined;
   let summary: TrainSummary;
+  let synced = false;
   try {
     summary = await trainLoop({
       totalSteps: steps,
       state: { ...T.state(), evaluation: evaluationState },
-      step: ({ step }) => {
+      step: parallel
+        ? async ({ step }) => {
+            const P = parallel!;
+            if (!synced) {
+              // After a resume (trainLoop restored replica 0): every replica continues from the same state.
+              await P.syncFromMain();
+              synced = true;
+            }
+            const dLosses: number[] = [];
+            for (let k = 0; k < T.criticSteps; k++) dLosses.push(await P.critic(step * T.criticSteps + k));
+            const generatorLoss = await P.generatorUpdate(step);
+            T.updateEma();
+            return { discriminator: tf.scalar(dLosses.reduce((a, b) => a + b, 0) / dLosses.length), generator: tf.scalar(generatorLoss) };
+          }
+        : ({ step }) => {
         const batches = Array.from({ length: T.criticSteps }, (_, i) => loader.batchAt(step * T.criticSteps + i));
         try {
           return T.step(batches.map(({ images, labels }) => ({ images, labels: conditional ? labels : undefined })));
@@ -360,6 +445,7 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
       },
     });
   } catch (error) {
+    await parallel?.dispose();
     if (!(error instanceof DivergenceStop)) {
       dispose();
       throw error;
@@ -375,6 +461,7 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
       trainer: T,
       config,
       dispose,
+      workers: replicas,
       summary: {
         steps: stepsDone,
         stoppedBy: 'diverged',
@@ -387,12 +474,14 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
       },
     };
   }
+  await parallel?.dispose();
   return {
     generator: G,
     discriminator: D,
     trainer: T,
     config,
     dispose,
+    workers: replicas,
     summary: { ...summary, lastGoodCheckpoint: summary.lastCheckpoint, bestScore: best.score, bestStep: best.step },
   };
 }

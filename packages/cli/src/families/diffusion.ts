@@ -10,6 +10,7 @@ import {
   SCHEDULERS,
   UNet2DModel,
   classConditionalPipeline,
+  img2imgPipeline,
   loadDiffusion,
   trainDiffusion,
   unconditionalPipeline,
@@ -54,10 +55,14 @@ import {
   clipOptionValue,
   loadPromptClip,
   withCpuTime,
+  imageOption,
   promptOptions,
   promptRequest,
+  referenceRequest,
   reportPrompt,
+  reportReference,
   viewOptions,
+  type ReferenceRequest,
 } from './prompt';
 import {
   appendJsonLine,
@@ -77,6 +82,7 @@ import {
   nonNegativeNumberOption,
   positiveNumberOption,
   prepareRun,
+  readReferenceImage,
   realTestImages,
   reportTrainingEnd,
   resolveCheckpoint,
@@ -121,6 +127,16 @@ export function samplerOptions(defaultSteps: number) {
   };
 }
 
+/** img2img strength of `gen sample diffusion --image` without --clip. */
+const DEFAULT_IMG2IMG_STRENGTH = 0.6;
+
+/** A number in [0, 1]. */
+function unitIntervalOption(raw: string, flag: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !(value >= 0 && value <= 1)) throw new UsageError(flag, raw, 'must be a number in [0, 1]');
+  return value;
+}
+
 /** `--clip-scale` of CLIP guidance (sample --prompt, eval --clip). */
 const CLIP_SCALE_OPTION = {
   'clip-scale': { type: 'string' as const, valueName: 'x', description: 'scale of the CLIP guidance gradient (added to x̂₀ at every step)', default: 100, parse: positiveNumberOption('') },
@@ -130,11 +146,13 @@ const CLIP_SCALE_OPTION = {
 const CLIP_EVAL_OPTIONS = { ...CLIP_SCALE_OPTION, ...viewOptions() };
 
 /**
- * The x̂₀-space CLIP guidance of one pipeline run: `prompt` (one, or one per image), its view
- * shifts drawn from `generator`; through the autoencoder's decoder for latent checkpoints.
+ * The x̂₀-space CLIP guidance of one pipeline run: toward `target` — a prompt (one, or one per
+ * image) or a reference image `[H, W, C]` in [0, 1] — its view shifts drawn from `generator`;
+ * through the autoencoder's decoder for latent checkpoints.
  */
-function clipGuidanceFor(clip: Clip, prompt: string | string[], latent: Latent | null, settings: { scale: number; cutouts: number; maxShift: number }, generator: core.Generator) {
-  return clipGuidance({ clip, prompt, ...settings, generator, ...(latent ? { vae: latent.autoencoder, vaeScalingFactor: latent.scalingFactor } : {}) });
+function clipGuidanceFor(clip: Clip, target: string | string[] | tf.Tensor, latent: Latent | null, settings: { scale: number; cutouts: number; maxShift: number }, generator: core.Generator) {
+  const goal = target instanceof tf.Tensor ? { image: target } : { prompt: target };
+  return clipGuidance({ clip, ...goal, ...settings, generator, ...(latent ? { vae: latent.autoencoder, vaeScalingFactor: latent.scalingFactor } : {}) });
 }
 
 /** `--text-encoder` of sample and eval: where a text-conditioned checkpoint's CLIP is now. */
@@ -306,14 +324,31 @@ async function runPipeline(options: {
   guidance?: GuidanceFunction;
   /** Text-conditioned checkpoints: the prompts (one image each) and the CLIP that encodes them. */
   text?: { clip: Clip; prompts: string[] };
+  /** img2img (--image with --strength): redraw `image` (`[count, H, W, C]` in [0, 1], pixels) from the last `strength` of the schedule. */
+  img2img?: { image: tf.Tensor; strength: number };
 }): Promise<tf.Tensor4D> {
-  const { model, schedulerName, schedulerConfig, steps, count, labels, guidanceScale, generator, latent, guidance, text } = options;
+  const { model, schedulerName, schedulerConfig, steps, count, labels, guidanceScale, generator, latent, guidance, text, img2img } = options;
   // Latents are unbounded: never clip x̂₀ (checkpoints trained before trainDiffusion set this recorded clipSample: true).
   const config = latent ? { ...schedulerConfig, clipSample: false } : schedulerConfig;
   const scheduler = SCHEDULERS[schedulerName].fromConfig(config as never);
   const decoder = latent ? { vae: latent.autoencoder, vaeScalingFactor: latent.scalingFactor } : {};
   if (text) {
     const output = await generateFromPrompts({ model, scheduler, clip: text.clip, prompts: text.prompts, guidanceScale, numInferenceSteps: steps, generator, ...decoder });
+    return output.images;
+  }
+  if (img2img) {
+    // Latent checkpoints: the pipeline encodes the reference with the autoencoder (posterior mean × scaling factor).
+    const output = await img2imgPipeline({
+      model,
+      scheduler,
+      numInferenceSteps: steps,
+      image: img2img.image,
+      strength: img2img.strength,
+      generator,
+      ...decoder,
+      ...(labels ? { classLabels: Array.from(labels), guidanceScale } : {}),
+      ...(guidance ? { guidance } : {}),
+    });
     return output.images;
   }
   const output = labels
@@ -580,6 +615,9 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
   const seed = options.seed as number;
   const out = resolve(options.out as string);
   const found = findDiffusionCheckpoint(options.checkpoint as string | undefined, commandPath);
+  if (found.text && options.image !== undefined) {
+    throw new UsageError('--image', options.image as string, 'must be omitted: the checkpoint is text-conditioned (its --prompt is the condition); reference images work with unconditional and class-conditional checkpoints');
+  }
   if (found.text) return sampleTextToImageCommand(context, found, found.text);
   const { checkpoint, config, numClasses } = found;
   if (options['text-encoder'] !== undefined) {
@@ -594,15 +632,24 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
       `is required with --prompt: the checkpoint is ${numClasses > 0 ? 'class-conditional' : 'unconditional'}, not text-conditioned, so --prompt means CLIP guidance: ${commandPath} --prompt "${options.prompt as string}" --clip <dir> (or train a text-conditioned UNet with gen train diffusion --text-encoder <clip>)`,
     );
   }
-  const request = promptRequest(options, commandPath);
+  // --image ref.png: img2img from it (--strength), CLIP guidance toward its image embedding (--clip), or both.
+  const referenced = referenceRequest(options, commandPath, null);
+  const strength = options.strength as number | undefined;
+  if (strength !== undefined && !referenced) throw new UsageError('--strength', String(strength), 'needs --image ref.png (img2img redraws the reference)');
+  const img2imgStrength = referenced ? (strength ?? (referenced.location === null ? DEFAULT_IMG2IMG_STRENGTH : null)) : null;
+  const request = referenced ? null : promptRequest(options, commandPath);
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
   let latent: Latent | null = null;
-  const clip = request ? await loadPromptClip(request) : null;
+  const clipAt = request ?? (referenced?.location ? { location: referenced.location } : null);
+  const clip = clipAt ? await loadPromptClip(clipAt) : null;
+  let reference: tf.Tensor3D | null = null;
   try {
     latent = await latentOf(config, checkpoint.location);
-    // --prompt without --label: the prompt says what to draw, so a class-conditional checkpoint samples its null class (the unconditional model of CFG training).
-    const labels = request && label === undefined ? null : sampleLabels(n, numClasses, label);
+    if (referenced) reference = await readReferenceImage(referenced.image, latent ? latent.autoencoder.imageShape : [model.config.height, model.config.width, model.config.inChannels], "the model's");
+    const img2img = reference && img2imgStrength !== null ? { image: tf.expandDims(reference, 0), strength: img2imgStrength } : undefined;
+    // --prompt / --image without --label: the target says what to draw, so a class-conditional checkpoint samples its null class (the unconditional model of CFG training).
+    const labels = (request || referenced) && label === undefined ? null : sampleLabels(n, numClasses, label);
     const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
     const columns = gridColumns(n, labels ? numClasses : 0, label === undefined);
     const promptedParts: tf.Tensor4D[] = [];
@@ -611,16 +658,17 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
     let images: tf.Tensor4D | null = null;
     try {
       images = await samplePerSeed(seeds, (i, generator) =>
-        runPipeline({ model, schedulerName, schedulerConfig, steps: options.steps as number, count: 1, labels: labels ? [labels[i]] : null, guidanceScale, generator, latent }),
+        runPipeline({ model, schedulerName, schedulerConfig, steps: options.steps as number, count: 1, labels: labels ? [labels[i]] : null, guidanceScale, generator, latent, img2img }),
       );
-      // --prompt: the same seeds again, with CLIP guidance (its view shifts drawn from a fork of each seed).
+      // --prompt / --image with --clip: the same seeds again, with CLIP guidance (its view shifts drawn from a fork of each seed).
       let prompt: Awaited<ReturnType<typeof reportPrompt>> | null = null;
-      if (clip && request) {
+      let referenceReport: Awaited<ReturnType<typeof reportReference>> | null = null;
+      if (clip && (request || reference)) {
         const scale = options['clip-scale'] as number;
         const cutouts = options.cutouts as number;
         const maxShift = options['max-shift'] as number;
         for (let i = 0; i < n; i++) {
-          const guidance = clipGuidanceFor(clip, request.prompt, latent, { scale, cutouts, maxShift }, new core.Generator(seeds[i]).fork('prompt'));
+          const guidance = clipGuidanceFor(clip, request ? request.prompt : (reference as tf.Tensor3D), latent, { scale, cutouts, maxShift }, new core.Generator(seeds[i]).fork('prompt'));
           try {
             promptedParts.push(
               await runPipeline({
@@ -634,6 +682,7 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
                 generator: new core.Generator(seeds[i]),
                 latent,
                 guidance,
+                img2img,
               }),
             );
           } finally {
@@ -641,7 +690,11 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
           }
         }
         prompted = tf.concat(promptedParts) as tf.Tensor4D;
-        prompt = await reportPrompt({ out, clip, request, prompted, unprompted: images, columns, settings: { clipScale: scale, cutouts, maxShift } });
+        if (request) prompt = await reportPrompt({ out, clip, request, prompted, unprompted: images, columns, settings: { clipScale: scale, cutouts, maxShift } });
+      }
+      if (referenced && reference) {
+        const settings = { ...(img2img ? { strength: img2img.strength } : {}), ...(clip ? { clipScale: options['clip-scale'], cutouts: options.cutouts, maxShift: options['max-shift'] } : {}) };
+        referenceReport = await reportReference({ out, request: referenced, reference, clip, images: prompted ?? images, unguided: prompted ? images : null, columns, settings });
       }
       const written = await writeSampleSet({
         out,
@@ -660,22 +713,29 @@ async function sampleDiffusionCommand(context: CommandContext): Promise<number> 
           ema: usedEma,
           ...(latent ? { autoencoder: config.autoencoder, scalingFactor: latent.scalingFactor } : {}),
           ...(prompt ? { prompt: prompt.record } : {}),
+          ...(referenceReport ? { image: (referenced as ReferenceRequest).image, reference: referenceReport.record } : {}),
         },
       });
-      io.stdout.write(
-        `sampled ${n} images from ${checkpoint.location} (${schedulerName}, ${String(options.steps)} steps${usedEma ? ', EMA weights' : ''}${request ? `, CLIP-guided toward ${JSON.stringify(request.prompt)}` : ''})\n${written.grid}\n${written.json}\n`,
-      );
+      const toward = request
+        ? `, CLIP-guided toward ${JSON.stringify(request.prompt)}`
+        : referenced
+          ? `, ${[img2img ? `img2img from ${referenced.image} at strength ${img2img.strength}` : '', clip ? `CLIP-guided toward ${img2img ? 'it' : referenced.image}` : ''].filter(Boolean).join(', ')}`
+          : '';
+      io.stdout.write(`sampled ${n} images from ${checkpoint.location} (${schedulerName}, ${String(options.steps)} steps${usedEma ? ', EMA weights' : ''}${toward})\n${written.grid}\n${written.json}\n`);
       if (prompt) io.stdout.write(`${prompt.line}\n`);
+      if (referenceReport) io.stdout.write(`${referenceReport.line}\n`);
     } finally {
       tf.dispose(promptedParts);
       images?.dispose();
       prompted?.dispose();
+      img2img?.image.dispose();
     }
     return 0;
   } finally {
     model.dispose();
     latent?.autoencoder.dispose();
     clip?.dispose();
+    reference?.dispose();
   }
 }
 
@@ -992,7 +1052,9 @@ export const diffusionCommands: FamilyCommands = {
     description: [
       'Runs @gen/diffusion trainDiffusion with checkpoints in <out>/checkpoints (--resume continues;',
       'Ctrl-C stops after the current step with a final checkpoint), sample grids (EMA weights) in',
-      '<out>/samples and losses in <out>/metrics.jsonl.',
+      '<out>/samples and losses in <out>/metrics.jsonl. --workers auto (default) trains data-parallel on',
+      'one worker thread per core when each gets >= 8 images of a batch (pixel-space, class-conditional',
+      'and --autoencoder latent UNets; not --text-encoder); --workers 1: one thread.',
     ].join('\n'),
     options: {
       ...trainOptions('diffusion'),
@@ -1038,6 +1100,16 @@ export const diffusionCommands: FamilyCommands = {
       ...promptOptions(
         'the same seeds are sampled again with CLIP guidance toward it (of the decoded x̂₀ for latent checkpoints; a class-conditional checkpoint without --label samples its null class); on a text-conditioned checkpoint it is the text condition itself (no --clip)',
       ),
+      ...imageOption(
+        `img2img: the reference is noised to --strength of the schedule and redrawn (latent checkpoints encode it with their autoencoder); with --clip, the same seeds are sampled again with CLIP guidance toward its image embedding (from noise unless --strength is given); a class-conditional checkpoint without --label samples its null class`,
+      ),
+      strength: {
+        type: 'string',
+        valueName: 'x',
+        description: `img2img strength with --image: the fraction of the schedule run from the noised reference (0: keep it, 1: from noise); default ${DEFAULT_IMG2IMG_STRENGTH} without --clip, none (from noise) with it`,
+        defaultLabel: String(DEFAULT_IMG2IMG_STRENGTH),
+        parse: unitIntervalOption,
+      },
       ...textEncoderOverrideOption(),
       ...CLIP_SCALE_OPTION,
       ...viewOptions(),
@@ -1046,6 +1118,8 @@ export const diffusionCommands: FamilyCommands = {
       'gen sample diffusion --checkpoint runs/cfg --label 3 --scheduler ddim --steps 20 --guidance-scale 3',
       'gen sample diffusion --checkpoint runs/ddpm --prompt "a thin, slanted seven" --clip runs/clip-mnist --n 16 --out out/seven',
       'gen sample diffusion --checkpoint runs/text-to-image --prompt "a thin, slanted seven" --guidance 4 --n 16 --out out/seven',
+      'gen sample diffusion --checkpoint pretrained:mnist --image ref.png --strength 0.6 --n 8 --out out/img2img',
+      'gen sample diffusion --checkpoint pretrained:mnist --image ref.png --clip pretrained:mnist --n 8 --out out/like-ref',
     ],
     run: sampleDiffusionCommand,
   },

@@ -35,6 +35,19 @@ describe('gen train | sample | eval gan', () => {
     expect(readJson(join(run('a'), 'run.json'))).toMatchObject({ family: 'gan', dataset: 'mnist', conditional: false, numClasses: 0 });
   });
 
+  test('--workers 2 trains data-parallel (the same run as --workers 1 up to float rounding)', async () => {
+    const args = ['train', 'gan', ...COMMON, '--batch-size', '16', '--steps', '2', '--every', '0', '--fid-every', '0'];
+    const two = await gen([...args, '--workers', '2', '--out', run('w2')]);
+    expect(two.code).toBe(0);
+    expect(two.out).toContain('trained data-parallel on 2 worker threads (--workers 1: one thread)');
+    const one = await gen([...args, '--workers', '1', '--out', run('w1')]);
+    expect(one.code).toBe(0);
+    expect(one.out).not.toContain('data-parallel');
+    const last = (name: string) => jsonLines(join(run(name), 'metrics.jsonl')).at(-1) as { losses: Record<string, number> };
+    expect(last('w2').losses.discriminator).toBeCloseTo(last('w1').losses.discriminator, 4);
+    expect(last('w2').losses.generator).toBeCloseTo(last('w1').losses.generator, 4);
+  });
+
   test('--resume continues to --steps exactly: the same weights and optimizer state as an uninterrupted run', async () => {
     const args = ['train', 'gan', ...COMMON, '--every', '0', '--fid-every', '0', '--checkpoint-every', '2', '--out', run('b')];
     expect((await gen([...args, '--steps', '2'])).code).toBe(0);
@@ -109,6 +122,7 @@ describe('gen train | sample | eval gan', () => {
   describe('bad input: one line, exit 2 (command line) or 1 (checkpoint)', () => {
     test.each([
       [['train', 'gann'], 2, 'gen train: family ("gann") has no train command; families: FAMILIES'],
+      [['train', 'gan', '--workers', '0'], 2, 'gen train gan: --workers ("0") must be auto or an integer from 1 to 256'],
       [['sample', 'gan', '--n', '4'], 2, 'gen sample gan: --checkpoint is required: gen sample gan --checkpoint <dir> (a run folder of gen train, its checkpoints/ folder or one checkpoint folder)'],
       [['eval', 'gan'], 2, 'gen eval gan: --checkpoint is required: gen eval gan --checkpoint <dir> (a run folder of gen train, its checkpoints/ folder or one checkpoint folder)'],
       [['sample', 'gan', '--checkpoint', 'RUN_A', '--truncation', '0'], 2, 'gen sample gan: --truncation ("0") must be a number > 0'],

@@ -34,9 +34,12 @@ import {
   clipOptionValue,
   loadPromptClip,
   withCpuTime,
+  imageOption,
   promptOptions,
   promptRequest,
+  referenceRequest,
   reportPrompt,
+  reportReference,
   steeringOptions,
 } from './prompt';
 import {
@@ -57,6 +60,7 @@ import {
   nonNegativeNumberOption,
   positiveNumberOption,
   prepareRun,
+  readReferenceImage,
   realTestImages,
   reportTrainingEnd,
   resolveCheckpoint,
@@ -68,6 +72,7 @@ import {
   scoreSamples,
   tenth,
   trainOptions,
+  workersOption,
   trainingDatasetOf,
   TrainingProgress,
   writeFrames,
@@ -182,6 +187,7 @@ async function trainGanCommand({ options, io, verbose, argv, commandPath }: Comm
       acganClassifyFakes: !(options['acgan-real-only'] as boolean),
       ema: (options.ema as number) > 0 ? { decay: options.ema as number } : false,
       diffAugment: options['diff-augment'] as boolean,
+      workers: options.workers as number | 'auto',
       checkpointDir: folders.checkpoints,
       checkpointEvery,
       keepCheckpoints: options.keep as number,
@@ -225,6 +231,7 @@ async function trainGanCommand({ options, io, verbose, argv, commandPath }: Comm
         : {}),
     });
     progress.done(result.summary);
+    if (result.workers > 1) io.stdout.write(`trained data-parallel on ${result.workers} worker threads (--workers 1: one thread)\n`);
     return reportTrainingEnd(io, commandPath, result.summary, folders.out);
   } finally {
     interrupt.dispose();
@@ -254,18 +261,23 @@ async function sampleGanCommand({ options, io, verbose, commandPath }: CommandCo
   const out = resolve(options.out as string);
   const { checkpoint, numClasses } = findGanCheckpoint(options.checkpoint as string | undefined, commandPath);
   checkLabel(label, numClasses);
-  const request = promptRequest(options, commandPath);
+  // --image ref.png --clip <dir>: steer toward the reference's CLIP image embedding instead of a prompt.
+  const referenced = referenceRequest(options, commandPath, 'the latents are steered toward its CLIP image embedding');
+  const request = referenced ? null : promptRequest(options, commandPath);
   for (const flag of ['classes', 'class-lr']) {
     const given = options[flag];
     if (given === undefined) continue;
-    if (!request) throw new UsageError(`--${flag}`, String(given), 'needs --prompt "<text>" (it sets how steering chooses the class)');
+    if (!request && !referenced) throw new UsageError(`--${flag}`, String(given), 'needs --prompt "<text>" (it sets how steering chooses the class)');
     if (numClasses === 0) throw new UsageError(`--${flag}`, String(given), 'must be omitted: the checkpoint is unconditional');
     if (label !== undefined) throw new UsageError(`--${flag}`, String(given), 'cannot be combined with --label (the class is given)');
   }
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const gan = await loadGanAt(checkpoint.location);
-  const clip = request ? await loadPromptClip(request) : null;
+  const clipAt = request ?? (referenced?.location ? { location: referenced.location } : null);
+  const clip = clipAt ? await loadPromptClip(clipAt) : null;
+  let reference: tf.Tensor3D | null = null;
   try {
+    if (referenced) reference = await readReferenceImage(referenced.image, gan.generator.imageShape, "the generator's");
     const labels = sampleLabels(n, numClasses, label);
     const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
     const columns = gridColumns(n, numClasses, label === undefined);
@@ -278,7 +290,8 @@ async function sampleGanCommand({ options, io, verbose, commandPath }: CommandCo
     try {
       // --prompt: the same per-seed latents as the unprompted samples, steered toward the prompt.
       let prompt: Awaited<ReturnType<typeof reportPrompt>> | null = null;
-      if (clip && request) {
+      let referenceReport: Awaited<ReturnType<typeof reportReference>> | null = null;
+      if (clip && (request || reference)) {
         const steps = options['steer-steps'] as number;
         const lr = options['steer-lr'] as number;
         const cutouts = options.cutouts as number;
@@ -291,7 +304,7 @@ async function sampleGanCommand({ options, io, verbose, commandPath }: CommandCo
           // A conditional checkpoint without --label: the prompt says what to draw, so the class is steered too (its logits start at CLIP's pick).
           steered = await steerGanLatents({
             clip,
-            prompt: request.prompt,
+            ...(request ? { prompt: request.prompt } : { image: reference as tf.Tensor3D }),
             generator: gan.generator,
             latents,
             ...(label !== undefined ? { labels: label } : {}),
@@ -316,7 +329,8 @@ async function sampleGanCommand({ options, io, verbose, commandPath }: CommandCo
           ...(numClasses > 0 && label === undefined && !steered.classWeights ? { classes: 'random' } : {}),
           ...(optimizeTruncation ? { truncationScales: Array.from(steered.scales ?? []) } : {}),
         };
-        prompt = await reportPrompt({ out, clip, request, prompted: steered.images, unprompted: images, columns, settings });
+        if (request) prompt = await reportPrompt({ out, clip, request, prompted: steered.images, unprompted: images, columns, settings });
+        else referenceReport = await reportReference({ out, request: referenced!, reference: reference!, clip, images: steered.images, unguided: images, columns, settings });
       }
       const written = await writeSampleSet({
         out,
@@ -331,11 +345,14 @@ async function sampleGanCommand({ options, io, verbose, commandPath }: CommandCo
           truncation: Number.isFinite(truncation) ? truncation : null,
           ema: gan.usedEma,
           ...(prompt ? { prompt: prompt.record } : {}),
+          ...(referenceReport ? { image: referenced!.image, reference: referenceReport.record } : {}),
         },
       });
-      io.stdout.write(`sampled ${n} images from ${checkpoint.location}${gan.usedEma ? ' (EMA weights)' : ''}${request ? `, steered toward ${JSON.stringify(request.prompt)}` : ''}\n`);
+      const toward = request ? `, steered toward ${JSON.stringify(request.prompt)}` : referenced ? `, steered toward the reference ${referenced.image}` : '';
+      io.stdout.write(`sampled ${n} images from ${checkpoint.location}${gan.usedEma ? ' (EMA weights)' : ''}${toward}\n`);
       io.stdout.write(`${written.grid}\n${written.json}\n`);
       if (prompt) io.stdout.write(`${prompt.line}\n`);
+      if (referenceReport) io.stdout.write(`${referenceReport.line}\n`);
     } finally {
       images.dispose();
       steered?.dispose();
@@ -368,6 +385,7 @@ async function sampleGanCommand({ options, io, verbose, commandPath }: CommandCo
   } finally {
     gan.dispose();
     clip?.dispose();
+    reference?.dispose();
   }
 }
 
@@ -509,7 +527,9 @@ export const ganCommands: FamilyCommands = {
       'Runs @gen/gan trainGan with checkpoints in <out>/checkpoints (--resume continues; Ctrl-C stops',
       'after the current step with a final checkpoint), sample grids in <out>/samples, losses in',
       '<out>/metrics.jsonl and, when the dataset has a feature classifier, FID every --fid-every steps',
-      '(<out>/eval.jsonl) with the best generator kept in <out>/best.',
+      '(<out>/eval.jsonl) with the best generator kept in <out>/best. --workers auto (default) trains',
+      'data-parallel on one worker thread per core when each gets >= 8 images of a batch (the same',
+      'numbers as one thread up to float rounding; docs/parallel-training.md); --workers 1: one thread.',
     ].join('\n'),
     options: {
       ...trainOptions('gan'),
@@ -526,6 +546,7 @@ export const ganCommands: FamilyCommands = {
       'diff-augment': { type: 'boolean', description: "DiffAugment (color, translation, cutout) on the discriminator's inputs", default: false },
       'fid-every': { type: 'string', valueName: 'n', description: 'FID every n steps, best generator kept in <out>/best (0: off)', defaultLabel: '--checkpoint-every', parse: integerOption(0, 1e9) },
       'fid-n': { type: 'string', valueName: 'n', description: 'samples (and real test images) per FID', default: 500, parse: integerOption(2, 1e7) },
+      workers: workersOption(),
       config: configOption(GAN_CONFIG_FIELDS.join(', ')),
     },
     examples: [
@@ -545,6 +566,7 @@ export const ganCommands: FamilyCommands = {
       rows: { type: 'string', valueName: 'n', description: 'rows of --interpolate / --truncation-sweep', default: 8, parse: integerOption(1, 1000) },
       frames: { type: 'string', valueName: 'n', description: 'frames per --interpolate row (both ends included)', default: 10, parse: integerOption(2, 1000) },
       ...promptOptions('the latents of the same seeds are optimised (Adam, re-projected to their norm) toward it; a conditional checkpoint without --label has its class steered too'),
+      ...imageOption('with --clip, the latents of the same seeds are steered toward its CLIP image embedding instead of a prompt (as --prompt does; samples.json records the RMS pixel distance to it)'),
       ...steeringOptions(),
       ...classLrOption,
       'steer-truncation': { type: 'boolean', description: 'with --prompt, also optimise a truncation ψ ∈ [0, 1] per sample (G(ψ·z))', default: false },
@@ -553,6 +575,7 @@ export const ganCommands: FamilyCommands = {
       'gen sample gan --checkpoint pretrained:mnist --label 3 --n 16',
       'gen sample gan --checkpoint runs/cgan --label 3 --truncation 0.7 --n 64 --out out/threes',
       'gen sample gan --checkpoint runs/dcgan --interpolate --truncation-sweep',
+      'gen sample gan --checkpoint pretrained:mnist --image ref.png --clip pretrained:mnist --n 8 --out out/like-ref',
       'gen sample gan --checkpoint runs/dcgan --prompt "a thin, slanted seven" --clip runs/clip-mnist --n 16 --out out/seven',
     ],
     run: sampleGanCommand,
