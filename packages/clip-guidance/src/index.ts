@@ -88,8 +88,8 @@ export { trainClip, captionGroups } from './train-clip';
 export type { TrainClipOptions, TrainClipResult, ClipTrainConfig } from './train-clip';
 export { zeroShotAccuracy } from './zero-shot-accuracy';
 export type { ZeroShotOptions, ZeroShotResult } from './zero-shot-accuracy';
-export { clipGuidance, sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics, evaluateClipGuidance } from './guidance';
-export type { ClipGuidanceOptions, ClipGuidance, ViewStatistics, EvaluateClipGuidanceOptions, ClipGuidanceEvaluation, ClipGuidedGenerator, ClipGuidedRequest } from './guidance';
+export { clipGuidance, sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics, evaluateClipGuidance, checkTarget, checkReferenceImage, targetEmbedding, evaluateReferenceVariations } from './guidance';
+export type { ClipGuidanceOptions, ClipGuidance, ViewStatistics, ClipTarget, ReferenceImageCheck, EvaluateReferenceVariationsOptions, ReferenceVariationResult, EvaluateClipGuidanceOptions, ClipGuidanceEvaluation, ClipGuidedGenerator, ClipGuidedRequest } from './guidance';
 export { steerLatents, steeringObjective, steerGanLatents, steerVaeLatents, GAN_CLASS_MODES } from './steering';
 export type {
   LatentPrior,

@@ -1,22 +1,107 @@
 // `gen sample gan|vae|diffusion --prompt "…" --clip <dir|pretrained:name>`: the options, the
 // CLIP checkpoint, and the measured effect — the mean CLIP score of the prompted samples
 // against the unprompted ones drawn from the same seeds, printed and recorded in samples.json.
+// `--image ref.png` (a reference image instead of a prompt): the same, with the reference's CLIP
+// image embedding as the target and the RMS pixel distance to the reference reported too.
 // `gen eval gan|diffusion --clip <dir>`: the CLIP-guided evaluation's option, report and line.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { fitToClip, loadClip, type ClipGuidanceEvaluation, type LoadedClip } from '@gen/clip-guidance';
+import { fitToClip, loadClip, targetEmbedding, type ClipGuidanceEvaluation, type LoadedClip } from '@gen/clip-guidance';
 import { integerOption, type OptionSpecs } from '../options';
 import { UsageError } from '../usage-error';
 import { PRETRAINED_CLIP_CHECKPOINTS } from './clip';
-import { checkpointConfig, loadCheckpointOrFail, positiveNumberOption, resolveCheckpoint, writeFrames } from './shared';
+import { checkpointConfig, loadCheckpointOrFail, positiveNumberOption, referenceDistances, resolveCheckpoint, writeFrames } from './shared';
 
 /** `--prompt` and `--clip`, shared by every family's sample command. */
 export function promptOptions(how: string): OptionSpecs {
   return {
     prompt: { type: 'string', valueName: 'text', description: `text the samples should match (needs --clip): ${how}`, defaultLabel: 'none', parse: promptOption },
-    clip: { type: 'string', valueName: 'dir', description: 'CLIP checkpoint for --prompt: a run folder of gen train clip, its checkpoints/ folder or one checkpoint folder; pretrained:<name> for a shipped one', defaultLabel: 'none', parse: promptOption },
+    clip: { type: 'string', valueName: 'dir', description: 'CLIP checkpoint for --prompt (or --image): a run folder of gen train clip, its checkpoints/ folder or one checkpoint folder; pretrained:<name> for a shipped one', defaultLabel: 'none', parse: promptOption },
   };
+}
+
+/** `--image ref.png` of gen sample diffusion | gan | vae: a reference image instead of a prompt. */
+export function imageOption(how: string): OptionSpecs {
+  return { image: { type: 'string', valueName: 'png', description: `reference PNG of the model's image size: ${how}`, defaultLabel: 'none', parse: promptOption } };
+}
+
+/** `--image` of a sample command, checked before the backend starts: the reference's path and, with `--clip`, the CLIP's checkpoint folder. */
+export interface ReferenceRequest {
+  /** The reference PNG, as an absolute path (what samples.json records). */
+  image: string;
+  /** The CLIP checkpoint folder of `--clip`, or null without it. */
+  location: string | null;
+}
+
+/**
+ * `--image ref.png` (with `--clip`, required when `clipNeeded` says why): null without --image.
+ * --image and --prompt are one target each, so not both.
+ */
+export function referenceRequest(options: Record<string, unknown>, commandPath: string, clipNeeded: string | null): ReferenceRequest | null {
+  const image = options.image as string | undefined;
+  if (image === undefined) return null;
+  if (options.prompt !== undefined) throw new UsageError('--prompt', options.prompt as string, 'cannot be combined with --image: give one target, the text or the reference image');
+  if (!existsSync(resolve(image)) || !statSync(resolve(image)).isFile()) throw new UsageError('--image', image, 'is not a file');
+  const given = options.clip as string | undefined;
+  if (given === undefined && clipNeeded !== null) throw new UsageError('--clip', undefined, `is required with --image: ${commandPath} --image ${image} --clip <dir> (${clipNeeded})`);
+  return { image: resolve(image), location: given === undefined ? null : clipLocation(given, commandPath) };
+}
+
+/** Mean cosine of each image's CLIP embedding with the reference's, `[n, H, W, C]` in [0, 1]. */
+async function meanReferenceScore(clip: LoadedClip, images: tf.Tensor4D, reference: tf.Tensor3D): Promise<number> {
+  const score = tf.tidy(() => tf.mean(tf.sum(tf.mul(clip.encodeImage(fitToClip(clip, images)), targetEmbedding(clip, { image: reference })), -1)));
+  try {
+    return (await score.data())[0];
+  } finally {
+    score.dispose();
+  }
+}
+
+/** What goes under `reference` in samples.json. */
+export interface ReferenceReport {
+  image: string;
+  /** RMS pixel distance of the samples to the reference. */
+  meanDistance: number;
+  minDistance: number;
+  clip?: string;
+  /** Mean cosine with the reference's CLIP image embedding: the guided samples vs the unguided ones of the same seeds. */
+  clipScore?: { guided: number; unguided: number };
+  [key: string]: unknown;
+}
+
+/**
+ * The measured effect of a reference image: the samples' RMS pixel distance to it and, with a
+ * CLIP, their CLIP score against its image embedding next to the unguided samples' (written as
+ * `<out>/unguided.png`). Returns what goes under `reference` in samples.json and the line to print.
+ */
+export async function reportReference(options: {
+  out: string;
+  request: ReferenceRequest;
+  reference: tf.Tensor3D;
+  images: tf.Tensor4D;
+  clip?: LoadedClip | null;
+  unguided?: tf.Tensor4D | null;
+  columns: number;
+  settings: Record<string, unknown>;
+}): Promise<{ record: ReferenceReport; line: string }> {
+  const { out, request, reference, images, clip, unguided, columns, settings } = options;
+  const distances = await referenceDistances(images, reference);
+  const meanDistance = distances.reduce((sum, d) => sum + d, 0) / distances.length;
+  const minDistance = Math.min(...distances);
+  const record: ReferenceReport = { image: request.image, ...settings, meanDistance, minDistance };
+  let line = `RMS pixel distance to ${request.image}: mean ${meanDistance.toFixed(3)}, min ${minDistance.toFixed(3)} (${images.shape[0]} samples)`;
+  if (clip && request.location !== null) {
+    record.clip = request.location;
+    if (unguided) {
+      record.clipScore = { guided: await meanReferenceScore(clip, images, reference), unguided: await meanReferenceScore(clip, unguided, reference) };
+      mkdirSync(out, { recursive: true });
+      const path = join(out, 'unguided.png');
+      await writeFrames(path, unguided, columns);
+      line += `; clip score against its image embedding: guided ${record.clipScore.guided.toFixed(4)} vs unguided ${record.clipScore.unguided.toFixed(4)} (same seeds; unguided samples in ${path})`;
+    }
+  }
+  return { record, line };
 }
 
 /** `--steer-steps`, `--steer-lr`, `--cutouts` of GAN and VAE latent steering. */

@@ -543,6 +543,36 @@ export function reportTrainingEnd(
 // ---- the feature classifier (FID / KID / accuracy) ----
 
 /**
+ * `--image ref.png`: a PNG of `shape` (`[H, W, C]`; gray or colour as C), read as `[H, W, C]` in
+ * [0, 1]; anything else is one line (exit 2). `sizeOf` names whose size it must be in the error.
+ * Every command with a reference image reads it here (gen sample unclip | diffusion | gan | vae).
+ */
+export async function readReferenceImage(path: string, shape: readonly [number, number, number] | readonly number[], sizeOf = "the CLIP's", flag = '--image'): Promise<tf.Tensor3D> {
+  const [height, width, channels] = shape;
+  if (!existsSync(resolve(path)) || !statSync(resolve(path)).isFile()) throw new UsageError(flag, path, 'is not a file');
+  let pixels: core.PixelImage;
+  try {
+    pixels = await coreNode.readPng(resolve(path), { channels: channels as 1 | 3 | 4 });
+  } catch (error) {
+    throw new UsageError(flag, path, `is not a readable PNG (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (pixels.height !== height || pixels.width !== width) {
+    throw new UsageError(flag, path, `is ${pixels.width}×${pixels.height}, not ${sizeOf} ${width}×${height} image size`);
+  }
+  return tf.tidy(() => tf.div(tf.tensor3d(Float32Array.from(pixels.data), [height, width, channels]), 255) as tf.Tensor3D);
+}
+
+/** RMS pixel distance (images in [0, 1]) of each image `[n, H, W, C]` to the reference `[H, W, C]`. */
+export async function referenceDistances(images: tf.Tensor, reference: tf.Tensor3D): Promise<number[]> {
+  const distances = tf.tidy(() => tf.sqrt(tf.mean(tf.square(tf.sub(images, tf.expandDims(reference, 0))), [1, 2, 3])));
+  try {
+    return Array.from(await distances.data());
+  } finally {
+    distances.dispose();
+  }
+}
+
+/**
  * The shipped feature classifier of `dataset` (packages/core/assets/feature-classifiers/…),
  * or null when it is not there. @gen/core/node's `loadFeatureClassifier('mnist')` is used
  * when @gen/core/node exports it; otherwise the folder is found from where @gen/core resolves.

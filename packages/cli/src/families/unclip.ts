@@ -2,7 +2,6 @@
 // route (docs/models/unclip.md) behind the command line — a diffusion decoder conditioned on CLIP
 // image embeddings (its checkpoints are diffusion checkpoints with an `imageEncoder` record), a
 // prior from CLIP text to image embeddings, text-to-image through both, and image variations.
-import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as core from '@gen/core';
@@ -52,7 +51,9 @@ import {
   nonNegativeNumberOption,
   positiveNumberOption,
   prepareRun,
+  readReferenceImage,
   realTestImages,
+  referenceDistances,
   reportTrainingEnd,
   resolveCheckpoint,
   sampleGridPath,
@@ -133,25 +134,6 @@ async function loadPriorAt(location: string, clip: Clip): Promise<LoadedPrior> {
     throw new core.GenError(`${location} maps ${prior.config.embedDim}-wide embeddings, not the CLIP's ${clip.embedDim}: use the prior trained with the decoder's CLIP`);
   }
   return prior;
-}
-
-/**
- * `--image ref.png`: a PNG of the CLIP's image size (gray or colour as the CLIP's channels),
- * read as `[H, W, C]` in [0, 1]; anything else is one line (exit 2).
- */
-async function readReference(path: string, shape: [number, number, number]): Promise<tf.Tensor3D> {
-  const [height, width, channels] = shape;
-  if (!existsSync(resolve(path)) || !statSync(resolve(path)).isFile()) throw new UsageError('--image', path, 'is not a file');
-  let pixels: core.PixelImage;
-  try {
-    pixels = await coreNode.readPng(resolve(path), { channels: channels as 1 | 3 | 4 });
-  } catch (error) {
-    throw new UsageError('--image', path, `is not a readable PNG (${(error as Error).message.split('\n')[0]})`);
-  }
-  if (pixels.height !== height || pixels.width !== width) {
-    throw new UsageError('--image', path, `is ${pixels.width}×${pixels.height}, not the CLIP's ${width}×${height} image size`);
-  }
-  return tf.tidy(() => tf.div(tf.tensor3d(Float32Array.from(pixels.data), [height, width, channels]), 255) as tf.Tensor3D);
 }
 
 // ---- gen train unclip (the decoder) ----
@@ -365,7 +347,7 @@ async function sampleUnclipCommand({ options, io, verbose, commandPath }: Comman
       throw new core.GenError(`${clipFound.location}: ${(error as Error).message}`);
     }
     if (prompt !== undefined) checkPrompt(clip, prompt, '--prompt');
-    if (image !== undefined) reference = await readReference(image, record.imageShape);
+    if (image !== undefined) reference = await readReferenceImage(image, record.imageShape);
     if (prior) loadedPrior = await loadPriorAt(prior.checkpoint.location, clip);
     latent = await latentOf(config, checkpoint.location);
     const schedulerName = options.scheduler as SchedulerName;
@@ -384,7 +366,7 @@ async function sampleUnclipCommand({ options, io, verbose, commandPath }: Comman
     let extra: Record<string, unknown>;
     if (reference) {
       images = (await imageVariations({ ...common, image: reference, n })).images;
-      const distances = await rmsDistances(images, reference);
+      const distances = await referenceDistances(images, reference);
       extra = { image: resolve(image as string), meanDistance: mean(distances), minDistance: Math.min(...distances) };
     } else {
       const output = await unclipPipeline({ ...common, prior: loadedPrior!, prompts: Array.from({ length: n }, () => prompt as string), priorOptions });
@@ -423,16 +405,6 @@ async function sampleUnclipCommand({ options, io, verbose, commandPath }: Comman
     latent?.autoencoder.dispose();
     clip?.dispose();
     loadedPrior?.dispose();
-  }
-}
-
-/** RMS pixel distance of each image to the reference. */
-async function rmsDistances(images: tf.Tensor, reference: tf.Tensor3D): Promise<number[]> {
-  const distances = tf.tidy(() => tf.sqrt(tf.mean(tf.square(tf.sub(images, tf.expandDims(reference, 0))), [1, 2, 3])));
-  try {
-    return Array.from(await distances.data());
-  } finally {
-    distances.dispose();
   }
 }
 

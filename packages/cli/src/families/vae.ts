@@ -26,6 +26,7 @@ import {
   type PartialVaeFamilyConfig,
   type TrainableVae,
   type VaeFamilyModel,
+  type VariationalModel,
 } from '@gen/vae';
 import { steerVaeLatents, type VaeSteeringResult } from '@gen/clip-guidance';
 import { PRETRAINED_VAES, pretrainedVaeDir, type PretrainedVaeName } from '@gen/vae/node';
@@ -33,7 +34,7 @@ import { choiceOption, integerOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
 import { UsageError } from '../usage-error';
-import { loadPromptClip, promptOptions, promptRequest, reportPrompt, steeringOptions } from './prompt';
+import { imageOption, loadPromptClip, promptOptions, promptRequest, referenceRequest, reportPrompt, reportReference, steeringOptions } from './prompt';
 import {
   checkConfigKeys,
   checkEvalN,
@@ -52,6 +53,7 @@ import {
   nonNegativeNumberOption,
   positiveNumberOption,
   prepareRun,
+  readReferenceImage,
   realTestImages,
   reportTrainingEnd,
   resolveCheckpoint,
@@ -412,6 +414,21 @@ function vaeDataset(given: DatasetChoice | undefined, checkpoint: ResolvedCheckp
   return evalDataset(given, checkpoint, trainingDatasetOf(config));
 }
 
+/**
+ * `--image`: one latent per seed from the reference's posterior, z_i = μ + temperature·σ·ε_i with
+ * ε_i ~ N(0, I) from `new Generator(seeds[i])`; the reference `[H, W, C]` is in [0, 1].
+ */
+export function referencePosteriorLatents(model: VariationalModel, reference: tf.Tensor3D, seeds: readonly number[], temperature: number, labels: Int32Array | null): tf.Tensor {
+  const [low, high] = model.range;
+  return tf.tidy(() => {
+    const x = tf.add(tf.mul(tf.expandDims(reference, 0), high - low), low);
+    const y = labels ? tf.tensor1d([labels[0]], 'int32') : undefined;
+    const { latentDist } = model.encode(x, { labels: y });
+    const noise = tf.concat(seeds.map((s) => new core.Generator(s).normal([1, ...model.latentShape])));
+    return tf.add(latentDist.mean, tf.mul(tf.mul(latentDist.std(), temperature), noise));
+  });
+}
+
 async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
   const n = options.n as number;
   const label = options.label as number | undefined;
@@ -426,7 +443,13 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
   if (options['latent-grid'] && latentDim !== 2) {
     throw new UsageError('--latent-grid', undefined, `needs a checkpoint with a 2-D latent (this one has latentDim ${String(latentDim)}); train with --latent-dim 2`);
   }
-  const request = promptRequest(options, commandPath);
+  // --image ref.png: posterior samples of the reference (natural VAE variations), steered toward its CLIP image embedding with --clip.
+  const referenced = referenceRequest(options, commandPath, null);
+  if (referenced && options.mixture) throw new UsageError('--mixture', undefined, 'cannot be combined with --image (the variations are posterior samples of the reference)');
+  if (referenced && savedClasses > 0 && label === undefined) {
+    throw new UsageError('--label', undefined, "is required with --image: the checkpoint is class-conditional, so its encoder needs the reference's class");
+  }
+  const request = referenced ? null : promptRequest(options, commandPath);
   const attributeValue = options.attribute as string | undefined;
   if (request && options.mixture) throw new UsageError('--mixture', undefined, 'cannot be combined with --prompt (steering starts from the prior draws of the same seeds)');
   const needsData = (options.mixture as boolean) || (options.interpolate as boolean) || (options.reconstruct as boolean) || attributeValue !== undefined;
@@ -434,9 +457,12 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
   const attribute = attributeValue !== undefined && dataset ? parseAttribute(attributeValue, dataset) : null;
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const model = await loadVaeAt(checkpoint.location);
-  const clip = request ? await loadPromptClip(request) : null;
+  const clipAt = request ?? (referenced?.location ? { location: referenced.location } : null);
+  const clip = clipAt ? await loadPromptClip(clipAt) : null;
   const owned: tf.Tensor[] = [];
   try {
+    const reference = referenced ? await readReferenceImage(referenced.image, model.imageShape, "the model's") : null;
+    if (reference) owned.push(reference);
     const numClasses = model.numClasses;
     const labels = sampleLabels(n, numClasses, label);
     const seeds = Array.from({ length: n }, (_, i) => sampleSeed(seed, i));
@@ -457,12 +483,19 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
         generator: new core.Generator(seed).fork('mixture/fit'),
       });
     }
+    // --image: z_i = μ + temperature·σ·ε_i of the reference's posterior q(z | x), ε_i from seed i.
+    const posteriorLatents = reference ? referencePosteriorLatents(model, reference, seeds, temperature, labels) : null;
+    if (posteriorLatents) owned.push(posteriorLatents);
     const images = tf.tidy(() =>
       tf.concat(
         seeds.map((s, i) => {
           const y = labels ? tf.tensor1d([labels[i]], 'int32') : undefined;
           const generator = new core.Generator(s);
-          const raw = fitted ? sampleMixture({ model, mixture: fitted.mixture, count: 1, generator, labels: y }) : samplePrior({ model, count: 1, generator, labels: y, temperature });
+          const raw = posteriorLatents
+            ? model.decode(tf.slice(posteriorLatents, i, 1), { labels: y }).sample
+            : fitted
+              ? sampleMixture({ model, mixture: fitted.mixture, count: 1, generator, labels: y })
+              : samplePrior({ model, count: 1, generator, labels: y, temperature });
           return toUnitRange(raw, model.range);
         }),
       ),
@@ -472,19 +505,21 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
       // --prompt: the prior draws of the same seeds, steered toward the prompt.
       const columns = gridColumns(n, numClasses, label === undefined);
       let prompt: Awaited<ReturnType<typeof reportPrompt>> | null = null;
-      if (clip && request) {
-        const steps = options['steer-steps'] as number;
-        const lr = options['steer-lr'] as number;
-        const cutouts = options.cutouts as number;
-        const maxShift = options['max-shift'] as number;
-        const priorWeight = options['prior-weight'] as number;
-        const latents = tf.tidy(() => tf.concat(seeds.map((s) => new core.Generator(s).normal([1, ...model.latentShape], { std: temperature }))));
+      let referenceReport: Awaited<ReturnType<typeof reportReference>> | null = null;
+      const steering = { steps: options['steer-steps'] as number, lr: options['steer-lr'] as number, cutouts: options.cutouts as number, maxShift: options['max-shift'] as number, priorWeight: options['prior-weight'] as number };
+      if (clip && (request || reference)) {
+        // From the prior draws of the same seeds (--prompt) or the reference's posterior samples (--image).
+        const latents = posteriorLatents ? tf.clone(posteriorLatents) : tf.tidy(() => tf.concat(seeds.map((s) => new core.Generator(s).normal([1, ...model.latentShape], { std: temperature }))));
         try {
-          steered = await steerVaeLatents({ clip, prompt: request.prompt, decoder: model, latents, ...(labels ? { labels } : {}), steps, lr, cutouts, maxShift, priorWeight, rng: new core.Generator(seed).fork('prompt') });
+          const target = request ? { prompt: request.prompt } : { image: reference as tf.Tensor3D };
+          steered = await steerVaeLatents({ clip, ...target, decoder: model, latents, ...(labels ? { labels } : {}), ...steering, rng: new core.Generator(seed).fork('prompt') });
         } finally {
           latents.dispose();
         }
-        prompt = await reportPrompt({ out, clip, request, prompted: steered.images, unprompted: images, columns, settings: { steps, lr, cutouts, maxShift, priorWeight } });
+        if (request) prompt = await reportPrompt({ out, clip, request, prompted: steered.images, unprompted: images, columns, settings: steering });
+      }
+      if (referenced && reference) {
+        referenceReport = await reportReference({ out, request: referenced, reference, clip, images: steered?.images ?? images, unguided: steered ? images : null, columns, settings: { temperature, ...(steered ? steering : {}) } });
       }
       const written = await writeSampleSet({
         out,
@@ -496,13 +531,17 @@ async function sampleVaeCommand({ options, io, verbose, commandPath }: CommandCo
           family: 'vae',
           checkpoint: checkpoint.location,
           step: checkpoint.step,
-          sampler: fitted ? `mixture of ${options.components} Gaussians fitted to ${options['mixture-images']} training posterior means` : 'prior',
+          sampler: posteriorLatents ? 'posterior of the reference image' : fitted ? `mixture of ${options.components} Gaussians fitted to ${options['mixture-images']} training posterior means` : 'prior',
           ...(fitted ? {} : { temperature }),
           ...(prompt ? { prompt: prompt.record } : {}),
+          ...(referenceReport ? { image: referenced!.image, reference: referenceReport.record } : {}),
         },
       });
-      io.stdout.write(`sampled ${n} images from ${checkpoint.location} (${fitted ? 'posterior mixture' : 'prior'}${request ? `, steered toward ${JSON.stringify(request.prompt)}` : ''})\n${written.grid}\n${written.json}\n`);
+      const sampler = posteriorLatents ? `posterior of ${referenced!.image}` : fitted ? 'posterior mixture' : 'prior';
+      const toward = request ? `, steered toward ${JSON.stringify(request.prompt)}` : steered ? ', steered toward its CLIP image embedding' : '';
+      io.stdout.write(`sampled ${n} images from ${checkpoint.location} (${sampler}${toward})\n${written.grid}\n${written.json}\n`);
       if (prompt) io.stdout.write(`${prompt.line}\n`);
+      if (referenceReport) io.stdout.write(`${referenceReport.line}\n`);
     } finally {
       images.dispose();
       steered?.dispose();
@@ -739,6 +778,9 @@ export const vaeCommands: FamilyCommands = {
       frames: { type: 'string', valueName: 'n', description: 'frames per --interpolate or --attribute row (both ends included)', default: 10, parse: integerOption(2, 1000) },
       dataset: { ...datasetOption('images for --mixture, --interpolate, --reconstruct and --attribute; default: the run\'s dataset'), default: undefined, defaultLabel: 'from the run' },
       ...promptOptions('the prior draws of the same seeds are optimised (Adam, Gaussian prior penalty) toward it'),
+      ...imageOption(
+        "variations: the reference is encoded and n posterior samples z = μ + temperature·σ·ε decoded (a class-conditional checkpoint needs its --label); with --clip they are then steered toward the reference's CLIP image embedding",
+      ),
       ...steeringOptions(),
       'prior-weight': { type: 'string', valueName: 'λ', description: 'with --prompt, weight of the prior penalty λ·½‖z‖² (−log N(z; 0, I) + const)', default: 0.01, parse: nonNegativeNumberOption },
     },
@@ -748,6 +790,7 @@ export const vaeCommands: FamilyCommands = {
       'gen sample vae --checkpoint runs/vae2d --latent-grid',
       'gen sample vae --checkpoint runs/vae --reconstruct --attribute 7-1 --rows 4',
       'gen sample vae --checkpoint runs/vae --prompt "a bold zero" --clip runs/clip-mnist --n 16 --out out/zero',
+      'gen sample vae --checkpoint pretrained:mnist --image ref.png --n 8 --out out/variations',
     ],
     run: sampleVaeCommand,
   },

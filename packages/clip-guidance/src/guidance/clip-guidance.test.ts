@@ -99,6 +99,72 @@ describeWithBackends('clipGuidance', () => {
     clip.dispose();
   });
 
+  it('image target: the target embedding is clip.encodeImage of the reference (any of [H, W, C], [1, H, W, C])', async () => {
+    const clip = tinyClip(6);
+    const reference = tf.tensor3d(shapesDataset(4, 9).images.slice(2 * SIZE * SIZE, 3 * SIZE * SIZE), [SIZE, SIZE, 1]);
+    const expected = clip.encodeImage(tf.expandDims(reference, 0));
+    for (const image of [reference, tf.expandDims(reference, 0)]) {
+      const guidance = clipGuidance({ clip, image, cutouts: 1, maxShift: 0 });
+      await expectTensorsClose(guidance.targetEmbedding, expected, { atol: 1e-6 });
+      expect(guidance.textEmbedding).toBe(guidance.targetEmbedding);
+      guidance.dispose();
+    }
+    // A smaller reference is fitted to the CLIP's input as the samples are (bilinear resize).
+    const small = tf.image.resizeBilinear(tf.expandDims(reference, 0) as tf.Tensor4D, [8, 8]);
+    const resized = clipGuidance({ clip, image: small });
+    await expectTensorsClose(resized.targetEmbedding, clip.encodeImage(tf.image.resizeBilinear(small, [SIZE, SIZE])), { atol: 1e-6 });
+    resized.dispose();
+    clip.dispose();
+  });
+
+  it('image target: −scale·∇loss matches central finite differences, and the reference itself is a minimum of the loss', async () => {
+    const clip = tinyClip(6);
+    const reference = tf.tensor4d(shapesDataset(4, 9).images.slice(2 * SIZE * SIZE, 3 * SIZE * SIZE), [1, SIZE, SIZE, 1]);
+    const guidance = clipGuidance({ clip, image: reference, scale: 10, cutouts: 1, maxShift: 0 });
+    const x = x0();
+    const g = guidance(context(x))!;
+    const direction = new Generator(3).uniform(x.shape, { low: -1, high: 1 });
+    const h = 1e-2;
+    const total = (input: tf.Tensor) => tf.sum(guidance.loss(input, [[0, 0]]));
+    const numeric = (await tf.div(tf.sub(total(tf.add(x, tf.mul(direction, h))), total(tf.sub(x, tf.mul(direction, h)))), 2 * h).data())[0];
+    const analytic = (await tf.div(tf.sum(tf.mul(g, direction)), -10).data())[0];
+    expect(Math.abs(analytic)).toBeGreaterThan(1e-4);
+    expect(Math.abs(analytic - numeric)).toBeLessThan(2e-2 * Math.max(1e-2, Math.abs(numeric)) + 1e-4);
+    // x̂₀ = the reference (mapped to [−1, 1]): CLIP embeds it exactly as the target, distance 0.
+    const at = await guidance.loss(tf.sub(tf.mul(reference, 2), 1), [[0, 0]]).data();
+    expect(at[0]).toBeLessThan(1e-6);
+    guidance.dispose();
+    clip.dispose();
+  });
+
+  it('image target: one reference per image, and no leak across guided steps', async () => {
+    const clip = tinyClip(7);
+    const data = shapesDataset(4, 9);
+    const references = tf.tensor4d(data.images.slice(2 * SIZE * SIZE, 4 * SIZE * SIZE), [2, SIZE, SIZE, 1]);
+    const both = clipGuidance({ clip, image: references, cutouts: 1, maxShift: 0 });
+    await expectTensorsClose(both.targetEmbedding, clip.encodeImage(references), { atol: 1e-6 });
+    expect(() => both(context(tf.zeros([3, SIZE, SIZE, 1])))).toThrow('x0 (Tensor<float32>[3, 16, 16, 1]) must hold one image per reference image (2)');
+    const x = x0();
+    tf.dispose(both(context(x))!);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) tf.dispose(both(context(x))!);
+    expect(tf.memory().numTensors).toBe(before);
+    both.dispose();
+    clip.dispose();
+  });
+
+  it('image target: both or neither of prompt / image, and a wrong reference shape or range, are one-line errors', () => {
+    const clip = tinyClip();
+    const image = tf.zeros([SIZE, SIZE, 1]);
+    expect(() => clipGuidance({ clip, prompt: 'a square', image })).toThrow('image (Tensor<float32>[16, 16, 1]) cannot be combined with prompt: give one target, the text or the reference image the samples should match');
+    expect(() => clipGuidance({ clip })).toThrow('prompt (undefined) or image is required: the text or the reference image the samples should match');
+    expect(() => clipGuidance({ clip, image: tf.zeros([SIZE, SIZE]) })).toThrow('image ("shape [16, 16]") must be one NHWC image [H, W, C] or [1, H, W, C] in [0, 1], or one per image [n, H, W, C]');
+    expect(() => clipGuidance({ clip, image: tf.fill([SIZE, SIZE, 1], -1) })).toThrow('image ("values in [-1, -1]") must be one NHWC image [H, W, C] or [1, H, W, C] in [0, 1]');
+    expect(() => clipGuidance({ clip, image: tf.zeros([SIZE, SIZE, 2]) })).toThrow('image ("shape [16, 16, 2]") must have 1 channels (or 1 ↔ 3) for this CLIP\'s image encoder');
+    expect(() => clipGuidance({ clip, image: 'ref.png' as never })).toThrow('image ("ref.png") must be one NHWC image');
+    clip.dispose();
+  });
+
   it('rejects an empty prompt and bad options with one-line errors', () => {
     const clip = tinyClip();
     expect(() => clipGuidance({ clip, prompt: '' })).toThrow('prompt ("") must be a non-empty string (an empty prompt has no meaning to match)');

@@ -5,3 +5,7 @@ export { sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics }
 export type { ViewStatistics } from './clip-views';
 export { evaluateClipGuidance } from './evaluate-clip-guidance';
 export type { EvaluateClipGuidanceOptions, ClipGuidanceEvaluation, ClipGuidedGenerator, ClipGuidedRequest } from './evaluate-clip-guidance';
+export { checkTarget, checkReferenceImage, targetEmbedding } from './clip-target';
+export type { ClipTarget, ReferenceImageCheck } from './clip-target';
+export { evaluateReferenceVariations } from './evaluate-reference-variations';
+export type { EvaluateReferenceVariationsOptions, ReferenceVariationResult } from './evaluate-reference-variations';

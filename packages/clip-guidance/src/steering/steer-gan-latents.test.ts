@@ -2,10 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Generator } from '@gen/core';
 import { describeWithBackends, expectTensorsClose } from '@gen/core/testing';
 import { createGenerator, ganConfig } from '@gen/gan';
-import { tinyClip } from '../__fixtures__/tiny-clip';
+import { shapesDataset, SIZE, tinyClip } from '../__fixtures__/tiny-clip';
 import { steerGanLatents } from './steer-gan-latents';
 import { steeringObjective } from './steer-latents';
 import { fitToClip } from '../guidance/clip-views';
+import { targetEmbedding } from '../guidance/clip-target';
 
 // An untrained 8×8×1 DCGAN generator (latentDim 8); the 16×16 tiny CLIP sees its images resized.
 const tinyGenerator = (numClasses = 0, seed = 3) =>
@@ -178,6 +179,61 @@ describeWithBackends('steerGanLatents (small cases)', () => {
     clip.dispose();
   });
 
+  it('image target: steers toward the reference\'s CLIP image embedding (= clip.encodeImage of it); the gradient matches finite differences; no leak', async () => {
+    const clip = tinyClip(6);
+    const G = tinyGenerator();
+    const reference = tf.tensor3d(shapesDataset(4, 9).images.slice(3 * SIZE * SIZE, 4 * SIZE * SIZE), [SIZE, SIZE, 1]);
+    const target = targetEmbedding(clip, { image: reference });
+    await expectTensorsClose(target, clip.encodeImage(tf.expandDims(reference, 0)), { atol: 1e-6 });
+    // The objective's gradient in z with the image embedding as the target (the prompt test's CLIP and generator).
+    const [clip7, G4] = [tinyClip(7), tinyGenerator(0, 4)];
+    G4.eval();
+    const objective = { clip: clip7, textEmbedding: targetEmbedding(clip7, { image: reference }), render: (z: tf.Tensor) => tf.mul(tf.add(G4.forward(z), 1), 0.5), prior: { kind: 'sphere' as const } };
+    const z = new Generator(2).normal([2, 8]);
+    const total = (latents: tf.Tensor) => tf.sum(steeringObjective(objective, latents, null, [[1, 0]]).objective);
+    const direction = new Generator(3).uniform(z.shape, { low: -1, high: 1 });
+    const h = 1e-2;
+    const numeric = (await tf.div(tf.sub(total(tf.add(z, tf.mul(direction, h))), total(tf.sub(z, tf.mul(direction, h)))), 2 * h).data())[0];
+    const analytic = (await tf.sum(tf.mul(tf.grad(total)(z), direction)).data())[0];
+    expect(Math.abs(analytic)).toBeGreaterThan(1e-4);
+    expect(Math.abs(analytic - numeric)).toBeLessThan(2e-2 * Math.abs(numeric) + 1e-4);
+    objective.textEmbedding.dispose();
+    G4.dispose();
+    clip7.dispose();
+    // Steering: the loss falls and the clean cosine with the reference's embedding rises.
+    const options = { clip, image: reference, generator: G, n: 2, steps: 8, lr: 0.1, cutouts: 1, maxShift: 0, rng: new Generator(1) };
+    const result = await steerGanLatents(options);
+    expect(mean(result.losses[7])).toBeLessThan(mean(result.losses[0]));
+    expect(mean(result.finalScores)).toBeGreaterThan(mean(result.initialScores));
+    const clean = await tf.sum(tf.mul(clip.encodeImage(fitToClip(clip, result.images)), target), -1).data();
+    Array.from(clean).forEach((cosine, i) => expect(cosine).toBeCloseTo(result.finalScores[i], 4));
+    result.dispose();
+    // Leak check: tensors flat across runs of 1 and 3 steps.
+    (await steerGanLatents({ ...options, steps: 1 })).dispose();
+    const before = tf.memory().numTensors;
+    (await steerGanLatents({ ...options, steps: 3 })).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    target.dispose();
+    G.dispose();
+    clip.dispose();
+  });
+
+  it('image target: a conditional generator starts at the class CLIP finds closest to the reference; one reference per image works', async () => {
+    const clip = tinyClip(6);
+    const G = tinyGenerator(3);
+    const data = shapesDataset(4, 9);
+    const references = tf.tensor4d(data.images.slice(2 * SIZE * SIZE, 4 * SIZE * SIZE), [2, SIZE, SIZE, 1]);
+    const result = await steerGanLatents({ clip, image: references, generator: G, n: 2, steps: 2, cutouts: 1, maxShift: 0, rng: new Generator(2) });
+    expect(result.initialLabels).toHaveLength(2);
+    expect(result.classWeights).toHaveLength(6);
+    result.dispose();
+    await expect(steerGanLatents({ clip, image: references, generator: G, n: 3, steps: 1, rng: new Generator(2) })).rejects.toThrow(
+      'image ("shape [2, 16, 16, 1]") must be one NHWC image [H, W, C] or [1, H, W, C] in [0, 1], or one per image [3, H, W, C]',
+    );
+    G.dispose();
+    clip.dispose();
+  });
+
   it('rejects bad input with one-line errors', async () => {
     const clip = tinyClip(6);
     const G = tinyGenerator();
@@ -197,6 +253,10 @@ describeWithBackends('steerGanLatents (small cases)', () => {
     await expect(steerGanLatents({ ...base, prompt: ['a square'] })).rejects.toThrow('prompt (["a square"]) must be one string, or an array of one per image (2)');
     await expect(steerGanLatents({ ...base, classes: 'best' as never })).rejects.toThrow('classes ("best") must be one of steer, random');
     await expect(steerGanLatents({ ...base, classLr: 0 })).rejects.toThrow('classLr (0) must be a positive finite number');
+    const image = tf.zeros([16, 16, 1]);
+    await expect(steerGanLatents({ ...base, image })).rejects.toThrow('image (Tensor<float32>[16, 16, 1]) cannot be combined with prompt: give one target');
+    await expect(steerGanLatents({ ...base, prompt: undefined })).rejects.toThrow('prompt (undefined) or image is required: the text or the reference image the samples should match');
+    await expect(steerGanLatents({ ...base, prompt: undefined, image: tf.fill([16, 16, 1], 2) })).rejects.toThrow('image ("values in [2, 2]") must be one NHWC image [H, W, C] or [1, H, W, C] in [0, 1]');
     G.dispose();
     clip.dispose();
   });

@@ -15,7 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkBoolean, checkPositiveNumber, InvalidArgumentError } from '@gen/core';
 import { resolveLabels, sampleLatents, type GanGenerator, type LabelsInput } from '@gen/gan';
 import { viewStatistics } from '../guidance/clip-views';
-import { checkLatents, checkPrompt, checkSteeringOptions, promptEmbedding, steerLatents, type SteeringOptions, type SteeringResult } from './steer-latents';
+import { checkTarget, targetEmbedding } from '../guidance/clip-target';
+import { checkLatents, checkSteeringOptions, steerLatents, type SteeringOptions, type SteeringResult } from './steer-latents';
 
 /** How a conditional generator's class is chosen when no labels are given. */
 export const GAN_CLASS_MODES = ['steer', 'random'] as const;
@@ -56,7 +57,7 @@ export interface GanSteeringResult extends SteeringResult {
 }
 
 /**
- * Optimises `n` latents of `generator` so that G(z) matches `prompt` under `clip`
+ * Optimises `n` latents of `generator` so that G(z) matches `prompt` (or the reference `image`) under `clip`
  * (Adam, `steps` × `lr`, `cutouts` shifted views per step); ‖z‖ stays at its initial value.
  * A conditional generator without `labels` has its class steered as well (see the file header).
  *
@@ -78,7 +79,7 @@ export async function steerGanLatents(options: SteerGanLatentsOptions): Promise<
   if (given !== undefined) checkLatents(given, [g.latentDim], options.n);
   const n = given !== undefined ? given.shape[0] : options.n;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('n', n, 'must be a positive integer (or give latents)');
-  checkPrompt(shared.prompt, n);
+  checkTarget(shared, shared.clip, n);
   if (labels !== undefined) resolveLabels(g, n, labels, null); // checks before any draw
   const steerClasses = g.numClasses > 0 && labels === undefined && classMode === 'steer';
   const initial = given ?? sampleLatents({ n, latentDim: g.latentDim, truncation, rng: shared.rng });
@@ -121,13 +122,13 @@ export async function steerGanLatents(options: SteerGanLatentsOptions): Promise<
 
 /**
  * The starting class logits `[n, numClasses]`: s·cos between CLIP's embedding of G(z_i, k) and the
- * prompt (image i's prompt), one render per class, s the CLIP's logit scale.
+ * target (image i's prompt or reference image), one render per class, s the CLIP's logit scale.
  */
 function classLogitsByClip(shared: ReturnType<typeof checkSteeringOptions>, g: GanGenerator, latents: tf.Tensor): tf.Tensor2D {
-  const { clip, prompt } = shared;
+  const { clip } = shared;
   const n = latents.shape[0];
   return tf.tidy(() => {
-    const text = promptEmbedding(clip, prompt);
+    const text = targetEmbedding(clip, shared);
     const columns = Array.from({ length: g.numClasses }, (_, k) => {
       const images = tf.mul(tf.add(g.forward(latents, tf.fill([n], k, 'int32')), 1), 0.5);
       return viewStatistics(clip, images, text, [[0, 0]]).cosine;

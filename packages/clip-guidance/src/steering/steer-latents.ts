@@ -1,13 +1,15 @@
 // CLIP steering of a latent-variable generator: Adam on the latents z (and optionally a
 // per-sample scale ψ ∈ [0, 1] of them, the truncation trick toward the prior's mean 0, and an
 // unconstrained extra input such as class logits) to minimise the mean spherical distance between
-// the CLIP embeddings of shifted views of render(ψ·z) and the prompt's embedding, with z kept near
+// the CLIP embeddings of shifted views of render(ψ·z) and the target embedding (a prompt's text
+// embedding or a reference image's image embedding, guidance/clip-target), with z kept near
 // the prior. Family-agnostic: the GAN and VAE wrappers (steer-gan-latents, steer-vae-latents)
 // supply `render` and the prior.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkNonNegativeInteger, checkNonNegativeNumber, checkPositiveInteger, checkPositiveNumber, Adam, Generator, InvalidArgumentError } from '@gen/core';
 import { BaseClip } from '../clip';
 import { drawShifts, viewStatistics } from '../guidance/clip-views';
+import { checkPromptText, checkTarget, targetEmbedding, type ClipTarget } from '../guidance/clip-target';
 
 /**
  * How z is kept near the prior N(0, I):
@@ -19,12 +21,10 @@ import { drawShifts, viewStatistics } from '../guidance/clip-views';
  */
 export type LatentPrior = { kind: 'sphere' } | { kind: 'gaussian'; weight: number };
 
-/** Options every steering function shares. */
-export interface SteeringOptions {
+/** Options every steering function shares; the target is exactly one of `prompt` and `image`. */
+export interface SteeringOptions extends ClipTarget {
   /** The text–image model: a Clip (trainClip, loadClip) or an ExternalClip (loadExternalClip) whose image tower passes gradients. */
   clip: BaseClip;
-  /** The text the images should match: one for every image, or one per image. Empty prompts throw; over-long ones are truncated. */
-  prompt: string | readonly string[];
   /** Adam steps (≥ 1). Default 50. */
   steps?: number;
   /** Adam learning rate (> 0). Default 0.05. */
@@ -67,11 +67,11 @@ export interface SteeringResult {
   condition: tf.Tensor | null;
   /** Per step (before its update), per sample: the objective (view distance + prior penalty). */
   losses: Float32Array[];
-  /** Per step (before its update), per sample: the mean cosine between the views' CLIP embeddings and the prompt's. */
+  /** Per step (before its update), per sample: the mean cosine between the views' CLIP embeddings and the target's. */
   scores: Float32Array[];
-  /** CLIP score (cosine, unshifted image) of each initial image with the prompt. */
+  /** CLIP score (cosine, unshifted image) of each initial image with the target (prompt or reference). */
   initialScores: Float32Array;
-  /** CLIP score (cosine, unshifted image) of each final image with the prompt. */
+  /** CLIP score (cosine, unshifted image) of each final image with the target (prompt or reference). */
   finalScores: Float32Array;
   dispose(): void;
 }
@@ -79,7 +79,7 @@ export interface SteeringResult {
 /** The pieces of the steering objective fixed for a run. */
 export interface SteeringObjective {
   clip: BaseClip;
-  /** The prompt's unit-length embedding `[1, embedDim]`, or one per sample `[n, embedDim]`. */
+  /** The target's unit-length embedding (prompt or reference image, `targetEmbedding`) `[1, embedDim]`, or one per sample `[n, embedDim]`. */
   textEmbedding: tf.Tensor;
   render: (latents: tf.Tensor, condition?: tf.Tensor) => tf.Tensor;
   prior: LatentPrior;
@@ -114,40 +114,29 @@ export function steeringObjective(
  * array of them (one per image; `n`, when given, is the number of images).
  */
 export function checkPrompt(prompt: unknown, n?: number): string | readonly string[] {
-  if (Array.isArray(prompt)) {
-    if (prompt.length === 0 || (n !== undefined && prompt.length !== n)) {
-      throw new InvalidArgumentError('prompt', prompt, `must be one string, or an array of one per image (${n ?? 'n'})`);
-    }
-    prompt.forEach((text, i) => {
-      if (typeof text !== 'string' || text.trim().length === 0) {
-        throw new InvalidArgumentError(`prompt[${i}]`, text, 'must be a non-empty string (an empty prompt has no meaning to match)');
-      }
-    });
-    return prompt as readonly string[];
-  }
-  if (typeof prompt !== 'string' || prompt.trim().length === 0) {
-    throw new InvalidArgumentError('prompt', prompt, 'must be a non-empty string (an empty prompt has no meaning to match)');
-  }
-  return prompt;
+  return checkPromptText(prompt, n);
 }
 
 /** The prompt embedding(s) `[1 | n, embedDim]` of a checked prompt; the caller disposes. */
 export function promptEmbedding(clip: BaseClip, prompt: string | readonly string[]): tf.Tensor2D {
-  return clip.encodeText(typeof prompt === 'string' ? [prompt] : [...prompt]);
+  return targetEmbedding(clip, { prompt });
 }
 
+/** The shared options with defaults filled in (the target stays one of prompt / image). */
+export type CheckedSteeringOptions = Required<Omit<SteeringOptions, 'prompt' | 'image'>> & ClipTarget;
+
 /** Checks the shared options; returns them with defaults filled in. */
-export function checkSteeringOptions(options: SteeringOptions): Required<SteeringOptions> {
-  const { clip, prompt, steps = 50, lr = 0.05, cutouts = 4, maxShift = 2, rng } = options ?? ({} as SteeringOptions);
+export function checkSteeringOptions(options: SteeringOptions): CheckedSteeringOptions {
+  const { clip, prompt, image, steps = 50, lr = 0.05, cutouts = 4, maxShift = 2, rng } = options ?? ({} as SteeringOptions);
   if (!(clip instanceof BaseClip)) throw new InvalidArgumentError('clip', clip, 'must be a Clip (trainClip, loadClip) or an ExternalClip (loadExternalClip)');
-  checkPrompt(prompt);
+  checkTarget({ prompt, image }, clip);
   checkPositiveInteger('steps', steps);
   checkPositiveNumber('lr', lr);
   checkPositiveInteger('cutouts', cutouts);
   checkNonNegativeInteger('maxShift', maxShift);
   if (!(rng instanceof Generator)) throw new InvalidArgumentError('rng', rng, 'must be a Generator from @gen/core (new Generator(seed))');
   clip.checkImageGradients();
-  return { clip, prompt, steps, lr, cutouts, maxShift, rng };
+  return { clip, ...(prompt !== undefined ? { prompt } : { image }), steps, lr, cutouts, maxShift, rng };
 }
 
 /** Throws unless `latents` is a float32 tensor `[n, ...latentShape]` with n ≥ 1. */
@@ -172,13 +161,13 @@ function checkPrior(prior: unknown): LatentPrior {
 }
 
 /**
- * Steers latents toward `prompt` (see the module comment). Each step draws `cutouts` shifts
+ * Steers latents toward `prompt` or the reference `image` (see the module comment). Each step draws `cutouts` shifts
  * from `rng`, takes the gradient of Σ_n objective_n with respect to z (and ψ), applies one
  * Adam update and re-projects (sphere prior) / clips ψ to [0, 1]. Same inputs and rng state,
  * same result. Per-step values are read back once, at the end.
  */
 export async function steerLatents(options: SteerLatentsOptions): Promise<SteeringResult> {
-  const { clip, prompt, steps, lr, cutouts, maxShift, rng } = checkSteeringOptions(options);
+  const { clip, prompt, image, steps, lr, cutouts, maxShift, rng } = checkSteeringOptions(options);
   const { latents: initial, latentShape, render, optimizeScale = false, condition: conditionOption } = options;
   if (!Array.isArray(latentShape) || latentShape.length === 0 || !latentShape.every((d) => Number.isSafeInteger(d) && d > 0)) {
     throw new InvalidArgumentError('latentShape', latentShape, 'must be a non-empty array of positive integers');
@@ -188,7 +177,7 @@ export async function steerLatents(options: SteerLatentsOptions): Promise<Steeri
   const prior = checkPrior(options.prior);
   if (typeof optimizeScale !== 'boolean') throw new InvalidArgumentError('optimizeScale', optimizeScale, 'must be true or false');
   const n = initial.shape[0];
-  checkPrompt(prompt, n);
+  checkTarget({ prompt, image }, clip, n);
   if (conditionOption !== undefined) {
     const t = conditionOption?.initial;
     if (!(t instanceof tf.Tensor) || t.dtype !== 'float32' || t.rank < 1 || t.shape[0] !== n) {
@@ -197,7 +186,7 @@ export async function steerLatents(options: SteerLatentsOptions): Promise<Steeri
     if (conditionOption.lr !== undefined) checkPositiveNumber('condition.lr', conditionOption.lr);
   }
 
-  const textEmbedding = tf.keep(promptEmbedding(clip, prompt));
+  const textEmbedding = tf.keep(targetEmbedding(clip, { prompt, image }));
   const objective: SteeringObjective = { clip, textEmbedding, render, prior };
   const z = tf.variable(initial, true);
   const psi = optimizeScale ? tf.tidy(() => tf.variable(tf.ones([n]), true)) : null;

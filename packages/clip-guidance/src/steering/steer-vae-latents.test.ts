@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Generator } from '@gen/core';
 import { describeWithBackends, expectTensorsClose } from '@gen/core/testing';
 import { ConditionalVAE, VAE } from '@gen/vae';
-import { tinyClip } from '../__fixtures__/tiny-clip';
+import { shapesDataset, SIZE, tinyClip } from '../__fixtures__/tiny-clip';
 import { steerVaeLatents } from './steer-vae-latents';
 import { steeringObjective } from './steer-latents';
 
@@ -14,6 +14,22 @@ const meanNorm = async (t: tf.Tensor) => mean(await tf.norm(tf.reshape(t, [t.sha
 describeWithBackends(
   'steerVaeLatents',
   () => {
+    it('image target: lowers the loss toward the reference\'s image embedding and raises the clean cosine with it; one-line errors', async () => {
+      const clip = tinyClip(6);
+      const vae = tinyVae();
+      const reference = tf.tensor3d(shapesDataset(4, 9).images.slice(2 * SIZE * SIZE, 3 * SIZE * SIZE), [SIZE, SIZE, 1]);
+      const result = await steerVaeLatents({ clip, image: reference, decoder: vae, n: 2, steps: 8, lr: 0.1, cutouts: 1, maxShift: 0, priorWeight: 0, rng: new Generator(1) });
+      expect(mean(result.losses[7])).toBeLessThan(mean(result.losses[0]));
+      expect(mean(result.finalScores)).toBeGreaterThan(mean(result.initialScores));
+      result.dispose();
+      await expect(steerVaeLatents({ clip, decoder: vae, n: 2, rng: new Generator(1) })).rejects.toThrow('prompt (undefined) or image is required');
+      await expect(steerVaeLatents({ clip, image: tf.zeros([2, SIZE, SIZE, 1]), decoder: vae, n: 3, rng: new Generator(1) })).rejects.toThrow(
+        'image ("shape [2, 16, 16, 1]") must be one NHWC image [H, W, C] or [1, H, W, C] in [0, 1], or one per image [3, H, W, C]',
+      );
+      vae.dispose();
+      clip.dispose();
+    });
+
     it('lowers the steering loss over the steps and raises the clean CLIP score', async () => {
       const clip = tinyClip(6);
       const vae = tinyVae();

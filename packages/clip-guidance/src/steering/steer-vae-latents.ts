@@ -46,7 +46,7 @@ function resolveVaeLabels(numClasses: number, n: number, labels: number | ArrayL
 }
 
 /**
- * Optimises `n` latents of a VAE so that decode(z) matches `prompt` under `clip`, with the
+ * Optimises `n` latents of a VAE so that decode(z) matches `prompt` (or the reference `image`) under `clip`, with the
  * objective mean_k d(CLIP(view_k(decode(z))), t) + priorWeight·½‖z‖² per sample.
  *
  * ```ts

@@ -15,9 +15,9 @@ import type { Clip } from '../clip';
 import { classPrompt, classScores } from '../text-to-image/evaluate-text-to-image';
 import type { EmbeddingPrior, PriorSampleOptions } from './prior';
 import { imageVariations, unclipPipeline } from './unclip-pipeline';
+import { DEFAULT_COPY_THRESHOLD, evaluateReferenceVariations, type ReferenceVariationResult } from '../guidance/evaluate-reference-variations';
 
-/** RMS distance (pixels in [0, 1]) under which a variation counts as a copy of its reference, by default. */
-export const DEFAULT_COPY_THRESHOLD = 0.1;
+export { DEFAULT_COPY_THRESHOLD };
 
 export interface EvaluateUnclipOptions extends Pick<PipelineOptions, 'model' | 'scheduler' | 'numInferenceSteps' | 'vae' | 'vaeScalingFactor'> {
   /** The CLIP the decoder (and prior) were trained with. */
@@ -52,22 +52,8 @@ export interface EvaluateUnclipOptions extends Pick<PipelineOptions, 'model' | '
   onProgress?: (event: { done: number; total: number }) => void;
 }
 
-export interface UnclipVariationResult {
-  references: number;
-  perReference: number;
-  /** Fraction of variations the classifier assigns the reference's label. */
-  classAgreement: number;
-  /** Fraction of references the classifier itself assigns their label. */
-  referenceAccuracy: number;
-  /** Mean and minimum RMS pixel distance of a variation to its reference. */
-  meanDistance: number;
-  minDistance: number;
-  /** Fraction of variations closer than copyThreshold. */
-  copies: number;
-  copyThreshold: number;
-  /** Mean RMS distance of a reference to the next test image of its class (the scale of "another drawing"). */
-  sameClassDistance: number;
-}
+/** The variations measure of {@link evaluateUnclip} (`evaluateReferenceVariations`'s result). */
+export type UnclipVariationResult = ReferenceVariationResult;
 
 export interface UnclipEvaluation {
   prompted?: { n: number; classAccuracy: number; perClassAccuracy: number[]; classFractions: number[]; templates: string[]; examples: string[] };
@@ -139,81 +125,17 @@ export async function evaluateUnclip(options: EvaluateUnclipOptions): Promise<Un
 
   // 2. Variations of references, classes in turn.
   if (references) {
-    const { height, width, channels } = references;
-    const pixels = height * width * channels;
-    const picks = referenceIndices(references, referenceCount, classCount);
-    const imageAt = (index: number) => references.images.subarray(index * pixels, (index + 1) * pixels);
-    let agree = 0;
-    let referenceRight = 0;
-    let distanceSum = 0;
-    let minDistance = Infinity;
-    let copies = 0;
-    let sameClassSum = 0;
-    for (const [r, { index, other }] of picks.entries()) {
-      const label = references.labels[index];
-      const reference = tf.tensor4d(imageAt(index), [1, height, width, channels]);
-      let images: tf.Tensor | null = null;
-      try {
-        images = (await imageVariations({ ...decoder, image: reference, n: perReference, generator: new Generator(seed).fork(`variations/${r}`) })).images;
-        const both = tf.concat([reference, images]) as tf.Tensor4D;
-        const { logits } = await metrics.classifierOutputs(classifier, both, { argument: 'variations' });
-        both.dispose();
-        const classes = classifier.config.numClasses;
-        const argmax = (row: number) => {
-          let best = 0;
-          for (let k = 1; k < classes; k++) if (logits[row * classes + k] > logits[row * classes + best]) best = k;
-          return best;
-        };
-        if (argmax(0) === label) referenceRight += 1;
-        const values = (await images.data()) as Float32Array;
-        const ref = imageAt(index);
-        for (let v = 0; v < perReference; v++) {
-          if (argmax(v + 1) === label) agree += 1;
-          const distance = rms(values.subarray(v * pixels, (v + 1) * pixels), ref);
-          distanceSum += distance;
-          minDistance = Math.min(minDistance, distance);
-          if (distance < copyThreshold) copies += 1;
-        }
-        sameClassSum += rms(imageAt(other), ref);
-      } finally {
-        reference.dispose();
-        images?.dispose();
-      }
-      onProgress?.({ done: ++done, total });
-    }
-    const count = picks.length * perReference;
-    result.variations = {
-      references: picks.length,
+    result.variations = await evaluateReferenceVariations({
+      references,
+      referenceCount,
       perReference,
-      classAgreement: agree / count,
-      referenceAccuracy: referenceRight / picks.length,
-      meanDistance: distanceSum / count,
-      minDistance,
-      copies: copies / count,
+      classifier,
+      classCount,
       copyThreshold,
-      sameClassDistance: sameClassSum / picks.length,
-    };
+      seed,
+      generate: async (reference, generator) => (await imageVariations({ ...decoder, image: reference, n: perReference, generator })).images as tf.Tensor4D,
+      onProgress: () => onProgress?.({ done: ++done, total }),
+    });
   }
   return result;
-}
-
-/** RMS difference of two images in [0, 1]. */
-function rms(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
-  return Math.sqrt(sum / a.length);
-}
-
-/** `count` references, classes in turn (each the next unused image of its class), each with another image of its class. */
-function referenceIndices(dataset: ImageDataset, count: number, classCount: number): Array<{ index: number; other: number }> {
-  const byClass: number[][] = Array.from({ length: classCount }, () => []);
-  for (let i = 0; i < dataset.size; i++) if (dataset.labels[i] < classCount) byClass[dataset.labels[i]].push(i);
-  const picks: Array<{ index: number; other: number }> = [];
-  for (let r = 0; picks.length < count && r < count * classCount; r++) {
-    const members = byClass[r % classCount];
-    const k = Math.floor(r / classCount);
-    if (members.length >= 2 * k + 2) picks.push({ index: members[2 * k], other: members[2 * k + 1] });
-  }
-  if (picks.length === 0) throw new InvalidArgumentError('references', dataset.size, 'must hold at least two images of a class');
-  return picks;
 }

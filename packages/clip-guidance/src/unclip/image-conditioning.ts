@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GenError, InvalidArgumentError, type JsonValue } from '@gen/core';
 import type { TextConditioning, UNet2DConfig } from '@gen/diffusion';
 import type { Clip } from '../clip';
+import { checkReferenceImage } from '../guidance/clip-target';
 
 /** The config key under which `trainUnclipDecoder` records its image encoder in diffusion checkpoints. */
 export const IMAGE_ENCODER_CONFIG_KEY = 'imageEncoder';
@@ -83,16 +84,11 @@ export function clipImageShape(clip: Clip): [number, number, number] {
 
 /**
  * Checks a reference image for `clip` (`[H, W, C]` or `[1, H, W, C]` in [0, 1], the CLIP's image
- * shape) and returns it as `[1, H, W, C]` (a new tensor the caller disposes).
+ * shape; guidance/clip-target's `checkReferenceImage`) and returns it as `[1, H, W, C]` (a new
+ * tensor the caller disposes).
  */
 export function referenceImage(clip: Clip, image: tf.Tensor, argument = 'image'): tf.Tensor4D {
-  const [height, width, channels] = clipImageShape(clip);
-  const shape = image instanceof tf.Tensor ? image.shape : null;
-  const fits = shape !== null && (shape.length === 3 || (shape.length === 4 && shape[0] === 1)) && tf.util.arraysEqual(shape.slice(-3), [height, width, channels]);
-  if (!fits) {
-    throw new InvalidArgumentError(argument, shape ? `shape [${shape.join(', ')}]` : image, `must be one ${height}×${width}×${channels} image in [0, 1] (the CLIP's image size)`);
-  }
-  return tf.reshape(image, [1, height, width, channels]) as tf.Tensor4D;
+  return checkReferenceImage(image, { argument, shape: clipImageShape(clip), shapeName: "the CLIP's image size" });
 }
 
 /** Throws unless `clip`'s image embeddings fit a decoder UNet of this config (crossAttentionDim = embedDim). */

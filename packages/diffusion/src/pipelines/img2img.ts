@@ -1,6 +1,7 @@
 // Image-to-image (SDEdit, Meng et al. 2022): noise the input image to an intermediate timestep
 // with the forward process and denoise from there. `strength` chooses how far: 0 returns the
-// image, 1 starts from (almost) pure noise.
+// image, 1 starts from (almost) pure noise. Latent diffusion (`vae` with `encode`): the image is
+// encoded to the autoencoder's posterior mean first, and the result decoded as in every pipeline.
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@gen/core';
 import {
@@ -16,9 +17,19 @@ import {
   type PipelineOutput,
 } from './pipeline-utils';
 
+/** What latent img2img needs of the autoencoder: an AutoencoderKL of @gen/vae qualifies. */
+export interface LatentEncoder {
+  decode(latents: tf.Tensor): tf.Tensor | { sample: tf.Tensor };
+  /** Images in [−1, 1] → the posterior q(z | x); its `mean` is used. */
+  encode(images: tf.Tensor): { latentDist: { mean: tf.Tensor } };
+}
+
 /** Options of {@link img2imgPipeline}. */
 export interface Img2ImgPipelineOptions extends PipelineOptions, ConditioningOptions {
-  /** `[B, H, W, C]` images in [0, 1] of the model's shape. */
+  /**
+   * `[B, H, W, C]` images in [0, 1] of the model's shape; for latent diffusion (`vae`) of the
+   * autoencoder's image shape: they are encoded to the posterior mean × `vaeScalingFactor`.
+   */
   image: tf.Tensor;
   /** Fraction of the schedule to run, in [0, 1] (default 0.8): the image is noised to that point first. */
   strength?: number;
@@ -39,8 +50,7 @@ export async function img2imgPipeline(options: Img2ImgPipelineOptions): Promise<
   if (typeof strength !== 'number' || !(strength >= 0 && strength <= 1)) {
     throw new InvalidArgumentError('strength', strength, 'must be a number in [0, 1] (0 = keep the image, 1 = start from noise)');
   }
-  if (resolved.vae) throw new InvalidArgumentError('vae', resolved.vae, 'is not supported by img2img yet: pass pixel images to a pixel-space model');
-  const original = imageToSample(model, image);
+  const original = resolved.vae ? encodeToLatents(model, resolved.vae, image, resolved.vaeScalingFactor) : imageToSample(model, image);
   const batchSize = original.shape[0];
   let condition;
   try {
@@ -99,4 +109,20 @@ export async function img2imgPipeline(options: Img2ImgPipelineOptions): Promise<
     selfCondition?.dispose();
   }
   return { images: finishImages(latents, resolved), interrupted: stepsCompleted < timesteps.length, stepsCompleted };
+}
+
+/** Latent img2img's start: images in [0, 1] → posterior mean of the autoencoder × scaling factor, checked against the UNet's latent shape. */
+function encodeToLatents(model: Parameters<typeof imageToSample>[0], vae: unknown, image: unknown, scalingFactor: number): tf.Tensor {
+  if (typeof (vae as Partial<LatentEncoder>)?.encode !== 'function') {
+    throw new InvalidArgumentError('vae', vae, 'must have an encode(images) method for img2img (an AutoencoderKL): the image is encoded to its latents');
+  }
+  if (!(image instanceof tf.Tensor) || image.rank !== 4) throw new InvalidArgumentError('image', image, "must be [batch, H, W, C] images in [0, 1] of the autoencoder's image shape");
+  const latents = tf.tidy(() => tf.mul((vae as LatentEncoder).encode(tf.sub(tf.mul(image, 2), 1)).latentDist.mean, scalingFactor));
+  const { height, width, inChannels } = model.config;
+  if (latents.rank !== 4 || latents.shape[1] !== height || latents.shape[2] !== width || latents.shape[3] !== inChannels) {
+    const shape = latents.shape;
+    latents.dispose();
+    throw new InvalidArgumentError('image', image, `must encode to the UNet's latents [batch, ${height}, ${width}, ${inChannels}] (the autoencoder gives [${shape.join(', ')}])`);
+  }
+  return latents;
 }

@@ -7,7 +7,7 @@ export type { ClassConditionalPipelineOptions } from './class-conditional';
 export { textToImagePipeline } from './text-to-image';
 export type { TextToImagePipelineOptions } from './text-to-image';
 export { img2imgPipeline } from './img2img';
-export type { Img2ImgPipelineOptions } from './img2img';
+export type { Img2ImgPipelineOptions, LatentEncoder } from './img2img';
 export { inpaintPipeline } from './inpaint';
 export type { InpaintPipelineOptions } from './inpaint';
 export { classifierFreeGuidance } from './pipeline-utils';

@@ -83,6 +83,28 @@ describeWithBackends('pipelines', () => {
     expect(partial.stepsCompleted).toBe(2);
   });
 
+  it('latent img2img encodes the image to the posterior mean × scaling factor: strength 0 decodes exactly that', async () => {
+    // A toy autoencoder: 8×8×1 pixels ↔ 4×4×2 latents (2×2 mean-pooling, channel doubled; decode upsamples one channel).
+    const latent = tiny({ height: 4, width: 4, inChannels: 2, outChannels: 2 });
+    const vae = {
+      encode: (x: tf.Tensor) => ({ latentDist: { mean: tf.concat([tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'), tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid')], 3) } }),
+      decode: (z: tf.Tensor) => tf.image.resizeNearestNeighbor(tf.slice(z, [0, 0, 0, 0], [-1, -1, -1, 1]) as tf.Tensor4D, [8, 8]),
+    };
+    const image = new Generator(5).uniform([1, 8, 8, 1]);
+    const kept = await img2imgPipeline({ model: latent, scheduler: ddim(), image, strength: 0, numInferenceSteps: steps, vae, vaeScalingFactor: 2 });
+    expect(kept.stepsCompleted).toBe(0);
+    // decode(2·mean / 2) = the pooled image upsampled, mapped back to [0, 1].
+    const expected = tf.tidy(() => tf.div(tf.add(tf.image.resizeNearestNeighbor(tf.avgPool(tf.sub(tf.mul(image, 2), 1) as tf.Tensor4D, 2, 2, 'valid'), [8, 8]), 1), 2));
+    await expectTensorsClose(kept.images, expected, { atol: 1e-5 });
+    const partial = await img2imgPipeline({ model: latent, scheduler: ddim(), image, strength: 0.5, numInferenceSteps: steps, vae, vaeScalingFactor: 2 });
+    expect(partial.stepsCompleted).toBe(2);
+    expect(partial.images.shape).toEqual([1, 8, 8, 1]);
+    await expect(img2imgPipeline({ model: latent, scheduler: ddim(), image, vae: { decode: vae.decode } })).rejects.toThrow('vae ({}) must have an encode(images) method for img2img');
+    await expect(img2imgPipeline({ model, scheduler: ddim(), image, vae })).rejects.toThrow("image (Tensor<float32>[1, 8, 8, 1]) must encode to the UNet's latents [batch, 8, 8, 1] (the autoencoder gives [1, 4, 4, 2])");
+    tf.dispose([image, kept.images, expected, partial.images]);
+    latent.dispose();
+  });
+
   it('inpainting keeps the unmasked pixels exactly', async () => {
     const image = new Generator(6).uniform([2, 8, 8, 1]);
     const columns = tf.tensor4d(Array.from({ length: 64 }, (_, i) => (i % 8 < 4 ? 1 : 0)), [1, 8, 8, 1]);
