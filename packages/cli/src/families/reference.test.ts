@@ -61,12 +61,12 @@ describe('gen sample --image (reference images)', () => {
     return { json, stdout: result.out };
   }
 
-  test('diffusion --image: img2img at --strength (default 0.6); --strength 0 redraws nothing (the reference itself)', async () => {
+  test('diffusion --image: img2img at --strength (default 0.4); --strength 0 redraws nothing (the reference itself)', async () => {
     const steps = ['--checkpoint', path('ddpm'), '--scheduler', 'ddim', '--steps', '4'];
     const { json, stdout } = await sampleWithImage('diffusion', steps, path('d-img2img'));
-    expect(json.reference).toMatchObject({ strength: 0.6 });
+    expect(json.reference).toMatchObject({ strength: 0.4 });
     expect(json.reference.clipScore).toBeUndefined();
-    expect(stdout).toContain(`img2img from ${path('ref.png')} at strength 0.6`);
+    expect(stdout).toContain(`img2img from ${path('ref.png')} at strength 0.4`);
     const kept = await sampleWithImage('diffusion', [...steps, '--strength', '0'], path('d-keep'));
     expect(kept.json.reference.meanDistance).toBeLessThan(0.01);
     expect(readFileSync(join(path('d-keep'), 'samples', '0000.png')).equals(readFileSync(path('ref.png')))).toBe(true);
