@@ -4,6 +4,9 @@
 //   node packages/cli/scripts/ship-pretrained.mjs diffusion /work/runs/diff-mnist mnist --from latest [--eval "--scheduler dpmpp-2m --steps 20"]
 //   node packages/cli/scripts/ship-pretrained.mjs vae /work/runs/vae-mnist mnist --from latest --float16 [--eval "--k 1000 --nll-n 1000"]
 //   node packages/cli/scripts/ship-pretrained.mjs clip /work/runs/clip-mnist mnist [--from latest] [--float16]
+//   node packages/cli/scripts/ship-pretrained.mjs unclip /work/runs/unclip-mnist mnist --from latest --float16 --eval "--prior pretrained:mnist-diffusion …"
+//   node packages/cli/scripts/ship-pretrained.mjs unclip-prior /work/runs/prior-diffusion-mnist mnist-diffusion --from latest
+//   (unclip / unclip-prior ship into packages/clip-guidance/pretrained/unclip-<name>/ and unclip-prior-<name>/)
 // --float16 stores the weights as half floats (half the bytes); the eval then measures those.
 // --sampling <json> (diffusion): recorded as config.sampling, e.g. {"guidanceScale":1.5}, the default of gen sample / eval.
 // 1. exports a sampling-only checkpoint (EMA weights — for GANs with standing batch-norm
@@ -25,16 +28,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
 const [family, runDir, name, ...rest] = process.argv.slice(2);
 const flag = (name, fallback) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : fallback);
-const FAMILIES = ['gan', 'diffusion', 'vae', 'clip'];
-const from = flag('--from', family === 'clip' ? 'latest' : 'best');
+const FAMILIES = ['gan', 'diffusion', 'vae', 'clip', 'unclip', 'unclip-prior'];
+// Families whose runs keep no best/ checkpoint: --from latest is the default and only choice.
+const LATEST_ONLY = ['clip', 'unclip-prior'];
+const from = flag('--from', LATEST_ONLY.includes(family) ? 'latest' : 'best');
 const extraEvalArgs = flag('--eval', '').split(/\s+/).filter(Boolean);
 const storage = rest.includes('--float16') ? 'float16' : 'float32';
 if (!family || !runDir || !name || !FAMILIES.includes(family) || !['best', 'latest'].includes(from)) {
   console.error(`usage: node packages/cli/scripts/ship-pretrained.mjs ${FAMILIES.join('|')} <run dir> <name> [--from best|latest] [--float16] [--eval "<gen eval options>"]`);
   process.exit(2);
 }
-if (family === 'clip' && from === 'best') {
-  console.error('ship-pretrained: --from best is not available for clip (gen train clip keeps no best/ checkpoint); use --from latest');
+if (LATEST_ONLY.includes(family) && from === 'best') {
+  console.error(`ship-pretrained: --from best is not available for ${family} (gen train ${family} keeps no best/ checkpoint); use --from latest`);
   process.exit(2);
 }
 
@@ -42,8 +47,9 @@ const run = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8'));
 const checkpointsDir = path.join(runDir, 'checkpoints');
 const latestStep = Math.max(...readdirSync(checkpointsDir).filter((d) => /^step-\d+$/.test(d)).map((d) => Number(d.slice(5))));
 const source = from === 'best' ? path.join(runDir, 'best') : path.join(checkpointsDir, `step-${String(latestStep).padStart(8, '0')}`);
-const packageDir = family === 'clip' ? 'clip-guidance' : family;
-const dest = path.join(root, 'packages', packageDir, 'pretrained', name);
+const packageDir = ['clip', 'unclip', 'unclip-prior'].includes(family) ? 'clip-guidance' : family;
+const folderName = family === 'unclip' || family === 'unclip-prior' ? `${family}-${name}` : name;
+const dest = path.join(root, 'packages', packageDir, 'pretrained', folderName);
 
 // 1. Export.
 const tf = await import('@tensorflow/tfjs-core');
@@ -63,7 +69,8 @@ if (family === 'gan') {
   await gan.saveGan(dest, { generator: loaded.generator, training: { loss: run.loss, architecture: run.architecture, ...sourceConfig.training, dataset: run.dataset }, storage, metadata: { step, exportedFrom: from, usedEma: loaded.usedEma } });
   loaded.dispose();
 }
-if (family === 'diffusion') {
+// An unCLIP decoder is a diffusion checkpoint (with config.imageEncoder, kept in extraConfig).
+if (family === 'diffusion' || family === 'unclip') {
   const diffusion = await import('@gen/diffusion');
   const loaded = await diffusion.loadDiffusion(source, { useEma: true });
   const { model: _model, scheduler: _scheduler, family: _family, training: savedTraining = null, ...extraConfig } = loaded.config;
@@ -96,6 +103,14 @@ if (family === 'clip') {
   const { family: _family, model: _model, tokenizer: _tokenizer, ...extra } = clip.checkpointConfig;
   await clipGuidance.saveClip(dest, clip, { extra, metadata: { step, exportedFrom: from }, storage });
   clip.dispose();
+}
+if (family === 'unclip-prior') {
+  const clipGuidance = await import('@gen/clip-guidance');
+  const prior = await clipGuidance.loadPrior(source);
+  // Keep where its CLIP is, its captions and training record; savePrior writes family and prior.
+  const { family: _family, prior: _prior, ...extra } = prior.checkpointConfig;
+  await clipGuidance.savePrior(dest, prior, { ...extra, exported: { step, exportedFrom: from } });
+  prior.dispose();
 }
 console.log(`exported ${source} (step ${step}) → ${dest}; tensors left: ${tf.memory().numTensors}`);
 
@@ -130,7 +145,7 @@ function trainingSecondsOf(dir) {
 const trainingSeconds = flag('--training-seconds') !== undefined ? Number(flag('--training-seconds')) : trainingSecondsOf(runDir);
 // Latent diffusion: the autoencoder's own run (its run.json is in the run folder above its checkpoint).
 let autoencoderRun = null;
-if (family === 'diffusion' && typeof sourceConfig.autoencoder === 'string') {
+if ((family === 'diffusion' || family === 'unclip') && typeof sourceConfig.autoencoder === 'string') {
   const aeRunDir = [0, 1, 2].map((up) => path.resolve(sourceConfig.autoencoder, ...Array(up).fill('..'))).find((dir) => existsSync(path.join(dir, 'run.json')));
   if (aeRunDir) {
     const aeRun = JSON.parse(readFileSync(path.join(aeRunDir, 'run.json'), 'utf8'));

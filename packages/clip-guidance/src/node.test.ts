@@ -1,4 +1,18 @@
-import { PRETRAINED_CLIPS, pretrainedClipCard, pretrainedClipDir, loadPretrainedClip, type PretrainedClipName } from './node';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  PRETRAINED_CLIPS,
+  PRETRAINED_UNCLIP_DECODERS,
+  PRETRAINED_UNCLIP_PRIORS,
+  pretrainedClipCard,
+  pretrainedClipDir,
+  pretrainedUnclipDecoderDir,
+  pretrainedUnclipPriorDir,
+  loadPretrainedClip,
+  type PretrainedClipName,
+  type PretrainedUnclipDecoderName,
+  type PretrainedUnclipPriorName,
+} from './node';
 
 describe('@gen/clip-guidance/node', () => {
   test('ships the names mnist and fashion', () => {
@@ -11,5 +25,24 @@ describe('@gen/clip-guidance/node', () => {
     expect(() => pretrainedClipDir('nope' as PretrainedClipName)).not.toThrow(/\n/);
     expect(() => pretrainedClipCard('nope' as PretrainedClipName)).toThrow(message);
     await expect(loadPretrainedClip('nope' as PretrainedClipName)).rejects.toThrow(message);
+  });
+
+  test('ships the unCLIP decoder mnist and the priors mnist-diffusion / mnist-regression, each a checkpoint with a model card', () => {
+    expect(PRETRAINED_UNCLIP_DECODERS).toEqual(['mnist']);
+    expect(PRETRAINED_UNCLIP_PRIORS).toEqual(['mnist-diffusion', 'mnist-regression']);
+    const folders = [
+      ...PRETRAINED_UNCLIP_DECODERS.map((name) => pretrainedUnclipDecoderDir(name)),
+      ...PRETRAINED_UNCLIP_PRIORS.map((name) => pretrainedUnclipPriorDir(name)),
+    ];
+    for (const folder of folders) {
+      for (const file of ['config.json', 'weights.bin', 'model-card.json']) expect(fs.existsSync(path.join(folder, file))).toBe(true);
+    }
+    const decoderConfig = JSON.parse(fs.readFileSync(path.join(folders[0], 'config.json'), 'utf8')).userDefinedMetadata.genCheckpoint.config;
+    expect(decoderConfig).toMatchObject({ autoencoder: 'autoencoder', imageEncoder: { kind: 'clip-image-embedding', clip: 'pretrained:mnist' } });
+    expect(fs.existsSync(path.join(folders[0], 'autoencoder', 'config.json'))).toBe(true);
+    expect(() => pretrainedUnclipDecoderDir('nope' as PretrainedUnclipDecoderName)).toThrow("name (\"nope\") must be a pretrained unCLIP decoder of @gen/clip-guidance: 'mnist'");
+    expect(() => pretrainedUnclipPriorDir('mnist' as PretrainedUnclipPriorName)).toThrow(
+      "name (\"mnist\") must be a pretrained unCLIP prior of @gen/clip-guidance: 'mnist-diffusion', 'mnist-regression'",
+    );
   });
 });

@@ -43,6 +43,38 @@ export function pretrainedClipCard(name: PretrainedClipName): ModelCard {
   return readModelCard(pretrainedClipDir(name));
 }
 
+/**
+ * The shipped unCLIP decoders (docs/models/unclip.md): `mnist`, a latent-diffusion decoder of the
+ * `pretrained:mnist` CLIP's image embeddings over the `mnist` autoencoder, in
+ * `pretrained/unclip-mnist/` (a diffusion checkpoint with `config.imageEncoder`).
+ */
+export const PRETRAINED_UNCLIP_DECODERS = ['mnist'] as const;
+export type PretrainedUnclipDecoderName = (typeof PRETRAINED_UNCLIP_DECODERS)[number];
+
+/**
+ * The shipped unCLIP priors (CLIP text embedding → image embedding) of the `pretrained:mnist`
+ * CLIP: `mnist-diffusion` (a diffusion prior) and `mnist-regression` (a residual MLP), in
+ * `pretrained/unclip-prior-<name>/`.
+ */
+export const PRETRAINED_UNCLIP_PRIORS = ['mnist-diffusion', 'mnist-regression'] as const;
+export type PretrainedUnclipPriorName = (typeof PRETRAINED_UNCLIP_PRIORS)[number];
+
+/** The folder of a shipped unCLIP decoder (a checkpoint `loadDiffusion` reads; `gen sample unclip --checkpoint pretrained:<name>`). */
+export function pretrainedUnclipDecoderDir(name: PretrainedUnclipDecoderName): string {
+  if (!PRETRAINED_UNCLIP_DECODERS.includes(name)) {
+    throw new InvalidArgumentError('name', name, `must be a pretrained unCLIP decoder of @gen/clip-guidance: ${PRETRAINED_UNCLIP_DECODERS.map((n) => `'${n}'`).join(', ')}`);
+  }
+  return pretrainedDir({ packageName: '@gen/clip-guidance', kind: 'unCLIP decoder', name: `unclip-${name}`, available: [`unclip-${name}`], fromFile: currentFile() });
+}
+
+/** The folder of a shipped unCLIP prior (a checkpoint `loadPrior` reads; `--prior pretrained:<name>`). */
+export function pretrainedUnclipPriorDir(name: PretrainedUnclipPriorName): string {
+  if (!PRETRAINED_UNCLIP_PRIORS.includes(name)) {
+    throw new InvalidArgumentError('name', name, `must be a pretrained unCLIP prior of @gen/clip-guidance: ${PRETRAINED_UNCLIP_PRIORS.map((n) => `'${n}'`).join(', ')}`);
+  }
+  return pretrainedDir({ packageName: '@gen/clip-guidance', kind: 'unCLIP prior', name: `unclip-prior-${name}`, available: [`unclip-prior-${name}`], fromFile: currentFile() });
+}
+
 /** A tf.io handler reading a model.json and its weight shards (paths relative to it) from disk. */
 function fileModelHandler(file: string): tf.io.IOHandler {
   return {

@@ -1,6 +1,6 @@
 // gen train | sample | eval unclip and gen train | eval unclip-prior end to end: a tiny CLIP
 // trained for one step, a tiny decoder and priors trained for two steps on 64 MNIST digits (wasm).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -36,6 +36,9 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
     const saved = readJson(join(run('d'), 'checkpoints', 'step-00000002', 'config.json')).userDefinedMetadata.genCheckpoint.config;
     expect(saved).toMatchObject({ family: 'diffusion', model: { crossAttentionDim: 8 }, imageEncoder: { kind: 'clip-image-embedding', clip: clipCheckpoint(), embedDim: 8, tokens: 2, imageShape: [28, 28, 1] } });
     expect(pngInfo(join(run('d'), 'samples', 'step-000002.png'))).toMatchObject({ width: 302 });
+    // Losses and the session's elapsed seconds (the training time ship-pretrained sums), as gen train diffusion writes them.
+    const logged = readFileSync(join(run('d'), 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { step: number; elapsed: number; losses: Record<string, number> });
+    expect(logged.at(-1)).toMatchObject({ step: 2, elapsed: expect.any(Number), losses: expect.any(Object) });
 
     const bad = await gen(['train', 'unclip', ...COMMON, '--clip', run('clip'), '--tokens', '3', '--steps', '1', '--out', run('d-bad')]);
     expect(bad.code).toBe(2);
@@ -92,11 +95,29 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
     expect(plain.err).toBe(`gen sample diffusion: --checkpoint (${JSON.stringify(run('d'))}) is an unCLIP decoder (conditioned on CLIP image embeddings): use gen sample unclip / gen eval unclip\n`);
   });
 
+  test('pretrained:<name> names the shipped decoders and priors; an unknown name lists them', async () => {
+    const decoder = await gen(['sample', 'unclip', '--checkpoint', 'pretrained:nope', '--image', 'x.png', '--out', run('s-nope')]);
+    expect(decoder.code).toBe(2);
+    expect(decoder.err).toBe('gen sample unclip: --checkpoint ("pretrained:nope") names no shipped checkpoint (shipped: pretrained:mnist)\n');
+    const prior = await gen(['eval', 'unclip-prior', '--checkpoint', 'pretrained:mnist', '--out', run('p-nope')]);
+    expect(prior.code).toBe(2);
+    expect(prior.err).toBe('gen eval unclip-prior: --checkpoint ("pretrained:mnist") names no shipped checkpoint (shipped: pretrained:mnist-diffusion, pretrained:mnist-regression)\n');
+    const evaluated = await gen(['eval', 'unclip-prior', '--checkpoint', 'pretrained:mnist-regression', '--backend', 'wasm', '--n', '20', '--out', run('p-shipped')]);
+    expect(evaluated.err).toBe('');
+    expect(evaluated.out).toMatch(/^regression prior: cos\(predicted, true image embedding\) 0\.[89]\d\d /m);
+  });
+
   test('eval unclip: prompted-class accuracy through the prior, variation class agreement and distance to the reference', async () => {
     const { code, out, err } = await gen(['eval', 'unclip', '--checkpoint', run('d'), '--prior', run('p-regression'), '--backend', 'wasm', '--n', '4', '--references', '2', '--per-reference', '2', '--steps', '1', '--out', run('e')]);
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(out).toMatch(/prompted-class accuracy [\d.]+% \(n 4, held-out prompts, regression prior, guidance 3\)\nvariations keep the reference's class [\d.]+% \(2 references × 2\); RMS pixel distance to the reference mean [\d.]+, min [\d.]+ \(another test image of its class: [\d.]+\); copies \(< 0.1\) [\d.]+%\n/);
+    expect(out).toMatch(/prompted-class accuracy [\d.]+% \(n 4, held-out prompts, regression prior, guidance 3\); FID [\d.]+, floor [\d.]+, ratio [\d.]+×\nvariations keep the reference's class [\d.]+% \(2 references × 2\); RMS pixel distance to the reference mean [\d.]+, min [\d.]+ \(another test image of its class: [\d.]+\); copies \(< 0.1\) [\d.]+%\n/);
+    const written = readJson(join(run('e'), 'metrics.json')) as { prompted: { fid: number; floor: number; ratio: number } };
+    expect(written.prompted).toMatchObject({ n: 4, fid: expect.any(Number), floor: expect.any(Number), ratio: expect.any(Number), kid: expect.any(Number) });
+    expect(written.prompted.ratio).toBeCloseTo(written.prompted.fid / written.prompted.floor, 6);
+    const tooMany = await gen(['eval', 'unclip', '--checkpoint', run('d'), '--prior', run('p-regression'), '--backend', 'wasm', '--n', '6000', '--out', run('e-many')]);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.err).toMatch(/^gen eval unclip: --n \("6000"\) must be an integer from 2 to \d+ for mnist/);
     const nothing = await gen(['eval', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--references', '0', '--out', run('e-none')]);
     expect(nothing.err).toBe('gen eval unclip: --references ("0") must be at least 1 without --prior: there would be nothing to measure\n');
     expect(nothing.code).toBe(2);

@@ -34,6 +34,7 @@ import {
 import { choiceOption, integerOption, nonEmptyOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
+import { PRETRAINED_UNCLIP_DECODER_CHECKPOINTS, PRETRAINED_UNCLIP_PRIOR_CHECKPOINTS } from './unclip-pretrained';
 import { UsageError } from '../usage-error';
 import { encoderOf, findAutoencoder, guidanceOf, latentOf, loadDiffusionAt, loadTrainingLatent, resolveTextEncoder, samplerOptions, type Latent } from './diffusion';
 import {
@@ -55,6 +56,8 @@ import {
   realTestImages,
   referenceDistances,
   reportTrainingEnd,
+  appendJsonLine,
+  checkEvalN,
   resolveCheckpoint,
   sampleGridPath,
   sampleOptions,
@@ -102,7 +105,7 @@ async function loadClipAt(location: string): Promise<LoadedClip> {
 
 /** A decoder checkpoint (a diffusion checkpoint with an image encoder record), found before the backend starts. */
 function findDecoder(given: string | undefined, commandPath: string) {
-  const checkpoint = resolveCheckpoint(given, commandPath);
+  const checkpoint = resolveCheckpoint(given, commandPath, PRETRAINED_UNCLIP_DECODER_CHECKPOINTS);
   const config = checkpointConfig('diffusion', checkpoint.location);
   let record: ImageEncoderRecord | null;
   try {
@@ -118,7 +121,7 @@ function findDecoder(given: string | undefined, commandPath: string) {
 function findPrior(given: string, commandPath: string, flag = '--prior') {
   let found;
   try {
-    found = resolveCheckpoint(given, commandPath);
+    found = resolveCheckpoint(given, commandPath, PRETRAINED_UNCLIP_PRIOR_CHECKPOINTS);
   } catch (error) {
     if (UsageError.isInstance(error)) throw new UsageError(flag, given, error.message.replace(/^--checkpoint (\([^)]*\) )?/, ''));
     throw error;
@@ -223,6 +226,7 @@ async function trainDecoderCommand({ options, io, verbose, argv, commandPath }: 
     const perClass = Math.max(1, Math.floor(64 / classCount));
     const gridIndices = Array.from({ length: classCount * perClass }, (_, i) => nthOfClass(data, i % classCount, Math.floor(i / classCount)));
     const encoder = clip;
+    const sessionStarted = performance.now();
     try {
       result = await trainUnclipDecoder({
         dataset: data,
@@ -245,7 +249,11 @@ async function trainDecoderCommand({ options, io, verbose, argv, commandPath }: 
         resume: options.resume as boolean,
         signal: interrupt.signal,
         logEvery: every > 0 ? gcd(10, every) : 10,
-        onProgress: (event) => progress.update(event),
+        onProgress: (event) => {
+          // elapsed: seconds since this session started (a resumed run's training time is the sum over sessions), as gen train diffusion writes it.
+          appendJsonLine(folders.metricsFile, { step: event.step, losses: event.losses, stepsPerSecond: event.stepsPerSecond, eta: event.eta, elapsed: (performance.now() - sessionStarted) / 1000 });
+          return progress.update(event);
+        },
         ...(every > 0
           ? {
               sampleEvery: every,
@@ -425,6 +433,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
   if (prior === null && references === 0) throw new UsageError('--references', '0', 'must be at least 1 without --prior: there would be nothing to measure');
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const test = await realTestImages(dataset);
+  if (prior) checkEvalN(options.n as number, dataset, test.size);
   const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
   let clip: LoadedClip | null = null;
   let loadedPrior: LoadedPrior | null = null;
@@ -452,6 +461,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
       ...(loadedPrior ? { prior: loadedPrior, priorOptions } : {}),
       n: options.n as number,
       ...(references > 0 ? { references: test, referenceCount: references, perReference: options['per-reference'] as number } : {}),
+      real: test.images,
       copyThreshold: options['copy-threshold'] as number,
       guidanceScale,
       batchSize: options['batch-size'] as number,
@@ -473,7 +483,11 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
       ...evaluation,
     });
     const lines: string[] = [];
-    if (evaluation.prompted) lines.push(`prompted-class accuracy ${(100 * evaluation.prompted.classAccuracy).toFixed(1)}% (n ${evaluation.prompted.n}, held-out prompts, ${loadedPrior!.config.kind} prior, guidance ${guidanceScale})`);
+    if (evaluation.prompted) {
+      const { fid, floor, ratio } = evaluation.prompted;
+      const fidPart = fid !== undefined ? `; FID ${fid.toFixed(3)}, floor ${floor!.toFixed(3)}, ratio ${ratio!.toFixed(2)}×` : '';
+      lines.push(`prompted-class accuracy ${(100 * evaluation.prompted.classAccuracy).toFixed(1)}% (n ${evaluation.prompted.n}, held-out prompts, ${loadedPrior!.config.kind} prior, guidance ${guidanceScale})${fidPart}`);
+    }
     if (evaluation.variations) {
       const v = evaluation.variations;
       lines.push(
@@ -633,7 +647,7 @@ export const unclipCommands: FamilyCommands = {
       ...samplerOptions(20),
       image: { type: 'string', valueName: 'png', description: "variations: a reference PNG of the CLIP's image size (28×28 for MNIST)", parse: nonEmptyOption },
       prompt: { type: 'string', valueName: 'text', description: 'text-to-image through --prior', parse: nonEmptyOption },
-      prior: { type: 'string', valueName: 'dir', description: 'a gen train unclip-prior run (with --prompt)', parse: nonEmptyOption },
+      prior: { type: 'string', valueName: 'dir', description: 'a gen train unclip-prior run, or pretrained:mnist-diffusion / pretrained:mnist-regression (with --prompt)', parse: nonEmptyOption },
       ...PRIOR_SAMPLING_OPTIONS,
       ...CLIP_OVERRIDE,
     },
@@ -649,7 +663,7 @@ export const unclipCommands: FamilyCommands = {
       ...evalOptionsWithoutN,
       ...samplerOptions(20),
       n: { type: 'string', valueName: 'n', description: 'class-prompted samples (with --prior)', default: 100, parse: integerOption(1, 1e6) },
-      prior: { type: 'string', valueName: 'dir', description: 'a gen train unclip-prior run: measures prompted-class accuracy (held-out phrasings)', defaultLabel: 'none', parse: nonEmptyOption },
+      prior: { type: 'string', valueName: 'dir', description: 'a gen train unclip-prior run, or pretrained:<name> for a shipped one: measures prompted-class accuracy (held-out phrasings)', defaultLabel: 'none', parse: nonEmptyOption },
       references: { type: 'string', valueName: 'n', description: 'test images whose variations are measured, classes in turn (0: none)', default: 20, parse: integerOption(0, 1e6) },
       'per-reference': { type: 'string', valueName: 'n', description: 'variations per reference', default: 8, parse: integerOption(1, 1e4) },
       'copy-threshold': { type: 'string', valueName: 'x', description: 'RMS pixel distance (pixels in [0, 1]) below which a variation counts as a copy', default: DEFAULT_COPY_THRESHOLD, parse: nonNegativeNumberOption },

@@ -37,6 +37,11 @@ export interface EvaluateUnclipOptions extends Pick<PipelineOptions, 'model' | '
   templates?: readonly string[];
   /** Labelled test images: the references of the variations (skipped without them). */
   references?: ImageDataset;
+  /**
+   * Real images in [0, 1] (at least 2n): the prompted samples also get FID, its real-vs-real
+   * floor at n, their ratio, and KID (omitted: class accuracy only).
+   */
+  real?: metrics.ImageInput;
   /** References, classes in turn (default 20). */
   referenceCount?: number;
   /** Variations per reference (default 8). */
@@ -56,7 +61,20 @@ export interface EvaluateUnclipOptions extends Pick<PipelineOptions, 'model' | '
 export type UnclipVariationResult = ReferenceVariationResult;
 
 export interface UnclipEvaluation {
-  prompted?: { n: number; classAccuracy: number; perClassAccuracy: number[]; classFractions: number[]; templates: string[]; examples: string[] };
+  prompted?: {
+    n: number;
+    classAccuracy: number;
+    perClassAccuracy: number[];
+    classFractions: number[];
+    templates: string[];
+    examples: string[];
+    /** With `real`: FID of the prompted samples, the real-vs-real floor at n, ratio, KID. */
+    fid?: number;
+    floor?: number;
+    ratio?: number;
+    kid?: number;
+    kidStd?: number;
+  };
   variations?: UnclipVariationResult;
   guidanceScale: number;
 }
@@ -113,8 +131,17 @@ export async function evaluateUnclip(options: EvaluateUnclipOptions): Promise<Un
       }
       const samples = tf.concat(parts) as tf.Tensor4D;
       try {
-        const scores = await classScores(samples, labels, classifier, undefined, seed);
-        result.prompted = { n, classAccuracy: scores.classAccuracy, perClassAccuracy: scores.perClassAccuracy, classFractions: scores.classFractions, templates: [...templates], examples: prompts.slice(0, classCount) };
+        const scores = await classScores(samples, labels, classifier, options.real, seed);
+        const { fid, floor, ratio, kid, kidStd } = scores;
+        result.prompted = {
+          n,
+          classAccuracy: scores.classAccuracy,
+          perClassAccuracy: scores.perClassAccuracy,
+          classFractions: scores.classFractions,
+          templates: [...templates],
+          examples: prompts.slice(0, classCount),
+          ...(fid !== undefined ? { fid, floor, ratio, kid, kidStd } : {}),
+        };
       } finally {
         samples.dispose();
       }
