@@ -1,12 +1,10 @@
 // Node: data-parallel diffusion training over @gen/core's DataParallelTrainer (worker_threads).
 // Imported (and registered) by '@gen/diffusion/node'.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { GenError } from '@gen/core';
-import type { ImageDataset, NamedTensors } from '@gen/core';
-import { DataParallelTrainer, autoWorkerCount } from '@gen/core/node';
+import type { NamedTensors } from '@gen/core';
+import { DataParallelTrainer, autoWorkerCount, replicaModulePath, sharedDataset } from '@gen/core/node';
 import { DENOISE_PHASE, SEED_KEY, encodeSeed } from './diffusion-replica';
 import type { DiffusionReplica } from './diffusion-replica';
 import { buildImageEncoder, registerParallelDiffusion } from './parallel-hook';
@@ -23,36 +21,7 @@ function currentFile(): string {
  * built (the same format as this file, so the main thread shares this package's module graph).
  */
 export function diffusionReplicaModule(): string {
-  const here = currentFile();
-  const dir = path.dirname(here);
-  // The format of this file: .ts (sources), .js / .cjs (dist), .mjs (an esbuild bundle such as scripts/bench-parallel-diffusion.mjs).
-  const ext = path.extname(here);
-  const candidates = [path.join(dir, `diffusion-replica${ext}`), path.join(dir, 'training', `diffusion-replica${ext}`)];
-  const found = candidates.find((file) => fs.existsSync(file));
-  if (found === undefined) throw new GenError(`parallel diffusion training: the replica module is missing (looked for ${candidates.join(', ')}); rebuild @gen/diffusion`);
-  return found;
-}
-
-/** The training set over SharedArrayBuffers (copied once; every thread reads the same memory). */
-function sharedDataset(dataset: ImageDataset): ImageDataset {
-  const share = <T extends Float32Array | Int32Array>(values: T, make: (buffer: SharedArrayBuffer) => T): T => {
-    if (values.buffer instanceof SharedArrayBuffer) return values;
-    const out = make(new SharedArrayBuffer(values.byteLength));
-    out.set(values);
-    return out;
-  };
-  const pixels = dataset.size * dataset.height * dataset.width * dataset.channels;
-  return {
-    name: dataset.name,
-    images: share(dataset.images.subarray(0, pixels), (b) => new Float32Array(b)),
-    labels: share(dataset.labels.subarray(0, dataset.size), (b) => new Int32Array(b)),
-    size: dataset.size,
-    height: dataset.height,
-    width: dataset.width,
-    channels: dataset.channels,
-    classNames: [...dataset.classNames],
-    skipped: dataset.skipped,
-  };
+  return replicaModulePath({ fromFile: currentFile(), name: 'diffusion-replica', folder: 'training', packageName: '@gen/diffusion', what: 'parallel diffusion training' });
 }
 
 /** A recipe's module as this thread imports it (a path for jest's require, a URL on Windows). */

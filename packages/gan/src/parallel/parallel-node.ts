@@ -1,12 +1,9 @@
 // Node: data-parallel GAN training over @gen/core's DataParallelTrainer (worker_threads).
 // Imported (and registered) by '@gen/gan/node'.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { GenError } from '@gen/core';
-import type { ImageDataset, NamedTensors } from '@gen/core';
-import { DataParallelTrainer, autoWorkerCount } from '@gen/core/node';
+import type { NamedTensors } from '@gen/core';
+import { DataParallelTrainer, autoWorkerCount, replicaModulePath, sharedDataset } from '@gen/core/node';
 import { CRITIC_PHASE, GENERATOR_PHASE, RNG_KEY, encodeRng } from './gan-replica';
 import type { GanReplica } from './gan-replica';
 import { registerParallelGan } from './parallel-hook';
@@ -22,35 +19,7 @@ function currentFile(): string {
  * bundles it with esbuild for the workers), dist/gan-replica.{js,cjs} when built.
  */
 export function ganReplicaModule(): string {
-  const here = currentFile();
-  const dir = path.dirname(here);
-  const ext = path.extname(here);
-  const candidates = [path.join(dir, `gan-replica${ext}`), path.join(dir, 'parallel', `gan-replica${ext}`)];
-  const found = candidates.find((file) => fs.existsSync(file));
-  if (found === undefined) throw new GenError(`parallel GAN training: the replica module is missing (looked for ${candidates.join(', ')}); rebuild @gen/gan`);
-  return found;
-}
-
-/** The training set over SharedArrayBuffers (copied once; every thread reads the same memory). */
-function sharedDataset(dataset: ImageDataset): ImageDataset {
-  const share = <T extends Float32Array | Int32Array>(values: T, make: (buffer: SharedArrayBuffer) => T): T => {
-    if (values.buffer instanceof SharedArrayBuffer) return values;
-    const out = make(new SharedArrayBuffer(values.byteLength));
-    out.set(values);
-    return out;
-  };
-  const pixels = dataset.size * dataset.height * dataset.width * dataset.channels;
-  return {
-    name: dataset.name,
-    images: share(dataset.images.subarray(0, pixels), (b) => new Float32Array(b)),
-    labels: share(dataset.labels.subarray(0, dataset.size), (b) => new Int32Array(b)),
-    size: dataset.size,
-    height: dataset.height,
-    width: dataset.width,
-    channels: dataset.channels,
-    classNames: [...dataset.classNames],
-    skipped: dataset.skipped,
-  };
+  return replicaModulePath({ fromFile: currentFile(), name: 'gan-replica', folder: 'parallel', packageName: '@gen/gan', what: 'parallel GAN training' });
 }
 
 export const nodeParallelGan: ParallelGanRunner = {
