@@ -1,5 +1,6 @@
 // @gen/vae/node: the VAEs this repository trained with `gen train vae` and ships in
 // packages/vae/pretrained/<name>/ (weights + model-card.json), loaded by name.
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { GenError, InvalidArgumentError, type Generator } from '@gen/core';
@@ -18,6 +19,17 @@ export type PretrainedVaeName = (typeof PRETRAINED_VAES)[number];
 function currentFile(): string {
   // CJS (dist .cjs, jest): __filename. ESM (dist .js): import.meta.url.
   return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+}
+
+/**
+ * The file of this module, which exports createLatentEncoder: src/node.ts from sources; in dist,
+ * currentFile() can name a shared chunk (tsup's ESM `__filename` shim lives there), so the entry
+ * beside it in the same format: dist/node.js or dist/node.cjs.
+ */
+function nodeEntryFile(): string {
+  const here = currentFile();
+  const ext = path.extname(here);
+  return ext === '.ts' ? here : path.join(path.dirname(here), `node${ext}`);
 }
 
 /** The folder of a shipped VAE (a checkpoint `loadVaeModel` reads). */
@@ -100,5 +112,5 @@ export async function createLatentEncoder(options: LatentEncoderOptions): Promis
  * `encodeImages` to train latent diffusion with `workers` > 1.
  */
 export function latentEncoderRecipe(options: LatentEncoderOptions): { module: string; exportName: string; options: { autoencoder: string; scalingFactor: number } } {
-  return { module: currentFile(), exportName: 'createLatentEncoder', options: { autoencoder: options.autoencoder, scalingFactor: options.scalingFactor } };
+  return { module: nodeEntryFile(), exportName: 'createLatentEncoder', options: { autoencoder: options.autoencoder, scalingFactor: options.scalingFactor } };
 }
