@@ -2,10 +2,10 @@
 // update, global batch 64) with 1 replica (in-process, no threads) and with more, measured
 // in alternating rounds so that load from other processes hits every configuration alike.
 // Run it with `node scripts/bench-parallel.mjs` (bundles this file for plain Node).
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { DataParallelTrainer } from './data-parallel-trainer';
 import type { UpdateMode } from './data-parallel-trainer';
+import { busiestThreadMs, median, threadCpuMs } from './thread-cpu';
 
 export interface BenchOptions {
   /** Replica module (a built .mjs; the script passes the bundled DCGAN fixture). */
@@ -32,40 +32,6 @@ export interface BenchRow {
    * the step time on an otherwise idle machine, if nothing waited. Empty elsewhere.
    */
   busiestThreadCpuMsPerStep: number[];
-}
-
-/** CPU time (ms) of every thread of this process, by thread id (Linux only; empty elsewhere). */
-function threadCpuMs(): Map<string, number> {
-  const out = new Map<string, number>();
-  let tids: string[];
-  try {
-    tids = fs.readdirSync('/proc/self/task');
-  } catch {
-    return out;
-  }
-  const tick = 1000 / 100; // USER_HZ is 100 on Linux
-  for (const tid of tids) {
-    try {
-      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid, (Number(fields[11]) + Number(fields[12])) * tick);
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out;
-}
-
-function busiestThreadMs(before: Map<string, number>, after: Map<string, number>): number {
-  let most = 0;
-  for (const [tid, ms] of after) most = Math.max(most, ms - (before.get(tid) ?? 0));
-  return most;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const label = (c: { workers: number; update: UpdateMode }) => (c.workers === 1 ? '1 (no threads)' : `${c.workers} ${c.update}`);

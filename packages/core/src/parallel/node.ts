@@ -3,6 +3,8 @@ export { DataParallelTrainer, autoWorkerCount } from './data-parallel-trainer';
 export type { DataParallelTrainerOptions, StepOptions, StepResult, UpdateMode } from './data-parallel-trainer';
 export { gradientsOf, sliceShard, defineReplica } from './replica-helpers';
 export { replicaModulePath, sharedDataset } from './replica-files';
+export { benchTrainingWorkers } from './bench-training';
+export type { BenchTrainingOptions, BenchTrainingRun } from './bench-training';
 export type {
   Shard,
   PhaseOutput,
