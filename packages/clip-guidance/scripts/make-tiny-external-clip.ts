@@ -7,7 +7,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { writeTinyExternalClip, type TinyTowerKind } from '../src/__fixtures__/tiny-external-clip';
+import type { TinyTowerKind } from '../src/__fixtures__/tiny-external-clip';
+import { writeTinyExternalClip } from '../src/__fixtures__/write-tiny-external-clip';
 
 const args = process.argv.slice(2);
 const option = (name: string): TinyTowerKind => {

@@ -8,13 +8,13 @@
 // ("top" = TL + TR, "left" = TL + BL, …), so "top left" matches an image bright in its top-left
 // quadrant. Small deterministic noise makes every weight matter for the gradient checks.
 //
-// Written by packages/clip-guidance/scripts/make-tiny-external-clip.ts into
-// packages/clip-guidance/fixtures/tiny-external-clip/ (used by docs/models/external-clip.md),
-// and by the tests into temporary folders.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// Built in memory (this file runs in the browser too: the webgl leg loads the towers through
+// in-memory tf.io handlers); ./write-tiny-external-clip.ts writes the same files to a folder for
+// the Node tests and for packages/clip-guidance/scripts/make-tiny-external-clip.ts, which made
+// packages/clip-guidance/fixtures/tiny-external-clip/ (used by docs/models/external-clip.md).
 import * as tf from '@tensorflow/tfjs-core';
 import { Generator } from '@gen/core';
+import type { ExternalClipSources } from '../external-clip/load-external-clip';
 import { byteVocabularyOrder } from '../tokenizer/openai-clip-tokenizer';
 
 export type TinyTowerKind = 'graph' | 'layers';
@@ -127,7 +127,7 @@ interface WeightEntry {
 
 const dtypeEnum = { float32: 'DT_FLOAT', int32: 'DT_INT32' } as const;
 const shapeAttr = (shape: number[]) => ({ dim: shape.map((size) => ({ size: String(size) })) });
-const b64 = (text: string) => Buffer.from(text).toString('base64');
+const b64 = (text: string) => btoa(text); // ASCII attribute strings only
 
 class GraphBuilder {
   readonly nodes: object[] = [];
@@ -228,39 +228,47 @@ function textGraph(g: Generator) {
   });
 }
 
-/** Writes model.json + one weight shard, the layout tensorflowjs_converter writes. */
-function writeGraphModel(dir: string, artifacts: ReturnType<typeof imageGraph>): void {
-  fs.mkdirSync(dir, { recursive: true });
+/** A tiny export's files: path relative to the export's folder → bytes. */
+export type TinyExternalClipFiles = Record<string, Uint8Array>;
+
+const SHARD = 'group1-shard1of1.bin';
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+/** model.json + one weight shard under `dir`, the layout tensorflowjs_converter writes. */
+function graphModelFiles(dir: string, artifacts: ReturnType<typeof imageGraph>): TinyExternalClipFiles {
   const { weights, ...json } = artifacts;
-  const shard = 'group1-shard1of1.bin';
-  const bytes = Buffer.concat(weights.map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength)));
-  fs.writeFileSync(path.join(dir, shard), bytes);
-  const manifest = [{ paths: [shard], weights: weights.map(({ name, shape, dtype }) => ({ name, shape, dtype })) }];
-  fs.writeFileSync(path.join(dir, 'model.json'), `${JSON.stringify({ ...json, weightsManifest: manifest })}\n`);
+  const bytes = new Uint8Array(weights.reduce((n, w) => n + w.data.byteLength, 0));
+  let offset = 0;
+  for (const w of weights) {
+    bytes.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength), offset);
+    offset += w.data.byteLength;
+  }
+  const manifest = [{ paths: [SHARD], weights: weights.map(({ name, shape, dtype }) => ({ name, shape, dtype })) }];
+  return { [`${dir}/${SHARD}`]: bytes, [`${dir}/model.json`]: utf8(`${JSON.stringify({ ...json, weightsManifest: manifest })}\n`) };
 }
 
 // ---- tfjs-layers models ----
 
 type Layers = typeof import('@tensorflow/tfjs-layers');
 
-async function writeLayersModel(dir: string, model: import('@tensorflow/tfjs-layers').LayersModel): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
+/** A layers model saved as model.json + one shard under `dir` (what model.save('file://…') writes). */
+async function layersModelFiles(dir: string, model: import('@tensorflow/tfjs-layers').LayersModel): Promise<TinyExternalClipFiles> {
+  const files: TinyExternalClipFiles = {};
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const shard = 'group1-shard1of1.bin';
-      const data = artifacts.weightData as ArrayBuffer;
-      fs.writeFileSync(path.join(dir, shard), Buffer.from(data));
+      files[`${dir}/${SHARD}`] = new Uint8Array(artifacts.weightData as ArrayBuffer);
       const json = {
         modelTopology: artifacts.modelTopology,
         format: artifacts.format,
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths: [shard], weights: artifacts.weightSpecs }],
+        weightsManifest: [{ paths: [SHARD], weights: artifacts.weightSpecs }],
       };
-      fs.writeFileSync(path.join(dir, 'model.json'), `${JSON.stringify(json)}\n`);
+      files[`${dir}/model.json`] = utf8(`${JSON.stringify(json)}\n`);
       return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
     }),
   );
+  return files;
 }
 
 /** Image tower as a LayersModel: NHWC [8, 8, 3] → Conv2D 4×4/4 → Reshape → swish → Dense (no bias). */
@@ -312,27 +320,54 @@ export function tinyExternalClipConfig(options: TinyExternalClipOptions = {}) {
   };
 }
 
-/** Writes a tiny external CLIP into `dir` (created): external-clip.json, image/, text/, vocab.json, merges.txt. */
-export async function writeTinyExternalClip(dir: string, options: TinyExternalClipOptions = {}): Promise<void> {
+/** The files of a tiny external CLIP: external-clip.json, image/, text/, vocab.json, merges.txt. */
+export async function tinyExternalClipFiles(options: TinyExternalClipOptions = {}): Promise<TinyExternalClipFiles> {
   const { image = 'graph', text = 'graph', seed = 0 } = options;
   const g = new Generator(seed);
   const gImage = g.fork('image');
   const gText = g.fork('text');
-  fs.mkdirSync(dir, { recursive: true });
   const layers: Layers | null = image === 'layers' || text === 'layers' ? await import('@tensorflow/tfjs-layers') : null;
-  if (image === 'graph') writeGraphModel(path.join(dir, 'image'), imageGraph(gImage));
-  else {
-    const model = imageLayers(layers!, gImage);
-    await writeLayersModel(path.join(dir, 'image'), model);
-    model.dispose();
-  }
-  if (text === 'graph') writeGraphModel(path.join(dir, 'text'), textGraph(gText));
-  else {
-    const model = textLayers(layers!, gText);
-    await writeLayersModel(path.join(dir, 'text'), model);
-    model.dispose();
-  }
-  fs.writeFileSync(path.join(dir, 'vocab.json'), `${JSON.stringify(tinyVocab())}\n`);
-  fs.writeFileSync(path.join(dir, 'merges.txt'), tinyMergesText());
-  fs.writeFileSync(path.join(dir, 'external-clip.json'), `${JSON.stringify(tinyExternalClipConfig({ image, text }), null, 2)}\n`);
+  const tower = async (dir: string, kind: TinyTowerKind, graph: () => ReturnType<typeof imageGraph>, build: (l: Layers) => import('@tensorflow/tfjs-layers').LayersModel) => {
+    if (kind === 'graph') return graphModelFiles(dir, graph());
+    const model = build(layers!);
+    try {
+      return await layersModelFiles(dir, model);
+    } finally {
+      model.dispose();
+    }
+  };
+  return {
+    ...(await tower('image', image, () => imageGraph(gImage), (l) => imageLayers(l, gImage))),
+    ...(await tower('text', text, () => textGraph(gText), (l) => textLayers(l, gText))),
+    'vocab.json': utf8(`${JSON.stringify(tinyVocab())}\n`),
+    'merges.txt': utf8(tinyMergesText()),
+    'external-clip.json': utf8(`${JSON.stringify(tinyExternalClipConfig({ image, text }), null, 2)}\n`),
+  };
+}
+
+/** An in-memory tf.io handler of the model.json at `file` in `files` (its shard beside it). */
+export function inMemoryModelHandler(files: TinyExternalClipFiles, file: string): tf.io.IOHandler {
+  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
+  return {
+    load: async () => {
+      const json = JSON.parse(new TextDecoder().decode(files[file]));
+      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+        const bytes = files[`${dir}${manifest[0].paths[0]}`];
+        return [manifest.flatMap((group) => group.weights), bytes.slice().buffer];
+      });
+    },
+  };
+}
+
+/** `loadExternalClip(sources)` input for a tiny export held in memory (no files, no server). */
+export function tinyExternalClipSources(files: TinyExternalClipFiles): ExternalClipSources {
+  const text = (file: string) => new TextDecoder().decode(files[file]);
+  const config = JSON.parse(text('external-clip.json'));
+  return {
+    config,
+    image: inMemoryModelHandler(files, config.image.model),
+    text: inMemoryModelHandler(files, config.text.model),
+    vocab: text(config.tokenizer.vocab),
+    merges: text(config.tokenizer.merges),
+  };
 }
