@@ -114,7 +114,7 @@ const truncationOption = {
   description: 'truncate latents to [−τ, τ] (smaller: cleaner, less varied); Infinity: none',
   default: Infinity,
   defaultLabel: 'Infinity',
-  parse: positiveNumberOption(''),
+  parse: positiveNumberOption('', true),
 };
 
 async function trainGanCommand({ options, io, verbose, argv, commandPath }: CommandContext): Promise<number> {
