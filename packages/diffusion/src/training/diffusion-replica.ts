@@ -5,7 +5,8 @@
 // which it gets as typed arrays over SharedArrayBuffers (`context.data`): no pixels cross
 // threads per step. A shard's gradients are those of the loss over rows [start, end) of the
 // step's batch, with the step's draws made for the whole batch and sliced (denoising-loss.ts),
-// so every sample gets the noise and timestep it gets in single-thread training.
+// so every sample gets the noise and timestep it gets in single-thread training. Latent and
+// text-conditioned UNets: every replica builds its image / text encoder from a recipe.
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW, DataLoader, Generator, alphasCumprod, betasFromConfig, clipGradNorm, linearWarmupLr } from '@gen/core';
 import type { AugmentOptions, ImageDataset, JsonValue, NamedTensors, PredictionType, SchedulerConfig } from '@gen/core';
@@ -14,8 +15,9 @@ import type { Replica, ReplicaContext, Shard } from '@gen/core/node';
 import { UNet2DModel } from '../models/unet';
 import type { UNet2DConfig } from '../models/unet';
 import { denoisingLoss, drawStep, sliceDraws } from './denoising-loss';
-import { buildImageEncoder } from './parallel-hook';
-import type { ImageEncoderHook } from './parallel-hook';
+import { buildImageEncoder, buildTextEncoder } from './parallel-hook';
+import type { HookRecipe, ImageEncoderHook, TextEncoderHook } from './parallel-hook';
+import type { TextConditioning } from './train-diffusion';
 
 /** The JSON every replica is built from (`ReplicaSpec.options`). */
 export interface DiffusionReplicaOptions {
@@ -39,6 +41,11 @@ export interface DiffusionReplicaOptions {
    * `ReplicaSpec.modules.encodeImages`, so @gen/core bundles it for the workers), or null.
    */
   encodeImages?: { exportName?: string; options?: JsonValue } | null;
+  /**
+   * Text-conditioned UNets: the export and options of the `encodeText` recipe (its module is
+   * `ReplicaSpec.modules.encodeText`; its factory also gets the training set), or null.
+   */
+  encodeText?: { exportName?: string; options?: JsonValue } | null;
 }
 
 /** What a diffusion replica exposes besides the {@link Replica} contract (used in the main thread). */
@@ -77,13 +84,16 @@ export async function createReplica(options: unknown, context: ReplicaContext): 
   const o = options as DiffusionReplicaOptions;
   const dataset = context.data as ImageDataset;
   // Latent diffusion: this thread's own encoder (e.g. the autoencoder loaded from its folder).
+  const loadRecipe = async (key: 'encodeImages' | 'encodeText'): Promise<[Record<string, unknown>, HookRecipe]> => {
+    const specifier = context.modules?.[key];
+    if (specifier === undefined) throw new Error(`diffusion replica: options.${key} is set but ReplicaSpec.modules.${key} is not`);
+    return [(await import(/* webpackIgnore: true */ specifier)) as Record<string, unknown>, { module: specifier, ...o[key] }];
+  };
   let encoder: ImageEncoderHook | null = null;
-  if (o.encodeImages) {
-    const specifier = context.modules?.encodeImages;
-    if (specifier === undefined) throw new Error('diffusion replica: options.encodeImages is set but ReplicaSpec.modules.encodeImages is not');
-    const loaded = (await import(/* webpackIgnore: true */ specifier)) as Record<string, unknown>;
-    encoder = await buildImageEncoder(loaded, { module: specifier, ...o.encodeImages });
-  }
+  if (o.encodeImages) encoder = await buildImageEncoder(...(await loadRecipe('encodeImages')));
+  // Text-conditioned UNets: this thread's own text encoder (e.g. a frozen CLIP loaded from its folder).
+  let textEncoder: TextEncoderHook | null = null;
+  if (o.encodeText) textEncoder = await buildTextEncoder(...(await loadRecipe('encodeText')), { dataset });
   // As trainDiffusion builds its model: the weights of the seed's 'init' stream.
   const model = new UNet2DModel({ ...o.config, generator: new Generator(o.seed).fork('init') });
   const { height, width, inChannels } = model.config;
@@ -129,7 +139,17 @@ export async function createReplica(options: unknown, context: ReplicaContext): 
       else if (encoder.encodeRows) {
         x0 = encoder.encodeRows(sliceShard(batch.images, shard) as tf.Tensor4D, draw, { start: shard.start, end: shard.end, batchSize: size });
       } else x0 = sliceShard(encoder.encode(batch.images as tf.Tensor4D, draw), shard);
-      const lossFn = denoisingLoss(setup, { x0, draws: mine, labels });
+      // Text: the whole batch's text stream (captions drawn for every row, as in one thread), this shard's rows.
+      let text: TextConditioning | undefined;
+      if (textEncoder !== null) {
+        const textBatch = { indices: batch.indices, labels: batch.labels, generator: draw.fork('text'), step: shard.step };
+        if (textEncoder.encodeRows) text = textEncoder.encodeRows(textBatch, { start: shard.start, end: shard.end });
+        else {
+          const whole = textEncoder.encode(textBatch);
+          text = { encoderHiddenStates: sliceShard(whole.encoderHiddenStates, shard), ...(whole.encoderMask ? { encoderMask: sliceShard(whole.encoderMask, shard) } : {}) };
+        }
+      }
+      const lossFn = denoisingLoss(setup, { x0, draws: mine, labels, text });
       return gradientsOf(trainable, lossFn);
     });
 
@@ -167,6 +187,7 @@ export async function createReplica(options: unknown, context: ReplicaContext): 
     dispose() {
       alphaBarTable.dispose();
       encoder?.dispose?.();
+      textEncoder?.dispose?.();
       if (released) return;
       model.dispose();
       optimizer.dispose();

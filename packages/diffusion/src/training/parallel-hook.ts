@@ -5,11 +5,13 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { AdamW, Generator, ImageDataset, JsonValue } from '@gen/core';
 import type { UNet2DModel } from '../models/unet';
 import type { DiffusionReplicaOptions } from './diffusion-replica';
+import type { TextBatch, TextConditioning } from './train-diffusion';
 
 /**
  * A hook every thread can build for itself (a function cannot reach a worker thread):
  * `(await import(module))[exportName](options)`. E.g. `latentEncoderRecipe({ autoencoder: dir,
- * scalingFactor })` of @gen/vae/node, which loads the autoencoder from its folder.
+ * scalingFactor })` of @gen/vae/node, which loads the autoencoder from its folder, or
+ * `textEncoderRecipe({ clip: dir })` of @gen/clip-guidance/node (captions encoded by a frozen CLIP).
  */
 export interface HookRecipe {
   /** Absolute path or `file:` URL of an ES / CommonJS module (TypeScript is bundled for workers with esbuild). */
@@ -38,15 +40,55 @@ export interface ImageEncoderHook {
 /** The export a recipe module provides for `encodeImages`. */
 export type ImageEncoderFactory = (options: JsonValue) => ImageEncoderHook | Promise<ImageEncoderHook>;
 
-/** Builds a hook from a recipe's loaded module (the same code in the main thread and in workers). */
-export async function buildImageEncoder(loaded: Record<string, unknown>, recipe: HookRecipe): Promise<ImageEncoderHook> {
+/**
+ * What an `encodeText` recipe's factory builds (in every thread): the `encodeText` function of
+ * trainDiffusion, and optionally the rows of it a replica needs.
+ */
+export interface TextEncoderHook {
+  /** The batch's conditioning (as an `encodeText` function), drawing from `batch.generator`. */
+  encode(batch: TextBatch): TextConditioning;
+  /**
+   * Optional: rows `[start, end)` of what `encode(batch)` returns (`batch` is the whole batch),
+   * drawing from `batch.generator` exactly as `encode` does. A replica then encodes only its
+   * rows (e.g. captions drawn for the whole batch, only this replica's encoded); without it,
+   * every replica encodes the whole batch and keeps its rows.
+   */
+  encodeRows?(batch: TextBatch, rows: { start: number; end: number }): TextConditioning;
+  /** Frees what the hook holds (called once training ends). */
+  dispose?(): void;
+}
+
+/** What a text encoder's factory gets besides its options: the training set (the same in every thread). */
+export interface TextEncoderContext {
+  dataset: ImageDataset;
+}
+
+/** The export a recipe module provides for `encodeText`. */
+export type TextEncoderFactory = (options: JsonValue, context: TextEncoderContext) => TextEncoderHook | Promise<TextEncoderHook>;
+
+/** The factory a recipe names in its loaded module; `argument` (encodeImages, encodeText) names it in errors. */
+function recipeFactory(loaded: Record<string, unknown>, recipe: HookRecipe, argument: string): (...args: unknown[]) => unknown {
   const exportName = recipe.exportName ?? 'default';
   const factory = loaded[exportName] ?? (exportName === 'default' ? undefined : (loaded.default as Record<string, unknown> | undefined)?.[exportName]);
   if (typeof factory !== 'function') {
-    throw new Error(`encodeImages recipe: ${recipe.module} exports no function '${exportName}' (it exports ${Object.keys(loaded).filter((k) => k !== '__esModule').join(', ') || 'nothing'})`);
+    throw new Error(`${argument} recipe: ${recipe.module} exports no function '${exportName}' (it exports ${Object.keys(loaded).filter((k) => k !== '__esModule').join(', ') || 'nothing'})`);
   }
-  const hook = (await (factory as ImageEncoderFactory)(recipe.options ?? null)) as ImageEncoderHook;
-  if (typeof hook?.encode !== 'function') throw new Error(`encodeImages recipe: ${recipe.module}'s ${exportName}(options) returned no { encode(images, generator) }`);
+  return factory as (...args: unknown[]) => unknown;
+}
+
+/** Builds a hook from a recipe's loaded module (the same code in the main thread and in workers). */
+export async function buildImageEncoder(loaded: Record<string, unknown>, recipe: HookRecipe): Promise<ImageEncoderHook> {
+  const factory = recipeFactory(loaded, recipe, 'encodeImages') as ImageEncoderFactory;
+  const hook = (await factory(recipe.options ?? null)) as ImageEncoderHook;
+  if (typeof hook?.encode !== 'function') throw new Error(`encodeImages recipe: ${recipe.module}'s ${recipe.exportName ?? 'default'}(options) returned no { encode(images, generator) }`);
+  return hook;
+}
+
+/** Builds a text hook from a recipe's loaded module and the training set (main thread and workers alike). */
+export async function buildTextEncoder(loaded: Record<string, unknown>, recipe: HookRecipe, context: TextEncoderContext): Promise<TextEncoderHook> {
+  const factory = recipeFactory(loaded, recipe, 'encodeText') as TextEncoderFactory;
+  const hook = (await factory(recipe.options ?? null, context)) as TextEncoderHook;
+  if (typeof hook?.encode !== 'function') throw new Error(`encodeText recipe: ${recipe.module}'s ${recipe.exportName ?? 'default'}(options, { dataset }) returned no { encode(batch) }`);
   return hook;
 }
 
@@ -87,9 +129,13 @@ export interface ParallelDiffusionRunner {
     globalBatchSize: number;
     /** Latent diffusion: the recipe every replica builds its image encoder from. */
     encodeImages?: HookRecipe;
+    /** Text-conditioned UNets: the recipe every replica builds its text encoder from (with the training set). */
+    encodeText?: HookRecipe;
   }): Promise<ParallelDiffusion>;
   /** Builds a recipe's hook in this thread (the single-thread path, and the shape probe). */
   loadImageEncoder(recipe: HookRecipe): Promise<ImageEncoderHook>;
+  /** Builds a text recipe's hook in this thread (the single-thread path, and the width probe). */
+  loadTextEncoder(recipe: HookRecipe, context: TextEncoderContext): Promise<TextEncoderHook>;
 }
 
 let registered: ParallelDiffusionRunner | null = null;

@@ -7,8 +7,8 @@ import type { NamedTensors } from '@gen/core';
 import { DataParallelTrainer, autoWorkerCount, replicaModulePath, sharedDataset } from '@gen/core/node';
 import { DENOISE_PHASE, SEED_KEY, encodeSeed } from './diffusion-replica';
 import type { DiffusionReplica } from './diffusion-replica';
-import { buildImageEncoder, registerParallelDiffusion } from './parallel-hook';
-import type { HookRecipe, ImageEncoderHook, ParallelDiffusion, ParallelDiffusionRunner } from './parallel-hook';
+import { buildImageEncoder, buildTextEncoder, registerParallelDiffusion } from './parallel-hook';
+import type { HookRecipe, ImageEncoderHook, ParallelDiffusion, ParallelDiffusionRunner, TextEncoderContext, TextEncoderHook } from './parallel-hook';
 
 function currentFile(): string {
   // CJS (dist .cjs, jest): __filename. ESM (dist .js): import.meta.url.
@@ -30,20 +30,33 @@ function importSpecifier(module: string): string {
   return process.platform === 'win32' ? pathToFileURL(file).href : file;
 }
 
+async function importRecipeModule(recipe: HookRecipe): Promise<Record<string, unknown>> {
+  return (await import(/* webpackIgnore: true */ importSpecifier(recipe.module))) as Record<string, unknown>;
+}
+
 export const nodeParallelDiffusion: ParallelDiffusionRunner = {
   autoWorkers: autoWorkerCount,
   async loadImageEncoder(recipe: HookRecipe): Promise<ImageEncoderHook> {
-    const loaded = (await import(/* webpackIgnore: true */ importSpecifier(recipe.module))) as Record<string, unknown>;
-    return buildImageEncoder(loaded, recipe);
+    return buildImageEncoder(await importRecipeModule(recipe), recipe);
   },
-  async create({ options, dataset, workers, backend, globalBatchSize, encodeImages }): Promise<ParallelDiffusion> {
-    const replicaOptions = encodeImages ? { ...options, encodeImages: { exportName: encodeImages.exportName ?? 'default', options: encodeImages.options ?? null } } : options;
+  async loadTextEncoder(recipe: HookRecipe, context: TextEncoderContext): Promise<TextEncoderHook> {
+    return buildTextEncoder(await importRecipeModule(recipe), recipe, context);
+  },
+  async create({ options, dataset, workers, backend, globalBatchSize, encodeImages, encodeText }): Promise<ParallelDiffusion> {
+    // Each recipe: its export and options in the replica options, its module in ReplicaSpec.modules (bundled for workers).
+    const modules: Record<string, string> = {};
+    const replicaOptions = { ...options };
+    for (const [key, recipe] of [['encodeImages', encodeImages], ['encodeText', encodeText]] as const) {
+      if (recipe === undefined) continue;
+      modules[key] = recipe.module;
+      replicaOptions[key] = { exportName: recipe.exportName ?? 'default', options: recipe.options ?? null };
+    }
     const trainer = await DataParallelTrainer.create({
       replica: {
         module: diffusionReplicaModule(),
         options: replicaOptions as never,
         data: sharedDataset(dataset),
-        ...(encodeImages ? { modules: { encodeImages: encodeImages.module } } : {}),
+        ...(Object.keys(modules).length > 0 ? { modules } : {}),
       },
       globalBatchSize,
       workers,

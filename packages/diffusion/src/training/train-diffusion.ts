@@ -33,7 +33,7 @@ import type {
 } from '@gen/core';
 import { UNet2DModel, type UNet2DConfigInput } from '../models/unet';
 import { denoisingLoss, drawStep } from './denoising-loss';
-import { isHookRecipe, parallelDiffusionRunner, type HookRecipe, type ImageEncoderHook, type ParallelDiffusion } from './parallel-hook';
+import { isHookRecipe, parallelDiffusionRunner, type HookRecipe, type ImageEncoderHook, type ParallelDiffusion, type TextEncoderHook } from './parallel-hook';
 
 /** The forward-process fields of a scheduler config that training uses (the rest are sampling options). */
 export type NoiseScheduleOptions = Partial<
@@ -129,8 +129,13 @@ export interface TrainDiffusionOptions {
    * the step's text generator) to token embeddings, e.g. captions of each image encoded by a
    * frozen text encoder (@gen/clip-guidance's `trainTextToImage`). Called inside the step's
    * `tf.tidy`; rows dropped for classifier-free guidance get a zero mask afterwards.
+   *
+   * Or a {@link HookRecipe} (Node, `import '@gen/diffusion/node'`): every thread imports the module
+   * and builds the hook itself from the options and the training set, which data-parallel training
+   * (`workers` > 1) needs, e.g. `textEncoderRecipe({ clip: dir })` of @gen/clip-guidance/node (each
+   * thread loads the CLIP from `dir`). Its factory returns a {@link TextEncoderHook}.
    */
-  encodeText?: (batch: TextBatch) => TextConditioning;
+  encodeText?: ((batch: TextBatch) => TextConditioning) | HookRecipe;
   /** @deprecated Use `encodeText` (it also gets the image indices and a generator). Maps a batch's labels to token embeddings. */
   encodeLabels?: (labels: tf.Tensor1D) => TextConditioning;
   /**
@@ -183,7 +188,7 @@ export interface TrainDiffusionOptions {
    * any worker count), and EMA, clipping, warm-up, `onSample` and NaN checks run as usual.
    * `'auto'`: one replica per core on the wasm / cpu backends with at least 8 images per
    * replica, else 1 (also when parallel training is unavailable: no '@gen/diffusion/node', a
-   * schedule-function `lr`, an `encodeImages` function (a recipe works) or `encodeText`).
+   * schedule-function `lr`, an `encodeImages` or `encodeText` function (recipes work), `encodeLabels`).
    * Default 1: this thread only.
    */
   workers?: number | 'auto';
@@ -284,7 +289,25 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   const disposeEncoder = () => {
     encoderHook?.dispose?.();
     encoderHook = null;
+    textHook?.dispose?.();
+    textHook = null;
   };
+  // A text recipe: likewise, built with the training set (e.g. the captions of its images).
+  const textRecipe = isHookRecipe(options.encodeText) ? options.encodeText : null;
+  let textHook: TextEncoderHook | null = null;
+  if (textRecipe !== null) {
+    const hookRunner = parallelDiffusionRunner();
+    if (hookRunner === null) {
+      disposeEncoder();
+      throw new InvalidArgumentError('encodeText', textRecipe.module, "is a recipe: import '@gen/diffusion/node' first (Node)");
+    }
+    try {
+      textHook = await hookRunner.loadTextEncoder(textRecipe, { dataset });
+    } catch (error) {
+      disposeEncoder();
+      throw error;
+    }
+  }
   const hook = encoderHook as ImageEncoderHook | null;
   const encodeImages: ((images: tf.Tensor4D, generator: Generator) => tf.Tensor4D) | undefined =
     hook !== null ? (images, generator) => hook.encode(images, generator) : (encodeImagesOption as ((images: tf.Tensor4D, generator: Generator) => tf.Tensor4D) | undefined);
@@ -341,9 +364,15 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   if (options.encodeText !== undefined && encodeLabels !== undefined) {
     fail(new InvalidArgumentError('encodeLabels', encodeLabels, 'cannot be combined with encodeText: give one (encodeText gets the labels too)'));
   }
-  const encodeText = options.encodeText ?? (encodeLabels ? ({ labels }: TextBatch) => encodeLabels(labels) : undefined);
+  const builtText = textHook as TextEncoderHook | null;
+  const encodeText: ((batch: TextBatch) => TextConditioning) | undefined =
+    builtText !== null
+      ? (batch) => builtText.encode(batch)
+      : ((options.encodeText as ((batch: TextBatch) => TextConditioning) | undefined) ?? (encodeLabels ? ({ labels }: TextBatch) => encodeLabels(labels) : undefined));
   if (encodeText !== undefined && typeof encodeText !== 'function') {
-    fail(new InvalidArgumentError('encodeText', encodeText, 'must be a function ({ indices, labels, generator, step }) => { encoderHiddenStates, encoderMask? }'));
+    fail(
+      new InvalidArgumentError('encodeText', encodeText, 'must be a function ({ indices, labels, generator, step }) => { encoderHiddenStates, encoderMask? } or a recipe { module, exportName?, options? }'),
+    );
   }
   if (crossAttentionDim !== null && encodeText === undefined) {
     fail(new InvalidArgumentError('encodeText', encodeText, 'is required to train a UNet with cross-attention (config.crossAttentionDim is set)'));
@@ -351,6 +380,14 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
   if (crossAttentionDim === null && encodeText !== undefined) {
     const [name, value] = options.encodeText !== undefined ? ['encodeText', options.encodeText] : ['encodeLabels', encodeLabels];
     fail(new InvalidArgumentError(name, value, 'must be omitted: the UNet has no cross-attention (config.crossAttentionDim is null)'));
+  }
+  if (builtText !== null && crossAttentionDim !== null) {
+    // A recipe's encoder must fit the UNet: probe it with the first image (its own generator).
+    const width = tf.tidy(() => {
+      const probe = { indices: Int32Array.of(0), labels: tf.tensor1d([dataset.labels[0]], 'int32'), generator: new Generator(seed).fork('text-probe'), step: 0 };
+      return builtText.encode(probe).encoderHiddenStates.shape[2];
+    });
+    if (width !== crossAttentionDim) fail(new InvalidArgumentError('encodeText', `${width}-wide token states`, `must match the model's crossAttentionDim (${crossAttentionDim})`));
   }
   if (typeof extraConfig !== 'object' || extraConfig === null || Array.isArray(extraConfig)) {
     fail(new InvalidArgumentError('extraConfig', extraConfig, 'must be an object of JSON config fields'));
@@ -379,8 +416,8 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
         ? 'needs a numeric lr (the peak of the linear warm-up): a schedule function cannot reach worker threads'
         : encodeImages !== undefined && encoderRecipe === null
           ? 'needs encodeImages as a recipe { module, exportName, options } that every worker thread builds its encoder from (e.g. latentEncoderRecipe of @gen/vae/node): a function cannot reach worker threads'
-          : encodeText !== undefined
-            ? 'does not train text-conditioned UNets (encodeText) yet: use workers: 1'
+          : encodeText !== undefined && textRecipe === null
+            ? 'needs encodeText as a recipe { module, exportName, options } that every worker thread builds its text encoder from (e.g. textEncoderRecipe of @gen/clip-guidance/node): a function cannot reach worker threads'
             : null;
   let replicas = 1;
   if (workers === 'auto') replicas = unavailable === null ? runner!.autoWorkers(tf.getBackend(), globalBatchSize) : 1;
@@ -413,6 +450,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
         backend: tf.getBackend(),
         globalBatchSize,
         ...(encoderRecipe !== null ? { encodeImages: encoderRecipe } : {}),
+        ...(textRecipe !== null ? { encodeText: textRecipe } : {}),
       });
     } catch (error) {
       fail(error as Error);
@@ -421,7 +459,7 @@ export async function trainDiffusion(options: TrainDiffusionOptions): Promise<Tr
     // (syncFromMain before the first step), and back into it at the end.
     if (options.model !== undefined) parallel!.model.loadStateDict(options.model.stateDict());
     else model.dispose();
-    // Every replica (this thread's too) built its own encoder from the recipe.
+    // Every replica (this thread's too) built its own encoders from the recipes.
     disposeEncoder();
   }
   // The UNet this thread trains: `model`, or replica 0's in parallel training.
