@@ -1,6 +1,7 @@
 // @gen/clip-guidance/node: the CLIP models this repository trained with `gen train clip` and
 // ships in packages/clip-guidance/pretrained/<name>/ (weights + model-card.json), loaded by name;
-// and CLIPs converted to tfjs (external-clip.json folders) loaded from disk.
+// and CLIPs converted to tfjs (external-clip.json folders) loaded from disk; the text encoder
+// recipe of data-parallel text-to-image training (registered for trainTextToImage on import).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,22 +12,21 @@ import { loadClip, type LoadedClip } from './clip-checkpoint';
 import { EXTERNAL_CLIP_CONFIG_FILE, resolveExternalClipConfig } from './external-clip/config';
 import type { ExternalClip } from './external-clip/external-clip';
 import { assembleExternalClip, loadExternalClip as loadExternalClipFrom, type ExternalClipSources } from './external-clip/load-external-clip';
+import { pretrainedClipDir, type PretrainedClipName } from './pretrained-clips';
+import { registerTextEncoderRecipe } from './text-to-image/parallel-text-encoder';
+import { textEncoderRecipe } from './text-to-image/text-encoder-recipe';
+// Data-parallel training of the UNets trainTextToImage trains (worker threads) needs both runners.
+import '@gen/diffusion/node';
 
-/**
- * The shipped CLIP models: `mnist`, a dual encoder trained on MNIST captions; `fashion`, one
- * trained on Fashion-MNIST captions.
- */
-export const PRETRAINED_CLIPS = ['mnist', 'fashion'] as const;
-export type PretrainedClipName = (typeof PRETRAINED_CLIPS)[number];
+export { PRETRAINED_CLIPS, pretrainedClipDir, type PretrainedClipName } from './pretrained-clips';
+export { textEncoderRecipe, createCaptionTextEncoder } from './text-to-image/text-encoder-recipe';
+export type { CaptionTextEncoderOptions } from './text-to-image/caption-text-encoder';
+
+registerTextEncoderRecipe(textEncoderRecipe);
 
 function currentFile(): string {
   // CJS (dist .cjs, jest): __filename. ESM (dist .js): import.meta.url.
   return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-}
-
-/** The folder of a shipped CLIP model (a checkpoint `loadClip` reads). */
-export function pretrainedClipDir(name: PretrainedClipName): string {
-  return pretrainedDir({ packageName: '@gen/clip-guidance', kind: 'CLIP model', name, available: PRETRAINED_CLIPS, fromFile: currentFile() });
 }
 
 /**

@@ -9,7 +9,6 @@ import {
   DEFAULT_UNET_CONFIG,
   UNet2DModel,
   trainDiffusion,
-  type TextBatch,
   type TrainDiffusionOptions,
   type TrainDiffusionResult,
   type UNet2DConfigInput,
@@ -18,7 +17,9 @@ import { attributeThresholds, measureDataset, type AttributeThresholds } from '.
 import { CaptionCorpus, checkTemplates, defaultAttributeKinds, type AttributeKind } from '../captions/caption-corpus';
 import { TRAINING_TEMPLATES } from '../captions/caption-templates';
 import { Clip } from '../clip';
-import { checkClipFitsUNet, encodePrompts, TEXT_ENCODER_CONFIG_KEY, textEncoderRecordJson, type CaptionSettings, type TextEncoderRecord } from './text-conditioning';
+import { captionTextEncoder } from './caption-text-encoder';
+import { textEncoderRecipeMaker } from './parallel-text-encoder';
+import { checkClipFitsUNet, TEXT_ENCODER_CONFIG_KEY, textEncoderRecordJson, type CaptionSettings, type TextEncoderRecord } from './text-conditioning';
 
 /** Options of {@link trainTextToImage}: trainDiffusion's, with the text encoder in place of a label encoder. */
 export interface TrainTextToImageOptions extends Omit<TrainDiffusionOptions, 'model' | 'config' | 'encodeText' | 'encodeLabels'> {
@@ -26,7 +27,12 @@ export interface TrainTextToImageOptions extends Omit<TrainDiffusionOptions, 'mo
   dataset: ImageDataset;
   /** The frozen text encoder: a trained CLIP (`loadClip(dir)`). Never updated, never disposed here. */
   clip: Clip;
-  /** Where the CLIP came from (e.g. the checkpoint folder given to `loadClip`), recorded as `config.textEncoder.clip` in every checkpoint so a sampler can load it again. */
+  /**
+   * Where the CLIP came from (the checkpoint folder given to `loadClip`, or `pretrained:<name>`),
+   * recorded as `config.textEncoder.clip` in every checkpoint so a sampler can load it again. With
+   * `workers` other than 1 (and `import '@gen/clip-guidance/node'`), every thread loads the CLIP
+   * from here: it must hold `clip`'s weights.
+   */
   clipLocation?: string;
   /**
    * UNet fields (default DEFAULT_UNET_CONFIG at the dataset's height × width × channels; give the
@@ -106,10 +112,30 @@ export async function trainTextToImage(options: TrainTextToImageOptions): Promis
   };
 
   // 3. trainDiffusion with a text hook: caption each image of the batch, encode, cross-attend.
-  const encodeText = ({ indices, generator }: TextBatch) => {
-    const labels = Int32Array.from(indices, (index) => dataset.labels[index]);
-    return encodePrompts(clip, corpus.captions(indices, labels, generator, { templates }));
-  };
+  const hook = captionTextEncoder({ clip, corpus, templates, labels: dataset.labels });
+  let encodeText: TrainDiffusionOptions['encodeText'] = (batch) => hook.encode(batch);
+  // Data-parallel: a recipe every thread builds the same hook from (trainDiffusion decides 'auto').
+  const workers = training.workers ?? 1;
+  const makeRecipe = textEncoderRecipeMaker();
+  if (workers !== 1 && makeRecipe !== null && clipLocation !== undefined) {
+    const { thresholds, attributes, attributeProbability } = corpus;
+    encodeText = makeRecipe({
+      clip: clipLocation,
+      captions: { thresholds, attributes: [...attributes], attributeProbability },
+      templates: [...templates],
+      width: clip.textWidth,
+      vocabSize: clip.tokenizer.vocabSize,
+      maxLength: clip.tokenizer.maxLength,
+    });
+  } else if (typeof workers === 'number' && workers > 1) {
+    throw new InvalidArgumentError(
+      'workers',
+      workers,
+      makeRecipe === null
+        ? "needs import '@gen/clip-guidance/node' (Node): every worker thread builds the text encoder from a recipe"
+        : 'needs clipLocation: the CLIP checkpoint folder (or pretrained:<name>) every worker thread loads the text encoder from',
+    );
+  }
   const unet = crossAttentionUNetConfig(dataset, config, clip.textWidth);
   const result = await trainDiffusion({
     ...training,
