@@ -287,7 +287,6 @@ describe('gen train | sample | eval diffusion', () => {
     test.each([
       [['train', 'diffusion', '--prediction-type', 'score'], 2, 'gen train diffusion: --prediction-type ("score") must be one of epsilon, sample, v, v_prediction'],
       [['train', 'diffusion', '--workers', 'all'], 2, 'gen train diffusion: --workers ("all") must be auto or an integer from 1 to 256'],
-      [['train', 'diffusion', '--workers', '2', '--text-encoder', 'RUN_A'], 2, 'gen train diffusion: --workers ("2") trains pixel-space, class-conditional and latent UNets, not text-conditioned ones yet: use --workers 1 (or auto) with --text-encoder'],
       [['sample', 'diffusion'], 2, 'gen sample diffusion: --checkpoint is required: gen sample diffusion --checkpoint <dir> (a run folder of gen train, its checkpoints/ folder or one checkpoint folder)'],
       [['sample', 'diffusion', '--checkpoint', 'RUN_A', '--scheduler', 'plms'], 2, 'gen sample diffusion: --scheduler ("plms") must be one of ddpm, ddim, euler, euler-ancestral, heun, dpmpp-2m, dpmpp-2m-sde, unipc'],
       [['sample', 'diffusion', '--checkpoint', 'RUN_A', '--guidance-scale', '3'], 2, 'gen sample diffusion: --guidance-scale ("3") must be omitted: the checkpoint is unconditional'],

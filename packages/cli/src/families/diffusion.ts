@@ -385,9 +385,6 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
     throw new UsageError('--text-encoder', textEncoderGiven, 'cannot be combined with --conditional: the text replaces the class labels (prompts name the class)');
   }
   const workers = options.workers as number | 'auto';
-  if (typeof workers === 'number' && workers > 1 && textEncoderGiven !== undefined) {
-    throw new UsageError('--workers', String(workers), 'trains pixel-space, class-conditional and latent UNets, not text-conditioned ones yet: use --workers 1 (or auto) with --text-encoder');
-  }
   const textEncoder = textEncoderGiven === undefined ? null : resolveTextEncoder(textEncoderGiven, commandPath, '--text-encoder');
   const autoencoderLocation = options.autoencoder === undefined ? null : findAutoencoder(options.autoencoder as string, commandPath, '--autoencoder');
   const folders = prepareRun(options.out as string, options.resume as boolean, steps);
@@ -1053,8 +1050,9 @@ export const diffusionCommands: FamilyCommands = {
       'Runs @gen/diffusion trainDiffusion with checkpoints in <out>/checkpoints (--resume continues;',
       'Ctrl-C stops after the current step with a final checkpoint), sample grids (EMA weights) in',
       '<out>/samples and losses in <out>/metrics.jsonl. --workers auto (default) trains data-parallel on',
-      'one worker thread per core when each gets >= 8 images of a batch (pixel-space, class-conditional',
-      'and --autoencoder latent UNets; not --text-encoder); --workers 1: one thread.',
+      'one worker thread per core when each gets >= 8 images of a batch (pixel-space, class-conditional,',
+      '--autoencoder latent and --text-encoder UNets; each worker loads the autoencoder / CLIP itself);',
+      '--workers 1: one thread.',
     ].join('\n'),
     options: {
       ...trainOptions('diffusion'),
