@@ -33,6 +33,8 @@ export {
   vendoredGradientKernels,
   registerWasmTrainingKernels,
   registerGradientFixes,
+  genGradientsIntact,
+  restoreGenGradients,
 } from './backend';
 export type { BackendName, BackendReport, InitBackendOptions } from './backend';
 export type { NamedTensors, Stateful, JsonValue } from './types';

@@ -9,7 +9,7 @@
 // every op on the way has a tfjs gradient; `checkImageGradients` verifies that once, so guidance
 // fails with a one-line error instead of taking zero or missing gradients.
 import * as tf from '@tensorflow/tfjs-core';
-import { GenError, InvalidArgumentError } from '@gen/core';
+import { GenError, InvalidArgumentError, restoreGenGradients } from '@gen/core';
 import { BaseClip, checkTexts, type ClipImageShape, type EncodeTextOptions } from '../clip';
 import { l2Normalize } from '../model/clip-model';
 import type { OpenAiClipTokenizer } from '../tokenizer/openai-clip-tokenizer';
@@ -57,6 +57,7 @@ export class ExternalClip extends BaseClip {
 
   constructor(parts: ExternalClipParts) {
     super();
+    restoreGenGradients(); // towers come from tfjs-layers / tfjs-converter, whose import overwrites our gradients
     const { config, image, text, tokenizer } = parts ?? ({} as ExternalClipParts);
     this.config = resolveExternalClipConfig(config);
     const c = this.config;

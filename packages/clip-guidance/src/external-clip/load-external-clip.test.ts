@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { genGradientsIntact } from '@gen/core';
 import { oneLine, oneLineAsync, quadrantImages } from '../__fixtures__/external-clip-test-helpers';
 import { TINY_QUADRANTS, tinyExternalClipConfig, type TinyTowerKind } from '../__fixtures__/tiny-external-clip';
 import { writeTinyExternalClip } from '../__fixtures__/write-tiny-external-clip';
@@ -40,6 +41,17 @@ async function variant(name: string, edit: (config: ReturnType<typeof tinyExtern
 describe('loadExternalClip: sources and bad folders', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
+  });
+
+  it("keeps @gen/core's gradients: importing tfjs-layers overwrites them with tfjs's stock ones, loading restores them", async () => {
+    await import('@tensorflow/tfjs-layers'); // registers tfjs's stock gradients over ours
+    const broadcast = () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.squaredDifference(a, b)))([tf.ones([2, 2]), tf.zeros([2])]);
+    expect(genGradientsIntact()).toBe(false);
+    expect(broadcast).toThrow(/gradient of input 'b' has shape '2,2'/); // tfjs 4.22's bug, back
+    const clip = await loadExternalClip(await exportDir('layers', 'layers'));
+    expect(genGradientsIntact()).toBe(true);
+    expect(Array.from(await broadcast()[1].data())).toEqual([-4, -4]);
+    clip.dispose();
   });
 
   it('loads a folder over http (the browser entry) and from handlers, with the same embeddings as from disk', async () => {

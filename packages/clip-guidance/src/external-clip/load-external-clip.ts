@@ -3,7 +3,7 @@
 // loaded, and OpenAI's tokenizer from vocab.json / merges.txt. Here: from URLs (a folder served
 // over http(s)) or tf.io handlers; @gen/clip-guidance/node adds folders on disk.
 import * as tf from '@tensorflow/tfjs-core';
-import { GenError, InvalidArgumentError } from '@gen/core';
+import { GenError, InvalidArgumentError, restoreGenGradients } from '@gen/core';
 import { OpenAiClipTokenizer } from '../tokenizer/openai-clip-tokenizer';
 import { EXTERNAL_CLIP_CONFIG_FILE, resolveExternalClipConfig, type ExternalClipConfig, type ExternalModelKind } from './config';
 import { ExternalClip } from './external-clip';
@@ -47,7 +47,9 @@ type Layers = typeof import('@tensorflow/tfjs-layers');
 async function optionalPeer<T>(kind: ExternalModelKind, field: string): Promise<T> {
   const name = kind === 'graph' ? '@tensorflow/tfjs-converter' : '@tensorflow/tfjs-layers';
   try {
-    return (kind === 'graph' ? await import('@tensorflow/tfjs-converter') : await import('@tensorflow/tfjs-layers')) as T;
+    const peer = (kind === 'graph' ? await import('@tensorflow/tfjs-converter') : await import('@tensorflow/tfjs-layers')) as T;
+    restoreGenGradients(); // tfjs-layers re-registers tfjs's stock gradients over @gen/core's
+    return peer;
   } catch (error) {
     throw new GenError(`loadExternalClip: ${field} is a ${kind} model, which needs ${name} (an optional peer dependency of @gen/clip-guidance: install the version of your @tensorflow/tfjs-core) — ${firstLine(error)}`);
   }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * - SquaredDifference: tfjs returns dy·2(a−b) without summing over broadcast axes, so
  *   `tf.squaredDifference(x, mean)` with a broadcast `mean` fails under a gradient tape.
  */
-const squaredDifferenceGradConfig: tf.GradConfig = {
+export const squaredDifferenceGradConfig: tf.GradConfig = {
   kernelName: tf.SquaredDifference,
   inputsToSave: ['a', 'b'],
   gradFunc: (dy, saved) => {
@@ -28,9 +28,9 @@ const squaredDifferenceGradConfig: tf.GradConfig = {
 const FIXES: tf.GradConfig[] = [squaredDifferenceGradConfig];
 let registered = false;
 
-/** Replaces the broken tfjs gradients listed above; idempotent. Returns the kernel names. */
-export function registerGradientFixes(): string[] {
-  if (!registered) {
+/** Replaces the broken tfjs gradients listed above; idempotent (`force`: again). Returns the kernel names. */
+export function registerGradientFixes(options: { force?: boolean } = {}): string[] {
+  if (!registered || options.force) {
     registered = true;
     for (const config of FIXES) tf.registerGradient(config);
   }

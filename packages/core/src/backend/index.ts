@@ -3,3 +3,4 @@ export type { BackendName, BackendReport, InitBackendOptions } from './init-back
 export { registerTfjsGradients, vendoredGradientKernels } from './register-gradients';
 export { registerWasmTrainingKernels } from './wasm-training-kernels';
 export { registerGradientFixes } from './gradient-fixes';
+export { genGradientsIntact, restoreGenGradients } from './restore-gradients';

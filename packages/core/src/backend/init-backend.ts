@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors/gen-error';
 import { registerTfjsGradients } from './register-gradients';
+import { restoreGenGradients } from './restore-gradients';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
 
 /** Backends in the order we prefer them: native TensorFlow, then GPU, then CPU SIMD, then plain JS. */
@@ -35,6 +36,7 @@ export interface BackendReport {
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
   const { prefer, exclude = [] } = options;
   registerTfjsGradients();
+  restoreGenGradients(); // in case tfjs-layers (or @tensorflow/tfjs) was imported after @gen/core
   const registered = registeredBackends();
   const considered: BackendReport['considered'] = [];
 

@@ -9,14 +9,15 @@ let registered = false;
  * cannot be imported from Node ESM; we ship the same configs rebuilt against the
  * public API (scripts/vendor-tfjs-gradients.mjs). A gradient someone else already
  * registered (the @tensorflow/tfjs umbrella, or our own second-order overrides) is kept.
- * Returns how many gradients this call added.
+ * Returns how many gradients this call added. `force` (restoreGenGradients) registers every
+ * vendored gradient again, over whatever is registered.
  */
-export function registerTfjsGradients(): number {
-  if (registered) return 0;
+export function registerTfjsGradients(options: { force?: boolean } = {}): number {
+  if (registered && !options.force) return 0;
   registered = true;
   let added = 0;
   for (const config of Object.values(vendored) as tf.GradConfig[]) {
-    if (tf.getGradient(config.kernelName) == null) {
+    if (options.force || tf.getGradient(config.kernelName) == null) {
       tf.registerGradient(config);
       added += 1;
     }

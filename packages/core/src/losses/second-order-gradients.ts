@@ -68,7 +68,7 @@ function zeroGradient(kernelName: string): tf.GradConfig {
   };
 }
 
-const tanhGradient: tf.GradConfig = {
+export const tanhGradient: tf.GradConfig = {
   kernelName: tf.Tanh,
   inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
@@ -187,11 +187,11 @@ export function secondOrderGradientKernels(): string[] {
 
 /**
  * Registers the gradient overrides above (global, once per process; later calls do
- * nothing). Returns the kernel names registered by this call. Works before or after
- * `registerTfjsGradients()`, which keeps a gradient that is already registered.
+ * nothing; `force`: register again). Returns the kernel names registered by this call. Works
+ * before or after `registerTfjsGradients()`, which keeps a gradient that is already registered.
  */
-export function registerSecondOrderGradients(): string[] {
-  if (registered) return [];
+export function registerSecondOrderGradients(options: { force?: boolean } = {}): string[] {
+  if (registered && !options.force) return [];
   registered = true;
   for (const kernelName of PIECEWISE_CONSTANT_KERNELS) tf.registerGradient(zeroGradient(kernelName));
   for (const config of [

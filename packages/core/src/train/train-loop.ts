@@ -3,6 +3,7 @@
 // and tensor leaks, writes periodic checkpoints (never a non-finite one) and resumes from the
 // latest one bit-exactly: model, optimizer moments, EMA, RNG / data position, step.
 import * as tf from '@tensorflow/tfjs-core';
+import { restoreGenGradients } from '../backend/restore-gradients';
 import { GenError, InvalidArgumentError } from '../errors';
 import { handlerStore, type CheckpointStore, type StoredCheckpoint } from '../io';
 import { requireNodeCheckpointIO, type MetricsSink } from '../io/checkpoint-handlers';
@@ -199,6 +200,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainSummary
   if (typeof totalSteps !== 'number' || !Number.isSafeInteger(totalSteps) || totalSteps < 0) {
     throw new InvalidArgumentError('totalSteps', totalSteps, 'must be a non-negative integer');
   }
+  restoreGenGradients(); // tfjs-layers imported after @gen/core overwrites the gradients training needs
   if (typeof runStep !== 'function') throw new InvalidArgumentError('step', runStep, 'must be a function returning named scalar losses');
   checkPositiveInteger('logEvery', logEvery);
   if (checkpoint !== undefined) {
