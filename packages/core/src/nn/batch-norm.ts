@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors';
+import { crossReplicaMoments, type ReplicaGather } from './cross-replica-moments';
 import { Module } from './module';
 import { checkBoolean, checkInput, checkPositiveInteger, checkPositiveNumber } from './validate';
 
@@ -21,6 +22,8 @@ export interface BatchNormOptions {
  * Training: normalises with the batch mean and (biased) variance, and updates the buffers
  * `runningMean` / `runningVar` as `running ← (1 − momentum)·running + momentum·batch`
  * (with the unbiased variance, as PyTorch). Eval: normalises with the running buffers.
+ * While `crossReplica` is set (`withCrossReplicaBatchNorm`), training mode uses the statistics
+ * of every data-parallel replica's rows (synchronised batch norm).
  */
 export class BatchNorm extends Module {
   readonly numFeatures: number;
@@ -31,6 +34,8 @@ export class BatchNorm extends Module {
   readonly bias: tf.Variable | null;
   readonly runningMean: tf.Variable;
   readonly runningVar: tf.Variable;
+  /** The replicas whose rows make up the batch (set by `withCrossReplicaBatchNorm`), or null: this input is the batch. */
+  crossReplica: ReplicaGather | null = null;
 
   constructor(options: BatchNormOptions) {
     super();
@@ -50,16 +55,20 @@ export class BatchNorm extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     checkInput('BatchNorm', x, { minRank: 2, lastDim: this.numFeatures, expected: `[batch, ..., ${this.numFeatures}]` });
-    const count = x.size / this.numFeatures;
-    if (this.training && count < 2) {
+    let count = x.size / this.numFeatures;
+    const crossReplica = this.training ? this.crossReplica : null;
+    if (this.training && crossReplica === null && count < 2) {
       throw new InvalidArgumentError('BatchNorm input', x, 'needs more than one value per channel in training mode');
     }
     return tf.tidy(() => {
       let mean: tf.Tensor;
       let variance: tf.Tensor;
       if (this.training) {
-        const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-        ({ mean, variance } = tf.moments(x, axes));
+        if (crossReplica) {
+          ({ mean, variance, count } = crossReplicaMoments(x, crossReplica));
+        } else {
+          ({ mean, variance } = tf.moments(x, Array.from({ length: x.rank - 1 }, (_, i) => i)));
+        }
         const m = this.momentum;
         const unbiased = tf.mul(variance, count / (count - 1));
         this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));

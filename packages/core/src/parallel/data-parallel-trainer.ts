@@ -18,6 +18,7 @@ import {
   sizeOf,
 } from './replica-host';
 import type { ShardReport } from './replica-host';
+import { ReplicaExchange } from './replica-exchange';
 import { presentRanges, splitBatch, weightedAverageInto } from './shards';
 import type { Replica, ReplicaLayout, ReplicaMemory, ReplicaSpec, Shard } from './types';
 import { isTypeScript, mainThreadSpecifier, modulePath, prepareWorkerScripts } from './worker-scripts';
@@ -52,6 +53,12 @@ export interface DataParallelTrainerOptions {
   update?: UpdateMode;
   /** Debug: compare parameter checksums of all replicas every N steps (0, the default: never). */
   checkEvery?: number;
+  /**
+   * How long a replica waits for the others at a cross-replica exchange (`context.exchange`,
+   * e.g. synchronised batch norm) before its step fails: only a crashed thread makes one wait
+   * that long, since a replica whose phase throws wakes the others at once. Default 600 000 ms.
+   */
+  exchangeTimeoutMs?: number;
   /**
    * Stops training: a step in flight finishes its computations but applies no update and
    * rejects with the signal's reason; later steps reject; the worker threads are terminated.
@@ -139,6 +146,7 @@ export class DataParallelTrainer {
     readonly globalBatchSize: number,
     private readonly checkEvery: number,
     private readonly signal: AbortSignal | undefined,
+    private readonly exchange: ReplicaExchange | null,
   ) {
     for (const handle of handles) handle.onFailure = (error) => this.fail(error);
     for (const { name, size } of host.layout.groups) {
@@ -165,7 +173,7 @@ export class DataParallelTrainer {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', options, 'must be { replica, globalBatchSize, workers?, backend? }');
     }
-    const { replica: spec, globalBatchSize, workers = 'auto', backend = 'wasm', update = 'replicated', checkEvery = 0, signal, workerEntry } = options;
+    const { replica: spec, globalBatchSize, workers = 'auto', backend = 'wasm', update = 'replicated', checkEvery = 0, exchangeTimeoutMs = 600_000, signal, workerEntry } = options;
     if (typeof spec !== 'object' || spec === null || typeof spec.module !== 'string' || spec.module.length === 0) {
       throw new InvalidArgumentError('replica', spec, 'must be { module: absolute path or file: URL, exportName?, options? }');
     }
@@ -189,6 +197,9 @@ export class DataParallelTrainer {
     if (!(Number.isInteger(checkEvery) && checkEvery >= 0)) {
       throw new InvalidArgumentError('checkEvery', checkEvery, 'must be an integer >= 0 (0: never)');
     }
+    if (!(typeof exchangeTimeoutMs === 'number' && exchangeTimeoutMs > 0 && exchangeTimeoutMs <= 2 ** 31 - 1)) {
+      throw new InvalidArgumentError('exchangeTimeoutMs', exchangeTimeoutMs, 'must be a positive number of milliseconds');
+    }
     signal?.throwIfAborted();
     const replicas = workers === 'auto' ? autoWorkerCount(backend, globalBatchSize) : workers;
     const file = modulePath(spec.module);
@@ -201,6 +212,7 @@ export class DataParallelTrainer {
     const modulePaths = Object.fromEntries(Object.entries(modules).map(([key, m]) => [key, modulePath(m)]));
 
     await setupBackend(backend);
+    const exchangeBuffer = replicas > 1 ? ReplicaExchange.allocate(replicas) : null;
     let scripts: WorkerScripts | null = null;
     const handles: WorkerHandle[] = [];
     let host: ReplicaHost | null = null;
@@ -219,12 +231,14 @@ export class DataParallelTrainer {
               backend,
               replicaIndex: r,
               replicas,
+              exchange: { buffer: exchangeBuffer!, timeoutMs: exchangeTimeoutMs },
             }),
           );
         }
       }
       const mainModules = Object.fromEntries(Object.entries(modulePaths).map(([key, m]) => [key, mainThreadSpecifier(m)]));
-      const context = { replicaIndex: 0, replicas, backend, data: spec.data, ...(spec.modules ? { modules: mainModules } : {}) };
+      const exchange = exchangeBuffer ? { exchange: new ReplicaExchange(exchangeBuffer, 0, replicas, exchangeTimeoutMs) } : {};
+      const context = { replicaIndex: 0, replicas, backend, data: spec.data, ...(spec.modules ? { modules: mainModules } : {}), ...exchange };
       const importMain = async (): Promise<Record<string, unknown>> => {
         try {
           return (await import(/* webpackIgnore: true */ mainThreadSpecifier(file))) as Record<string, unknown>;
@@ -259,7 +273,7 @@ export class DataParallelTrainer {
       scripts?.cleanup();
       throw error;
     }
-    return new DataParallelTrainer(host, handles, scripts, replicas, backend, update, globalBatchSize, checkEvery, signal);
+    return new DataParallelTrainer(host, handles, scripts, replicas, backend, update, globalBatchSize, checkEvery, signal, host.context.exchange ?? null);
   }
 
   /** The main thread's replica (for sampling, EMA, evaluation). Do not change its parameters directly. */
@@ -377,6 +391,8 @@ export class DataParallelTrainer {
       }
     } else {
       const shared = this.shared.get(group.name)!;
+      // No replica is inside an exchange now (every run of the last step has settled).
+      this.exchange!.reset(shards.filter(([start, end]) => end > start).length);
       const runs = this.handles.map((h, i) => {
         const s = shard(i + 1);
         if (s.end === s.start) return Promise.resolve(null);
@@ -385,16 +401,19 @@ export class DataParallelTrainer {
         return request as Promise<Extract<ToMain, { type: 'ran' }>>;
       });
       // The main replica computes its shard while the workers compute theirs.
-      const main = await this.host.runInto(phase, shard(0), shared.grads.subarray(0, group.size));
+      let main: ShardReport;
+      try {
+        main = await this.host.runInto(phase, shard(0), shared.grads.subarray(0, group.size));
+      } catch (error) {
+        // Settle the workers' runs first (a failed phase woke any that waited at an exchange),
+        // so that the next step's reset finds no replica inside an exchange.
+        const settled = await Promise.allSettled(runs);
+        throw this.firstFailure(phase, step, error, settled);
+      }
       const settled = await Promise.allSettled(runs);
+      if (settled.some((result) => result.status === 'rejected')) throw this.firstFailure(phase, step, null, settled);
       const reports: Array<ShardReport | null> = [main];
-      settled.forEach((result) => {
-        if (result.status === 'rejected') {
-          const message = (result.reason as Error)?.message ?? String(result.reason);
-          throw new GenError(`phase '${phase}' step ${step}: ${message}`, { cause: result.reason });
-        }
-        reports.push(result.value);
-      });
+      for (const result of settled) reports.push((result as PromiseFulfilledResult<Extract<ToMain, { type: 'ran' }> | null>).value);
       throwIfAborted();
       this.assertUsable();
 
@@ -442,6 +461,24 @@ export class DataParallelTrainer {
       await this.checkReplicas(`after step ${step} of phase '${phase}'`);
     }
     return { phase, step, losses };
+  }
+
+  /**
+   * The error a failed step rejects with: the replica whose phase threw first (the others only
+   * stopped waiting for it at an exchange), else the main replica's, else the first worker's.
+   */
+  private firstFailure(phase: string, step: number, mainError: unknown, settled: Array<PromiseSettledResult<unknown>>): unknown {
+    const failed = this.exchange?.failedReplica() ?? null;
+    const workerError = (r: number) => {
+      const result = settled[r - 1];
+      if (result?.status !== 'rejected') return null;
+      const message = (result.reason as Error)?.message ?? String(result.reason);
+      return new GenError(`phase '${phase}' step ${step}: ${message}`, { cause: result.reason });
+    };
+    if (failed !== null && failed > 0 && workerError(failed)) return workerError(failed);
+    if (mainError !== null) return mainError;
+    const first = settled.findIndex((result) => result.status === 'rejected');
+    return workerError(first + 1);
   }
 
   private fail(error: Error): void {

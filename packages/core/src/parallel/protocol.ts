@@ -17,6 +17,8 @@ export interface WorkerBoot {
   backend: string;
   replicaIndex: number;
   replicas: number;
+  /** The shared memory of the replicas' `ReplicaExchange`, and how long an exchange waits. */
+  exchange: { buffer: SharedArrayBuffer; timeoutMs: number };
 }
 
 /** Shared buffers of one parameter group. */

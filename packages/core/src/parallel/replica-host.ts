@@ -88,7 +88,14 @@ export class ReplicaHost {
   /** Runs a phase on a shard and checks its output (disposed on error). */
   runPhase(phase: string, shard: Shard): PhaseOutput {
     const group = this.groupOf(phase);
-    const output = this.replica.phases[phase].run({ ...shard });
+    let output: PhaseOutput;
+    try {
+      output = this.replica.phases[phase].run({ ...shard });
+    } catch (error) {
+      // Replicas waiting for this one at a cross-replica exchange must not wait forever.
+      this.context.exchange?.abort();
+      throw error;
+    }
     try {
       checkOutput(output, group, phase);
     } catch (error) {

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { JsonValue, NamedTensors } from '../types';
+import type { ReplicaExchange } from './replica-exchange';
 
 /**
  * The part of the global batch one replica computes: samples `[start, end)` of the
@@ -98,6 +99,15 @@ export interface ReplicaContext {
    * module needs a runtime that imports TypeScript, as jest does), or undefined.
    */
   modules?: Record<string, string>;
+  /**
+   * With more than one replica: the blocking all-gather between the replicas of a step, for
+   * what a phase must compute over the whole global batch inside its forward or backward pass
+   * (e.g. `nn.withCrossReplicaBatchNorm(model, context.exchange, …)`: synchronised batch norm).
+   * Every replica that runs the step must make the same exchanges in the same order. If a
+   * replica's phase throws, the others' exchanges throw instead of waiting. Undefined with one
+   * replica.
+   */
+  exchange?: ReplicaExchange;
 }
 
 /**

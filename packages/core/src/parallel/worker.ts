@@ -8,6 +8,7 @@ import { loadNodeBackends } from '../backend/load-node-backends';
 import { registerTfjsGradients } from '../backend/register-gradients';
 import { registerWasmTrainingKernels } from '../backend/wasm-training-kernels';
 import { registerSecondOrderGradients } from '../losses/second-order-gradients';
+import { ReplicaExchange } from './replica-exchange';
 import { deserializeState, ReplicaHost } from './replica-host';
 import type { ToMain, ToWorker, WorkerBoot } from './protocol';
 
@@ -39,7 +40,14 @@ async function start(): Promise<void> {
     boot.moduleName,
     boot.exportName,
     boot.options,
-    { replicaIndex: boot.replicaIndex, replicas: boot.replicas, backend: boot.backend, data: boot.data, modules: boot.modules },
+    {
+      replicaIndex: boot.replicaIndex,
+      replicas: boot.replicas,
+      backend: boot.backend,
+      data: boot.data,
+      modules: boot.modules,
+      exchange: new ReplicaExchange(boot.exchange.buffer, boot.replicaIndex, boot.replicas, boot.exchange.timeoutMs),
+    },
   );
   send({ type: 'ready', layout: host.layout, checksums: await host.checksums(), memory: host.memory() });
 }

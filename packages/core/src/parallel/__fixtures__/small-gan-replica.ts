@@ -15,6 +15,10 @@ interface Options {
   learningRate?: number;
   /** 'adam' (default) or plain SGD (θ ← θ − lr·g), whose update is linear in the gradient. */
   optimizer?: 'adam' | 'sgd';
+  /** BatchNorm over every replica's rows (nn.withCrossReplicaBatchNorm with context.exchange). */
+  syncBatchNorm?: boolean;
+  /** Test of the exchange timeout: replica `replica` skips the cross-replica batch norm. */
+  unsyncedIn?: number;
   /** Throw from the phase in replica `replica` at step `step`. */
   throwAt?: { replica: number; step: number };
   /** Throw from the factory in replica `replica`. */
@@ -100,6 +104,9 @@ export function createReplica(json: JsonValue, context: ReplicaContext): Replica
   const makeOptimizer = () => (options.optimizer === 'sgd' ? new Sgd(lr) : new Adam({ learningRate: lr, beta1: 0.5 }));
   const optimizers = { generator: makeOptimizer(), critic: makeOptimizer() };
 
+  // Synchronised batch norm: each replica runs its rows, statistics over all replicas' rows.
+  const exchange = options.syncBatchNorm && options.unsyncedIn !== context.replicaIndex ? context.exchange : undefined;
+  const synced = <T>(model: nn.Module, fn: () => T): T => (exchange ? nn.withCrossReplicaBatchNorm(model, exchange, fn) : fn());
   const maybeThrow = (shard: Shard) => {
     if (options.throwAt && options.throwAt.replica === context.replicaIndex && options.throwAt.step === shard.step) {
       throw new Error(`boom in replica ${context.replicaIndex} at step ${shard.step}`);
@@ -121,10 +128,10 @@ export function createReplica(json: JsonValue, context: ReplicaContext): Replica
           maybeThrow(shard);
           return tf.tidy(() => {
             const real = realShard(shard);
-            const fake = generator.forward(noiseShard('z-critic', shard));
+            const fake = synced(generator, () => generator.forward(noiseShard('z-critic', shard)));
             return gradientsOf(groups.critic, () => {
-              const lossReal = tf.mean(tf.softplus(tf.neg(critic.forward(real)))) as tf.Scalar;
-              const lossFake = tf.mean(tf.softplus(critic.forward(fake))) as tf.Scalar;
+              const lossReal = tf.mean(tf.softplus(tf.neg(synced(critic, () => critic.forward(real))))) as tf.Scalar;
+              const lossFake = tf.mean(tf.softplus(synced(critic, () => critic.forward(fake)))) as tf.Scalar;
               return { loss: tf.add(lossReal, lossFake) as tf.Scalar, real: lossReal, fake: lossFake };
             });
           });
@@ -136,7 +143,10 @@ export function createReplica(json: JsonValue, context: ReplicaContext): Replica
           maybeThrow(shard);
           return tf.tidy(() => {
             const z = noiseShard('z-generator', shard);
-            return gradientsOf(groups.generator, () => tf.mean(tf.softplus(tf.neg(critic.forward(generator.forward(z))))) as tf.Scalar);
+            return gradientsOf(
+              groups.generator,
+              () => tf.mean(tf.softplus(tf.neg(synced(critic, () => critic.forward(synced(generator, () => generator.forward(z))))))) as tf.Scalar,
+            );
           });
         },
       },
