@@ -6,6 +6,7 @@ import { Adam, EMA, InvalidArgumentError, losses, type Generator, type LearningR
 import { diffAugment, resolveDiffAugment, type DiffAugmentOptions } from './diff-augment';
 import { checkGanLoss, clipWeights, discriminatorLoss, generatorLoss, objectiveDefaults, type GanLoss } from './objectives';
 import { orthogonalRegularization } from './orthogonal-regularization';
+import { rowDraws } from './row-draws';
 import { withStandingStatistics } from './standing-statistics';
 import type { GanDiscriminator, GanGenerator } from './types';
 import { checkNonNegativeInteger, checkNonNegativeNumber, checkPositiveInteger, checkPositiveNumber } from './validate';
@@ -73,14 +74,20 @@ export interface RealBatch {
 
 /**
  * Rows `[start, end)` of a batch: the shard of data-parallel training whose gradients a call
- * computes. The step's random draws are still made for the whole batch (so every replica's
- * stream stays where one thread's is) and the generator still runs on the whole batch (its
- * batch norm sees the batch statistics of single-thread training); only the shard's rows
- * enter the loss, a mean over the shard.
+ * computes. The step's random draws are still made for the whole batch and each row keeps its
+ * share (so every replica's stream stays where one thread's is); only the shard's rows enter
+ * the loss, a mean over the shard.
  */
 export interface BatchRows {
   start: number;
   end: number;
+  /**
+   * Splits the generator too: it runs on the shard's rows only, inside this wrapper, which must
+   * make its batch norm use the statistics of the whole batch over every replica (e.g.
+   * `(forward) => nn.withCrossReplicaBatchNorm(generator, context.exchange, forward)`).
+   * Without it the generator runs on the whole batch, so its batch norm sees the whole batch.
+   */
+  synchronizeBatchNorm?: <T>(forward: () => T) => T;
 }
 
 /** Gradients of a loss by stable parameter name, and the loss (tensors the caller disposes). */
@@ -229,25 +236,31 @@ export class GanTrainer {
   discriminatorGradients(real: RealBatch, rows?: BatchRows): GanGradients {
     const { images, labels } = this.checkBatch(real);
     const batch = images.shape[0];
-    const { start, end } = checkRows(rows, batch);
+    const { start, end, synchronizeBatchNorm } = checkRows(rows, batch);
     const whole = start === 0 && end === batch;
     const G = this.generator;
     const D = this.discriminator;
     return tf.tidy(() => {
-      // 1. Fakes (no gradient to G needed: made outside the tape), for the whole batch.
+      // 1. Fakes (no gradient to G needed: made outside the tape); latents drawn for the whole batch.
       const latents = this.rng.normal([batch, G.latentDim]);
-      const fake = G.forward(latents, G.numClasses > 0 ? labels : undefined);
-      // 2. One discriminator pass over [real; fake] (D has no batch norm, so this equals two passes).
-      const augmented = this.maybeAugment(tf.concat([images, fake]) as tf.Tensor4D);
-      const both = whole ? augmented : (tf.concat([rowsOf(augmented, start, end), rowsOf(augmented, batch + start, batch + end)]) as tf.Tensor4D);
       const mine = whole ? labels : labels && rowsOf(labels, start, end);
+      // 2. One discriminator pass over [real; fake] (D has no batch norm, so this equals two passes).
+      let both: tf.Tensor4D;
+      if (whole || !synchronizeBatchNorm) {
+        const fake = G.forward(latents, G.numClasses > 0 ? labels : undefined);
+        const augmented = this.maybeAugment(tf.concat([images, fake]) as tf.Tensor4D);
+        both = whole ? augmented : (tf.concat([rowsOf(augmented, start, end), rowsOf(augmented, batch + start, batch + end)]) as tf.Tensor4D);
+      } else {
+        const fake = synchronizeBatchNorm(() => G.forward(rowsOf(latents, start, end), G.numClasses > 0 ? mine : undefined));
+        both = this.augmentRows(tf.concat([rowsOf(images, start, end), fake]) as tf.Tensor4D, 2 * batch, [
+          [start, end],
+          [batch + start, batch + end],
+        ]);
+      }
       const [augmentedReal, augmentedFake] = tf.split(both, 2);
       const dLabels = D.conditional ? (tf.concat([mine!, mine!]) as tf.Tensor1D) : undefined;
       // The penalty's interpolation weights: drawn for the whole batch, this shard's rows kept.
-      const rng = this.rng;
-      const penaltyDraws = whole
-        ? rng
-        : { uniform: (shape: number[], range: { low: number; high: number }) => rowsOf(rng.uniform([batch, ...shape.slice(1)], range), start, end) };
+      const penaltyDraws = whole ? this.rng : rowDraws(this.rng, batch, [[start, end]]);
       return namedGradients(() => {
         const { logits, classLogits } = D.forward(both, dLabels);
         const [realLogits, fakeLogits] = tf.split(logits, 2);
@@ -295,7 +308,7 @@ export class GanTrainer {
    */
   generatorGradients(batchSize: number, rows?: BatchRows): GanGradients {
     checkPositiveInteger('batchSize', batchSize);
-    const { start, end } = checkRows(rows, batchSize);
+    const { start, end, synchronizeBatchNorm } = checkRows(rows, batchSize);
     const whole = start === 0 && end === batchSize;
     const G = this.generator;
     const D = this.discriminator;
@@ -303,8 +316,14 @@ export class GanTrainer {
       const { latents, labels } = this.drawLatents(batchSize);
       const mine = whole ? labels : labels && rowsOf(labels, start, end);
       return namedGradients(() => {
-        const augmented = this.maybeAugment(G.forward(latents, labels));
-        const fake = whole ? augmented : rowsOf(augmented, start, end);
+        let fake: tf.Tensor4D;
+        if (whole || !synchronizeBatchNorm) {
+          const augmented = this.maybeAugment(G.forward(latents, labels));
+          fake = whole ? augmented : rowsOf(augmented, start, end);
+        } else {
+          const generated = synchronizeBatchNorm(() => G.forward(rowsOf(latents, start, end), mine));
+          fake = this.augmentRows(generated, batchSize, [[start, end]]);
+        }
         const { logits, classLogits } = D.forward(fake, D.conditional ? mine : undefined);
         let loss: tf.Tensor = generatorLoss(this.loss, logits);
         if (classLogits && this.acganWeight > 0) loss = tf.add(loss, tf.mul(this.acganWeight, classCrossEntropy(classLogits, mine!)));
@@ -384,6 +403,11 @@ export class GanTrainer {
     return this.augment ? diffAugment(images, { ...this.augment, rng: this.rng }) : images;
   }
 
+  /** DiffAugment of some rows of a batch of `total`: the whole batch's draws, these rows' share (DiffAugment treats images independently). */
+  private augmentRows(images: tf.Tensor4D, total: number, rows: Array<[number, number]>): tf.Tensor4D {
+    return this.augment ? diffAugment(images, { ...this.augment, rng: rowDraws(this.rng, total, rows) as Generator }) : images;
+  }
+
   private checkBatch(real: RealBatch): { images: tf.Tensor4D; labels: tf.Tensor1D | undefined } {
     const images = real?.images;
     const [height, width, channels] = this.generator.imageShape;
@@ -405,11 +429,14 @@ function rowsOf<T extends tf.Tensor>(tensor: T, start: number, end: number): T {
 
 function checkRows(rows: BatchRows | undefined, batch: number): BatchRows {
   if (rows === undefined) return { start: 0, end: batch };
-  const { start, end } = rows;
+  const { start, end, synchronizeBatchNorm } = rows;
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > batch || end <= start) {
     throw new InvalidArgumentError('rows', rows, `must be { start, end } with 0 <= start < end <= ${batch}`);
   }
-  return { start, end };
+  if (synchronizeBatchNorm !== undefined && typeof synchronizeBatchNorm !== 'function') {
+    throw new InvalidArgumentError('rows.synchronizeBatchNorm', synchronizeBatchNorm, 'must be a function (forward) => forward() or undefined');
+  }
+  return { start, end, synchronizeBatchNorm };
 }
 
 /** Mean softmax cross-entropy of class logits `[B, K]` against int32 labels `[B]`. */

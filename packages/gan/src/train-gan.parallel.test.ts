@@ -74,7 +74,9 @@ describe('trainGan with workers (data-parallel, wasm)', () => {
     ['non-saturating, DCGAN (batch-norm G), DiffAugment', { loss: 'non-saturating', diffAugment: true }],
     ['hinge, conditional BN G + spectral-norm projection D, R1', { loss: 'hinge', config: tinyConfig('conditional', 4), r1Gamma: 1 }],
     ['wgan-gp, 2 critic steps', { loss: 'wgan-gp', criticSteps: 2 }],
-  ] as Array<[string, Partial<TrainGanOptions>]>)('agrees with one thread within 2e-5 relative: %s', async (label, extra) => {
+    ['non-saturating, ACGAN (conditional-BN G, auxiliary classifier D), DiffAugment', { loss: 'non-saturating', config: tinyConfig('acgan', 4), diffAugment: true }],
+    ['non-saturating, DCGAN, splitGenerator: false (G on the whole batch in every replica)', { loss: 'non-saturating', diffAugment: true, splitGenerator: false }],
+  ] as Array<[string, Partial<TrainGanOptions>]>)('agrees with one thread within 5e-5 relative: %s', async (label, extra) => {
     const lossesOf = (into: Array<Record<string, number>>) => ({ onProgress: ({ losses }: { losses: Record<string, number> }) => void into.push(losses) });
     const singleLosses: Array<Record<string, number>> = [];
     const parallelLosses: Array<Record<string, number>> = [];
@@ -108,8 +110,9 @@ describe('trainGan with workers (data-parallel, wasm)', () => {
         `trainGan ${label}: workers 2 vs 1 after 3 steps, worst per-tensor relative difference ${worst.toExponential(2)} (${name}); ` +
           `zero-gradient biases / running means ${noise.worst.toExponential(2)}; outputs G ${outputs.generator.toExponential(2)}, D ${outputs.discriminator.toExponential(2)}`,
       );
-      // Measured 9.5e-6 (an EMA'd batch-norm shift, non-saturating), ≤ 2e-7 otherwise: Adam's 1/√v (docs/parallel-training.md).
-      expect(worst).toBeLessThan(2e-5);
+      // Measured 1.9e-5 (an EMA'd batch-norm shift of norm 8e-4: 1.6e-8 absolute, non-saturating DCGAN), ≤ 3.5e-7
+      // otherwise: Adam's 1/√v turns rounding of a near-zero gradient into a step (docs/parallel-training.md).
+      expect(worst).toBeLessThan(5e-5);
       expect(noise.worst).toBeLessThan(2e-2);
       expect(outputs.generator).toBeLessThan(1e-5);
       expect(outputs.discriminator).toBeLessThan(1e-5);

@@ -139,17 +139,24 @@ export interface TrainGanOptions {
    * Data-parallel training over worker threads (Node; `import '@gen/gan/node'` first): `n`
    * replicas of both networks (this thread's and `n − 1` workers). Every critic update and the
    * generator update average the replicas' gradients over their rows of the global batch before
-   * every replica applies them (docs/parallel-training.md). The generator runs on the whole batch
-   * in every replica and every draw (latents, labels, DiffAugment, WGAN-GP interpolates) is made
-   * for the whole batch, so the result equals `workers: 1` up to float rounding, batch norm
-   * included; the discriminator's work (and the generator's backward pass through it) is what
-   * splits. Checkpoints are the same (a run resumes with any worker count); EMA, samples,
+   * every replica applies them (docs/parallel-training.md). Each replica runs both networks on
+   * its rows, the generator's batch norm synchronised across replicas (see `splitGenerator`),
+   * and every draw (latents, labels, DiffAugment, WGAN-GP interpolates) is made for the whole
+   * batch, so the result equals `workers: 1` up to float rounding, batch norm included.
+   * Checkpoints are the same (a run resumes with any worker count); EMA, samples,
    * evaluations and the collapse detector run in this thread. `'auto'`: one replica per core on
    * the wasm / cpu backends with at least 8 images per replica, else 1 (also when parallel
    * training is unavailable: no '@gen/gan/node', or a schedule-function `lrG` / `lrD`).
    * Default 1: this thread only.
    */
   workers?: number | 'auto';
+  /**
+   * With `workers` > 1: each replica runs the generator on its own rows, its batch norm using the
+   * whole batch's statistics (per-channel sums exchanged between the threads in the forward and
+   * the backward pass). Default true (faster); `false` runs the generator on the whole batch in
+   * every replica and splits only the discriminator's work. Same result either way.
+   */
+  splitGenerator?: boolean;
 }
 
 export interface TrainGanSummary extends Omit<TrainSummary, 'stoppedBy'> {
@@ -231,6 +238,7 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
     samples,
     evaluation,
     workers = 1,
+    splitGenerator = true,
   } = options ?? ({} as TrainGanOptions);
   checkDataset(dataset);
   const loss = checkGanLoss(lossOption);
@@ -270,6 +278,7 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
   if (workers !== 'auto' && !(typeof workers === 'number' && Number.isSafeInteger(workers) && workers >= 1 && workers <= 256)) {
     throw new InvalidArgumentError('workers', workers, "must be 'auto' or an integer from 1 to 256");
   }
+  if (typeof splitGenerator !== 'boolean') throw new InvalidArgumentError('splitGenerator', splitGenerator, 'must be true or false');
   const runner = parallelGanRunner();
   const unavailable =
     runner === null
@@ -297,7 +306,7 @@ export async function trainGan(options: TrainGanOptions): Promise<TrainGanResult
     // Replica 0 (this thread) builds what the lines below build, from the same seed; so does every worker.
     const trainerFields = Object.fromEntries(TRAINER_FIELDS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
     parallel = await runner!.create({
-      options: { config, seed, batchSize, trainer: { ...trainerFields, loss } as never },
+      options: { config, seed, batchSize, splitGenerator, trainer: { ...trainerFields, loss } as never },
       dataset,
       workers: replicas,
       backend: tf.getBackend(),

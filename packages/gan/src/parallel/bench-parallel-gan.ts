@@ -24,6 +24,8 @@ export async function main(argv: string[]): Promise<void> {
   const workerCounts = get('workers', '1,2').split(',').map(Number);
   const architecture = get('architecture', 'dcgan') as GanArchitecture;
   const loss = get('loss', 'non-saturating') as GanLoss;
+  // 'false': the generator on the whole batch in every replica (the pre-synchronised-batch-norm split).
+  const splitGenerator = get('split-generator', 'true') !== 'false';
   await loadNodeBackends({ only: ['wasm'] });
   await initBackend({ prefer: 'wasm' });
   const dataset = await loadDataset(get('dataset', 'mnist') as 'mnist', { split: 'train' });
@@ -31,7 +33,7 @@ export async function main(argv: string[]): Promise<void> {
   const config = ganConfig({ architecture, height: dataset.height, width: dataset.width, channels: dataset.channels, numClasses });
   console.log(
     `trainGan (gen train gan) on ${dataset.name}, ${architecture} GAN (gen train gan's default config), loss ${loss}, batch ${batchSize}, wasm, ` +
-      `${rounds} rounds × ${steps} timed steps (after ${warmup}), ${os.availableParallelism?.() ?? os.cpus().length} cores, Node ${process.version}`,
+      `splitGenerator ${splitGenerator}, ${rounds} rounds × ${steps} timed steps (after ${warmup}), ${os.availableParallelism?.() ?? os.cpus().length} cores, Node ${process.version}`,
   );
   await benchTrainingWorkers({
     workerCounts,
@@ -39,6 +41,6 @@ export async function main(argv: string[]): Promise<void> {
     steps,
     warmup,
     train: ({ workers, steps: total, seed, onProgress }) =>
-      trainGan({ config, dataset, loss, steps: total, batchSize, seed, workers, divergence: false, logEvery: 1, onProgress }),
+      trainGan({ config, dataset, loss, steps: total, batchSize, seed, workers, splitGenerator, divergence: false, logEvery: 1, onProgress }),
   });
 }

@@ -4,17 +4,19 @@
 // stream, DataLoader over the training set, which arrives as typed arrays over
 // SharedArrayBuffers). A phase computes GanTrainer's gradients over its rows of the global batch
 // (discriminatorGradients / generatorGradients with `rows`): every draw is made for the whole
-// batch and the generator runs on the whole batch, so each replica's rng stream and batch-norm
-// statistics are those of single-thread training, and the size-weighted average of the shards'
-// gradients is the one-thread gradient. Each critic step and the generator step is its own
-// all-reduce; every replica applies the averaged update (Adam, WGAN clipping).
+// batch, and the generator runs on the replica's rows with synchronised batch norm (statistics
+// and their gradients exchanged with the other replicas through context.exchange) — or, with
+// `splitGenerator: false`, on the whole batch in every replica — so each replica's rng stream
+// and batch-norm statistics are those of single-thread training, and the size-weighted average
+// of the shards' gradients is the one-thread gradient. Each critic step and the generator step
+// is its own all-reduce; every replica applies the averaged update (Adam, WGAN clipping).
 import * as tf from '@tensorflow/tfjs-core';
-import { DataLoader, Generator } from '@gen/core';
+import { DataLoader, Generator, nn } from '@gen/core';
 import type { ImageDataset, JsonValue, NamedTensors } from '@gen/core';
 import type { Replica, ReplicaContext, Shard } from '@gen/core/node';
 import { createDiscriminator, createGenerator } from '../checkpoint';
 import { GanTrainer } from '../gan-trainer';
-import type { GanTrainerOptions } from '../gan-trainer';
+import type { BatchRows, GanTrainerOptions } from '../gan-trainer';
 import type { GanConfig, GanDiscriminator, GanGenerator } from '../types';
 
 /** The JSON every replica is built from (`ReplicaSpec.options`): trainGan's options that shape the math. */
@@ -22,6 +24,8 @@ export interface GanReplicaOptions {
   config: GanConfig;
   seed: number;
   batchSize: number;
+  /** Each replica runs the generator on its own rows with synchronised batch norm (default true); false: on the whole batch in every replica. */
+  splitGenerator?: boolean;
   /** GanTrainer's options without models, rng and schedule functions (numeric learning rates only). */
   trainer: Omit<GanTrainerOptions, 'generator' | 'discriminator' | 'rng' | 'lrG' | 'lrD'> & { lrG?: number; lrD?: number };
 }
@@ -66,7 +70,12 @@ export function createReplica(options: unknown, context: ReplicaContext): GanRep
   const loader = new DataLoader(dataset, { batchSize: o.batchSize, generator: root.fork('data'), range: [-1, 1], dropLast: true });
   const conditional = generator.numClasses > 0 || discriminator.numClasses > 0;
   const groups = { generator: trainables(generator), discriminator: trainables(discriminator) };
-  const rows = (shard: Shard) => ({ start: shard.start, end: shard.end });
+  const exchange = o.splitGenerator === false ? undefined : context.exchange;
+  const rows = (shard: Shard): BatchRows => ({
+    start: shard.start,
+    end: shard.end,
+    ...(exchange ? { synchronizeBatchNorm: <T>(forward: () => T) => nn.withCrossReplicaBatchNorm(generator, exchange, forward) } : {}),
+  });
   let released = false;
   return {
     groups,
