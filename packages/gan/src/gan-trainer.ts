@@ -304,7 +304,8 @@ export class GanTrainer {
   /**
    * The generator update's loss and gradients without applying them (what
    * {@link generatorStep} applies, before its EMA update), over rows `rows` of the batch
-   * (default all): G runs on the whole batch, D and the loss on the rows (see {@link BatchRows}).
+   * (default all): D and the loss on the rows, G on the whole batch or, with
+   * `rows.synchronizeBatchNorm`, on the rows too (see {@link BatchRows}).
    */
   generatorGradients(batchSize: number, rows?: BatchRows): GanGradients {
     checkPositiveInteger('batchSize', batchSize);

@@ -2,6 +2,7 @@
 export { DataParallelTrainer, autoWorkerCount } from './data-parallel-trainer';
 export type { DataParallelTrainerOptions, StepOptions, StepResult, UpdateMode } from './data-parallel-trainer';
 export { gradientsOf, sliceShard, defineReplica } from './replica-helpers';
+export { ReplicaExchange, ReplicaExchangeAbortedError } from './replica-exchange';
 export { replicaModulePath, sharedDataset } from './replica-files';
 export { benchTrainingWorkers } from './bench-training';
 export type { BenchTrainingOptions, BenchTrainingRun } from './bench-training';
