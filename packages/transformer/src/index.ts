@@ -19,3 +19,5 @@ export { rerank } from './pipeline/rerank';
 export type { RerankOptions, RerankResult } from './pipeline/rerank';
 export { generateImages } from './pipeline/generate-images';
 export type { GenerateImagesOptions, GeneratedImages } from './pipeline/generate-images';
+export { generateForPrompts } from './pipeline/generate-for-prompts';
+export type { GenerateForPromptsOptions, PromptedImages } from './pipeline/generate-for-prompts';

@@ -1,4 +1,4 @@
-// gen train | sample dalle end to end on a tiny VQ-VAE, a tiny transformer and 64 MNIST digits (wasm backend).
+// gen train | sample | eval dalle end to end on a tiny VQ-VAE, a tiny transformer and 64 MNIST digits (wasm backend).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ const VQ = ['train', 'vae', '--model', 'vq-vae', '--backend', 'wasm', '--batch-s
 const TINY = '{"width":16,"layers":1,"heads":2,"mlpRatio":2}';
 const COMMON = ['--backend', 'wasm', '--batch-size', '8', '--limit-data', '64', '--captions-per-image', '1', '--vocab-size', '600', '--text-length', '12', '--warmup', '2', '--config', TINY];
 
-describe('gen train | sample dalle', () => {
+describe('gen train | sample | eval dalle', () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gen-dalle-test-'));
@@ -64,6 +64,26 @@ describe('gen train | sample dalle', () => {
     expect(rankedJson.samples).toHaveLength(2);
     expect(rankedJson.clipScores).toHaveLength(2);
     expect(rankedJson.clipScores[0]).toBeGreaterThanOrEqual(rankedJson.clipScores[1]);
+  });
+
+  test('eval measures the plain and the CLIP re-ranked route on the same prompts: accuracy, FID / floor / ratio, s/image', async () => {
+    const { code, out, err } = await gen(['eval', 'dalle', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '20', '--batch-size', '8', '--clip', run('clip'), '--candidates', '2', '--top-k', '8', '--out', run('e')]);
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(out).toMatch(/^transformer: prompted-class accuracy [\d.]+% \(worst: .+, n 20, held-out prompts\); FID [\d.]+, floor [\d.]+, ratio [\d.]+×; [\d.]+ s\/image$/m);
+    expect(out).toMatch(/^transformer \+ CLIP re-ranking \(best of 2\): prompted-class accuracy [\d.]+%/m);
+    const metrics = readJson(join(run('e'), 'metrics.json'));
+    expect(metrics).toMatchObject({ family: 'dalle', dataset: 'mnist', prompts: 'held-out templates', plain: { n: 20, settings: { candidates: 1, topK: 8 } }, reranked: { n: 20, settings: { candidates: 2 } } });
+    for (const route of [metrics.plain, metrics.reranked]) {
+      expect(route.accuracy).toBeGreaterThanOrEqual(0);
+      expect(route.accuracy).toBeLessThanOrEqual(1);
+      expect(route.ratio).toBeCloseTo(route.fid / route.floor, 9);
+      expect(route.classFractions.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 9);
+    }
+    expect(metrics.plain.examples).toEqual(metrics.reranked.examples);
+
+    const noClip = await gen(['eval', 'dalle', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '20', '--candidates', '2']);
+    expect(noClip.err).toBe('gen eval dalle: --candidates ("2") needs --clip (the CLIP that re-ranks the candidates)\n');
+    expect(noClip.code).toBe(2);
   });
 
   test('bad input is one line with exit 2', async () => {

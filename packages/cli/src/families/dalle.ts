@@ -5,42 +5,59 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as core from '@gen/core';
 import * as coreNode from '@gen/core/node';
 import { BpeTokenizer, CaptionCorpus, loadClip, TRAINING_TEMPLATES, type LoadedClip } from '@gen/clip-guidance';
-import { DalleTransformer, generateImages, loadDalle, trainDalle, type LoadedDalle } from '@gen/transformer';
+import { DalleTransformer, generateForPrompts, generateImages, loadDalle, trainDalle, type LoadedDalle } from '@gen/transformer';
+import { PRETRAINED_DALLES, pretrainedDalleDir, type PretrainedDalleName } from '@gen/transformer/node';
+import { evaluateClipGuidance, type ClipGuidanceEvaluation } from '@gen/clip-guidance';
 import { loadVqVae, type VQVAE } from '@gen/vae';
 import { integerOption, nonEmptyOption } from '../options';
+import { PRETRAINED_CLIP_CHECKPOINTS } from './clip';
+import { PRETRAINED_VAE_CHECKPOINTS } from './vae';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
 import { UsageError } from '../usage-error';
 import {
   checkConfigKeys,
+  checkEvalN,
   checkpointConfig,
   configOption,
+  evalDataset,
+  evalOptions,
   gcd,
   interruptSignal,
   loadCheckpointOrFail,
+  loadClassifier,
   loadTrainingData,
   positiveNumberOption,
   prepareRun,
+  realTestImages,
   reportTrainingEnd,
   resolveCheckpoint,
   sampleOptions,
   tenth,
   trainOptions,
   TrainingProgress,
+  writeMetrics,
   writeRunRecord,
   writeSampleSet,
+  type PretrainedLookup,
   type DatasetChoice,
 } from './shared';
 
+/** `pretrained:<name>` of --checkpoint: the transformers @gen/transformer ships. */
+const PRETRAINED_DALLE_CHECKPOINTS: PretrainedLookup = { names: PRETRAINED_DALLES, dir: (name) => pretrainedDalleDir(name as PretrainedDalleName) };
+
 const DALLE_CONFIG_FIELDS = ['width', 'layers', 'heads', 'mlpRatio'] as const;
 
-/** The newest VQ-VAE checkpoint of `--vq` (a `gen train vae --model vq-vae` run). */
+/**
+ * The newest VQ-VAE checkpoint of `--vq` (a `gen train vae --model vq-vae` run, or a shipped
+ * `pretrained:<name>`); `location` is what a dalle checkpoint records (the name for a shipped one).
+ */
 async function loadVq(given: string | undefined, commandPath: string): Promise<{ vq: VQVAE; location: string }> {
   if (given === undefined) throw new UsageError('--vq', undefined, `is required: ${commandPath} --vq <dir> (a run folder of gen train vae --model vq-vae)`);
-  const { location } = resolveCheckpoint(given, commandPath);
+  const { location } = resolveCheckpoint(given, commandPath, PRETRAINED_VAE_CHECKPOINTS);
   checkpointConfig('vae', location);
   const { model } = await loadCheckpointOrFail('vq-vae', location, () => loadVqVae({ source: location }));
-  return { vq: model, location };
+  return { vq: model, location: given.startsWith('pretrained:') ? given : location };
 }
 
 /** Image tokens of every image, int32 `[size · h · w]`, encoded in batches of 256. */
@@ -141,8 +158,23 @@ async function trainDalleCommand({ options, io, verbose, argv, commandPath }: Co
   }
 }
 
+/** The VQ-VAE a dalle checkpoint's config.vq names (checks the checkpoint holds its tokenizer too). */
+async function loadRecordedVq(loaded: LoadedDalle, config: Record<string, unknown>, location: string, commandPath: string): Promise<VQVAE> {
+  if (loaded.tokenizer === null) throw new core.GenError(`${location} holds no tokenizer (write it with trainDalle's checkpointExtra or saveDalle's tokenizer)`);
+  const vqLocation = typeof config.vq === 'string' ? config.vq : undefined;
+  if (vqLocation === undefined) throw new core.GenError(`${location} does not record its VQ-VAE (config.vq)`);
+  return (await loadVq(vqLocation, commandPath)).vq;
+}
+
+/** The CLIP of `--clip` (a gen train clip run or a shipped pretrained:<name>) that re-ranks candidates. */
+async function loadRerankingClip(given: string, commandPath: string): Promise<LoadedClip> {
+  const clipCheckpoint = resolveCheckpoint(given, commandPath, PRETRAINED_CLIP_CHECKPOINTS);
+  checkpointConfig('clip', clipCheckpoint.location);
+  return loadCheckpointOrFail('clip', clipCheckpoint.location, () => loadClip(clipCheckpoint.location));
+}
+
 async function sampleDalleCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
-  const checkpoint = resolveCheckpoint(options.checkpoint as string | undefined, commandPath);
+  const checkpoint = resolveCheckpoint(options.checkpoint as string | undefined, commandPath, PRETRAINED_DALLE_CHECKPOINTS);
   const config = checkpointConfig('dalle', checkpoint.location);
   const prompt = options.prompt as string | undefined;
   if (prompt === undefined) throw new UsageError('--prompt', undefined, `is required: ${commandPath} --checkpoint <dir> --prompt "a bold seven"`);
@@ -157,19 +189,12 @@ async function sampleDalleCommand({ options, io, verbose, commandPath }: Command
   let clip: LoadedClip | null = null;
   let vq: VQVAE | null = null;
   try {
-    if (loaded.tokenizer === null) throw new core.GenError(`${checkpoint.location} holds no tokenizer (write it with trainDalle's checkpointExtra or saveDalle's tokenizer)`);
-    const vqLocation = typeof config.vq === 'string' ? config.vq : undefined;
-    if (vqLocation === undefined) throw new core.GenError(`${checkpoint.location} does not record its VQ-VAE (config.vq)`);
-    vq = (await loadVq(vqLocation, commandPath)).vq;
-    if (options.clip !== undefined) {
-      const clipCheckpoint = resolveCheckpoint(options.clip as string, commandPath);
-      checkpointConfig('clip', clipCheckpoint.location);
-      clip = await loadCheckpointOrFail('clip', clipCheckpoint.location, () => loadClip(clipCheckpoint.location));
-    }
+    vq = await loadRecordedVq(loaded, config, checkpoint.location, commandPath);
+    if (options.clip !== undefined) clip = await loadRerankingClip(options.clip as string, commandPath);
     const seed = options.seed as number;
     const result = generateImages({
       model: loaded.model,
-      tokenizer: loaded.tokenizer,
+      tokenizer: loaded.tokenizer!,
       imageTokenizer: vq,
       prompt,
       n,
@@ -200,6 +225,92 @@ async function sampleDalleCommand({ options, io, verbose, commandPath }: Command
     loaded.model.dispose();
     vq?.dispose();
     clip?.dispose();
+  }
+}
+
+// ---- gen eval dalle ----
+
+/** One route's line: prompted-class accuracy (worst class), FID ratio, seconds per image. */
+function routeLine(what: string, e: ClipGuidanceEvaluation): string {
+  const fid = e.fid !== undefined ? `; FID ${e.fid.toFixed(3)}, floor ${e.floor!.toFixed(3)}, ratio ${e.ratio!.toFixed(2)}×` : '';
+  return `${what}: prompted-class accuracy ${(100 * e.accuracy).toFixed(1)}% (worst: ${e.worstClass.name} ${(100 * e.worstClass.accuracy).toFixed(1)}%, n ${e.n}, held-out prompts)${fid}; ${e.secondsPerImage.toFixed(3)} s/image`;
+}
+
+async function evalDalleCommand({ options, io, verbose, commandPath }: CommandContext): Promise<number> {
+  const checkpoint = resolveCheckpoint(options.checkpoint as string | undefined, commandPath, PRETRAINED_DALLE_CHECKPOINTS);
+  const config = checkpointConfig('dalle', checkpoint.location);
+  const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, config.dataset);
+  const candidates = options.candidates as number;
+  if (candidates > 1 && options.clip === undefined) throw new UsageError('--candidates', String(candidates), 'needs --clip (the CLIP that re-ranks the candidates)');
+  const topP = options['top-p'] as number;
+  if (!(topP > 0 && topP <= 1)) throw new UsageError('--top-p', String(topP), 'must be in (0, 1]');
+  const n = options.n as number;
+  const seed = options.seed as number;
+  await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const test = await realTestImages(dataset);
+  checkEvalN(n, dataset, test.size);
+  const loaded: LoadedDalle = await loadCheckpointOrFail('dalle', checkpoint.location, () => loadDalle(checkpoint.location));
+  let clip: LoadedClip | null = null;
+  let vq: VQVAE | null = null;
+  let classifier: core.metrics.FeatureClassifier | null = null;
+  try {
+    vq = await loadRecordedVq(loaded, config, checkpoint.location, commandPath);
+    if (options.clip !== undefined) clip = await loadRerankingClip(options.clip as string, commandPath);
+    classifier = await loadClassifier(dataset);
+    if (!classifier) throw new core.GenError(`the feature classifier for ${dataset} was not found (@gen/core's assets/feature-classifiers/${dataset})`);
+    const sampling = { temperature: options.temperature as number, topK: options['top-k'] as number, topP };
+    const imageTokenizer = vq;
+    // Both routes draw prompt i's candidate j from the same fork of the seed: the plain image is candidate 0 of the re-ranked draw.
+    const route = (reranking: LoadedClip | null) =>
+      evaluateClipGuidance({
+        classifier: classifier!,
+        classNames: test.classNames,
+        n,
+        real: test.images,
+        batchSize: options['batch-size'] as number,
+        seed,
+        settings: { ...sampling, candidates: reranking ? candidates : 1 },
+        generate: async ({ prompts, start }) =>
+          tf.tidy(() => {
+            const { images, scores } = generateForPrompts({
+              model: loaded.model,
+              tokenizer: loaded.tokenizer!,
+              imageTokenizer,
+              prompts,
+              ...(reranking ? { clip: reranking, candidates } : {}),
+              ...sampling,
+              generator: new core.Generator(seed).fork(`dalle/${start}`),
+            });
+            scores?.dispose();
+            return tf.clipByValue(images, 0, 1) as tf.Tensor4D;
+          }),
+        onProgress: ({ done, total }) => {
+          if (verbose) io.stderr.write(`  batch ${done}/${total}\n`);
+        },
+      });
+    const plain = await route(null);
+    io.stdout.write(`${routeLine('transformer', plain)}\n`);
+    const reranked = clip ? await route(clip) : null;
+    if (reranked) io.stdout.write(`${routeLine(`transformer + CLIP re-ranking (best of ${candidates})`, reranked)}\n`);
+    const path = writeMetrics(io, resolve(options.out as string), {
+      family: 'dalle',
+      checkpoint: checkpoint.location,
+      step: checkpoint.step,
+      dataset,
+      vq: config.vq as string,
+      ...(options.clip !== undefined ? { clip: options.clip as string } : {}),
+      seed,
+      prompts: 'held-out templates',
+      plain,
+      ...(reranked ? { reranked } : {}),
+    });
+    io.stdout.write(`${path}\n`);
+    return 0;
+  } finally {
+    loaded.model.dispose();
+    vq?.dispose();
+    clip?.dispose();
+    classifier?.dispose();
   }
 }
 
@@ -253,5 +364,28 @@ export const dalleCommands: FamilyCommands = {
       'gen sample dalle --checkpoint runs/dalle-mnist --prompt "a small two" --n 32 --clip runs/clip-mnist --top 8 --top-k 32',
     ],
     run: sampleDalleCommand,
+  },
+  eval: {
+    summary: 'Prompted-class accuracy and FID of a dalle checkpoint on held-out phrasings, with and without CLIP re-ranking',
+    description: [
+      'Draws --n images from class prompts in held-out phrasings (classes in turn), classifies them with the',
+      "repository's feature classifier and measures FID against the real test split (ratio to the real-vs-real floor",
+      'at the same n). With --clip, draws --candidates per prompt and keeps the CLIP-best (the DALL·E recipe) and',
+      'reports that route beside the plain one, on the same samples (the plain image is candidate 0). metrics.json in --out.',
+    ].join('\n'),
+    options: {
+      ...evalOptions('dalle'),
+      clip: { type: 'string', valueName: 'dir', description: 'CLIP checkpoint (gen train clip, or pretrained:<name>) that re-ranks the candidates', defaultLabel: 'none', parse: nonEmptyOption },
+      candidates: { type: 'string', valueName: 'n', description: 'candidates per prompt re-ranked by --clip', default: 4, parse: integerOption(1, 1024) },
+      temperature: { type: 'string', valueName: 'x', description: 'sampling temperature (0: greedy)', default: 1, parse: (raw: string, flag: string) => (raw === '0' ? 0 : positiveNumberOption('')(raw, flag)) },
+      'top-k': { type: 'string', valueName: 'n', description: 'keep the k most likely tokens (0: all)', default: 0, parse: integerOption(0, 1e6) },
+      'top-p': { type: 'string', valueName: 'p', description: 'nucleus sampling mass in (0, 1] (1: off)', default: 1, parse: positiveNumberOption('') },
+      'batch-size': { type: 'string', valueName: 'n', description: 'prompts per sampling batch', default: 50, parse: integerOption(1, 100000) },
+    },
+    examples: [
+      'gen eval dalle --checkpoint pretrained:mnist --n 1000 --clip pretrained:mnist --candidates 4 --out eval/dalle-mnist',
+      'gen eval dalle --checkpoint runs/dalle-mnist --n 200 --top-k 32',
+    ],
+    run: evalDalleCommand,
   },
 };

@@ -337,10 +337,11 @@ async function evalVqVaeCommand(
 }
 
 /** Finds and checks a VAE checkpoint without touching tensors (before the backend starts). */
-const PRETRAINED: PretrainedLookup = { names: PRETRAINED_VAES, dir: (name) => pretrainedVaeDir(name as PretrainedVaeName) };
+/** `pretrained:<name>` of --checkpoint (and of gen train dalle --vq): the VAEs @gen/vae ships. */
+export const PRETRAINED_VAE_CHECKPOINTS: PretrainedLookup = { names: PRETRAINED_VAES, dir: (name) => pretrainedVaeDir(name as PretrainedVaeName) };
 
 function findVaeCheckpoint(given: string | undefined, commandPath: string) {
-  const checkpoint = resolveCheckpoint(given, commandPath, PRETRAINED);
+  const checkpoint = resolveCheckpoint(given, commandPath, PRETRAINED_VAE_CHECKPOINTS);
   const config = checkpointConfig('vae', checkpoint.location);
   const model = (config.model ?? {}) as { kind?: unknown; numClasses?: unknown; latentDim?: unknown };
   const numClasses = model.kind === 'conditional-vae' ? Number(model.numClasses ?? 10) : 0;

@@ -79,6 +79,20 @@ describeWithBackends(
 
       const zeros = await evaluateClipGuidance({ classifier: features, classNames: SHAPE_CLASSES, n: 8, generate: async ({ prompts }) => pick(pool, prompts.map(() => byClass[0])) });
       expect(zeros).toMatchObject({ accuracy: 0.25, perClassAccuracy: [1, 0, 0, 0], worstClass: { label: 1, name: 'vertical bar', accuracy: 0 }, classFractions: [1, 0, 0, 0] });
+      expect(zeros.fid).toBeUndefined();
+
+      // With real images: FID, floor, ratio and KID are those of metrics.evaluateSamples on the same samples (seed's 'eval/real' fork).
+      const real = shapesDataset(32, 4).images;
+      const drawn = (prompts: string[], start: number) => prompts.map((_, j) => byClass[(start + j) % 4]);
+      const withFid = await evaluateClipGuidance({ classifier: features, classNames: SHAPE_CLASSES, n: 8, seed: 2, real, generate: async ({ prompts, start }) => pick(pool, drawn(prompts, start)) });
+      const same = pick(pool, drawn(new Array<string>(8).fill(''), 0));
+      const direct = await metrics.evaluateSamples({ samples: same, labels: Int32Array.from({ length: 8 }, (_, i) => i % 4), classifier: features, real, n: 8, generator: new Generator(2).fork('eval/real') });
+      same.dispose();
+      expect(withFid.accuracy).toBe(1);
+      expect(withFid.fid).toBeCloseTo(direct.fid, 6);
+      expect(withFid.floor).toBeCloseTo(direct.floor, 6);
+      expect(withFid.ratio).toBeCloseTo(direct.fid / direct.floor, 6);
+      expect(withFid.kid).toBeCloseTo(direct.kid, 6);
       expect(tf.memory().numTensors).toBe(before);
       pool.dispose();
       features.dispose();

@@ -43,6 +43,11 @@ export interface EvaluateClipGuidanceOptions {
   seed?: number;
   /** The guidance settings, recorded as given (scale, steps, …). */
   settings?: Record<string, unknown>;
+  /**
+   * Real images in [0, 1] (at least 2n, e.g. the test split): the samples also get FID, its
+   * real-vs-real floor at n, their ratio and KID (omitted: class accuracy only).
+   */
+  real?: metrics.ImageInput;
   /** Called after every batch. */
   onProgress?: (event: { done: number; total: number }) => void;
 }
@@ -66,6 +71,12 @@ export interface ClipGuidanceEvaluation {
   /** The first prompt of each class, for the record. */
   examples: string[];
   settings: Record<string, unknown>;
+  /** With `real`: FID of the samples, the real-vs-real floor at n, ratio, KID. */
+  fid?: number;
+  floor?: number;
+  ratio?: number;
+  kid?: number;
+  kidStd?: number;
 }
 
 /**
@@ -80,7 +91,7 @@ export interface ClipGuidanceEvaluation {
  * ```
  */
 export async function evaluateClipGuidance(options: EvaluateClipGuidanceOptions): Promise<ClipGuidanceEvaluation> {
-  const { generate, classifier, classNames, n = 100, templates = HELD_OUT_TEMPLATES, batchSize = 50, seed = 0, settings = {}, onProgress } =
+  const { generate, classifier, classNames, n = 100, templates = HELD_OUT_TEMPLATES, batchSize = 50, seed = 0, settings = {}, real, onProgress } =
     options ?? ({} as EvaluateClipGuidanceOptions);
   if (typeof generate !== 'function') throw new InvalidArgumentError('generate', generate, 'must be a function ({ prompts, rng }) => images [prompts.length, H, W, C] in [0, 1]');
   if (!(classifier instanceof metrics.FeatureClassifier)) throw new InvalidArgumentError('classifier', classifier, 'must be a FeatureClassifier (loadFeatureClassifier)');
@@ -121,7 +132,7 @@ export async function evaluateClipGuidance(options: EvaluateClipGuidanceOptions)
     samples = parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor4D);
     if (samples !== parts[0]) tf.dispose(parts.splice(0));
     else parts.splice(0);
-    const scores = await classScores(samples, labels, classifier, undefined, seed);
+    const scores = await classScores(samples, labels, classifier, real, seed);
     const perClassAccuracy = scores.perClassAccuracy;
     let worst = -1;
     perClassAccuracy.forEach((accuracy, k) => {
@@ -138,6 +149,7 @@ export async function evaluateClipGuidance(options: EvaluateClipGuidanceOptions)
       templates: [...templates],
       examples: prompts.slice(0, classCount),
       settings: { ...settings },
+      ...(scores.fid !== undefined ? { fid: scores.fid, floor: scores.floor, ratio: scores.ratio, kid: scores.kid, kidStd: scores.kidStd } : {}),
     };
   } finally {
     tf.dispose(parts);
