@@ -7,6 +7,9 @@
 //   node packages/cli/scripts/ship-pretrained.mjs unclip /work/runs/unclip-mnist mnist --from latest --float16 --eval "--prior pretrained:mnist-diffusion …"
 //   node packages/cli/scripts/ship-pretrained.mjs unclip-prior /work/runs/prior-diffusion-mnist mnist-diffusion --from latest
 //   (unclip / unclip-prior ship into packages/clip-guidance/pretrained/unclip-<name>/ and unclip-prior-<name>/)
+//   node packages/cli/scripts/ship-pretrained.mjs vae /work/runs/vq-mnist mnist-vq --from latest --float16   (a VQ-VAE: gen eval vae measures reconstructions)
+//   node packages/cli/scripts/ship-pretrained.mjs dalle /work/runs/dalle-mnist mnist --from latest --vq pretrained:mnist-vq --eval "--clip pretrained:mnist --candidates 4"
+//   (dalle ships into packages/transformer/pretrained/<name>/; --vq names the shipped VQ-VAE its config.vq points to)
 // --float16 stores the weights as half floats (half the bytes); the eval then measures those.
 // --sampling <json> (diffusion): recorded as config.sampling, e.g. {"guidanceScale":1.5}, the default of gen sample / eval.
 // 1. exports a sampling-only checkpoint (EMA weights — for GANs with standing batch-norm
@@ -28,9 +31,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
 const [family, runDir, name, ...rest] = process.argv.slice(2);
 const flag = (name, fallback) => (rest.includes(name) ? rest[rest.indexOf(name) + 1] : fallback);
-const FAMILIES = ['gan', 'diffusion', 'vae', 'clip', 'unclip', 'unclip-prior'];
+const FAMILIES = ['gan', 'diffusion', 'vae', 'clip', 'unclip', 'unclip-prior', 'dalle'];
 // Families whose runs keep no best/ checkpoint: --from latest is the default and only choice.
-const LATEST_ONLY = ['clip', 'unclip-prior'];
+const LATEST_ONLY = ['clip', 'unclip-prior', 'dalle'];
 const from = flag('--from', LATEST_ONLY.includes(family) ? 'latest' : 'best');
 const extraEvalArgs = flag('--eval', '').split(/\s+/).filter(Boolean);
 const storage = rest.includes('--float16') ? 'float16' : 'float32';
@@ -47,7 +50,7 @@ const run = JSON.parse(readFileSync(path.join(runDir, 'run.json'), 'utf8'));
 const checkpointsDir = path.join(runDir, 'checkpoints');
 const latestStep = Math.max(...readdirSync(checkpointsDir).filter((d) => /^step-\d+$/.test(d)).map((d) => Number(d.slice(5))));
 const source = from === 'best' ? path.join(runDir, 'best') : path.join(checkpointsDir, `step-${String(latestStep).padStart(8, '0')}`);
-const packageDir = ['clip', 'unclip', 'unclip-prior'].includes(family) ? 'clip-guidance' : family;
+const packageDir = ['clip', 'unclip', 'unclip-prior'].includes(family) ? 'clip-guidance' : family === 'dalle' ? 'transformer' : family;
 const folderName = family === 'unclip' || family === 'unclip-prior' ? `${family}-${name}` : name;
 const dest = path.join(root, 'packages', packageDir, 'pretrained', folderName);
 
@@ -92,7 +95,7 @@ if (family === 'diffusion' || family === 'unclip') {
 }
 if (family === 'vae') {
   const vae = await import('@gen/vae');
-  const { model } = await vae.loadVaeModel({ source });
+  const { model } = sourceConfig.model?.kind === 'vq-vae' ? await vae.loadVqVae({ source }) : await vae.loadVaeModel({ source });
   await vae.saveVaeModel(dest, { model, training: { ...sourceConfig.training, dataset: run.dataset }, metadata: { step, exportedFrom: from }, storage });
   model.dispose();
 }
@@ -111,6 +114,16 @@ if (family === 'unclip-prior') {
   const { family: _family, prior: _prior, ...extra } = prior.checkpointConfig;
   await clipGuidance.savePrior(dest, prior, { ...extra, exported: { step, exportedFrom: from } });
   prior.dispose();
+}
+if (family === 'dalle') {
+  const transformer = await import('@gen/transformer');
+  const loaded = await transformer.loadDalle(source);
+  // Keep the dataset, captions and training record; config.vq becomes the shipped VQ-VAE's name.
+  const { family: _family, model: _model, tokenizer: _tokenizer, vq, ...extra } = loaded.config;
+  const shippedVq = flag('--vq');
+  if (!shippedVq?.startsWith('pretrained:')) throw new Error(`dalle needs --vq pretrained:<name> (the shipped VQ-VAE of ${vq})`);
+  await transformer.saveDalle(dest, loaded.model, { tokenizer: loaded.tokenizer, extra: { ...extra, vq: shippedVq, trainedWithVq: vq }, metadata: { step, exportedFrom: from }, storage });
+  loaded.model.dispose();
 }
 console.log(`exported ${source} (step ${step}) → ${dest}; tensors left: ${tf.memory().numTensors}`);
 

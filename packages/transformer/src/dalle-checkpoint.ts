@@ -22,6 +22,8 @@ export interface SaveDalleOptions {
   tokenizer?: BpeTokenizer;
   extra?: Record<string, JsonValue>;
   metadata?: JsonValue;
+  /** 'float16' stores the weights as half floats (half the bytes; for shipping sampling weights). Default 'float32'. */
+  storage?: 'float32' | 'float16';
 }
 
 /** Saves weights and config (and the tokenizer) in one checkpoint; `loadDalle` reads it back. */
@@ -30,7 +32,7 @@ export async function saveDalle(destination: DalleCheckpointTarget, model: Dalle
   const tensors: NamedTensors = {};
   for (const [name, tensor] of Object.entries(model.stateDict())) tensors[`model/${name}`] = tensor;
   const extra = { ...(options.extra ?? {}), ...(options.tokenizer ? { tokenizer: options.tokenizer.toJSON() } : {}) };
-  return saveCheckpoint(destination, { config: dalleCheckpointConfig(model, extra), tensors, metadata: options.metadata ?? null });
+  return saveCheckpoint(destination, { config: dalleCheckpointConfig(model, extra), tensors, metadata: options.metadata ?? null, ...(options.storage ? { storage: options.storage } : {}) });
 }
 
 export interface LoadedDalle {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { GenError } from '@gen/core';
 import { pretrainedDir, readModelCard, type ModelCard } from '@gen/core/node';
 import { loadVqVae, type VQVAE } from '@gen/vae';
-import { PRETRAINED_VAES, pretrainedVaeDir, type PretrainedVaeName } from '@gen/vae/node';
+import { PRETRAINED_VQ_VAES, pretrainedVqVaeDir, type PretrainedVqVaeName } from '@gen/vae/node';
 import { loadDalle, type LoadedDalle } from './dalle-checkpoint';
 
 /** The shipped transformers: `mnist`, over the 7×7 tokens of @gen/vae's `pretrained:mnist-vq`. */
@@ -34,8 +34,8 @@ export function vqLocationOf(config: Record<string, unknown>, where: string): st
   if (typeof vq !== 'string' || vq === '') throw new GenError(`${where} does not record its VQ-VAE (config.vq)`);
   if (!vq.startsWith(PRETRAINED_PREFIX)) return vq;
   const name = vq.slice(PRETRAINED_PREFIX.length);
-  if (!(PRETRAINED_VAES as readonly string[]).includes(name)) throw new GenError(`${where} names the VQ-VAE '${vq}', which @gen/vae does not ship (${PRETRAINED_VAES.join(', ')})`);
-  return pretrainedVaeDir(name as PretrainedVaeName);
+  if (!(PRETRAINED_VQ_VAES as readonly string[]).includes(name)) throw new GenError(`${where} names the VQ-VAE '${vq}', which @gen/vae does not ship (${PRETRAINED_VQ_VAES.map((n) => PRETRAINED_PREFIX + n).join(', ')})`);
+  return pretrainedVqVaeDir(name as PretrainedVqVaeName);
 }
 
 /** A shipped transformer with its tokenizer and the VQ-VAE that decodes its tokens; `dispose()` frees both models. */

@@ -4,6 +4,7 @@ import { Generator, GenError, InvalidArgumentError, loadCheckpoint, nn, saveChec
 import { AutoencoderKL, type AutoencoderKLConfig } from './autoencoder-kl';
 import { ConditionalVAE, type ConditionalVAEConfig } from './conditional-vae';
 import { VAE, type VAEConfig } from './vae';
+import { VQVAE } from './vq-vae';
 
 /** Any @gen/vae model. */
 export type VaeFamilyModel = VAE | ConditionalVAE | AutoencoderKL;
@@ -52,8 +53,8 @@ export async function loadVaeModel({ source }: LoadVaeModelOptions): Promise<{ m
 }
 
 export interface SaveVaeModelOptions {
-  /** The model (VAE, ConditionalVAE or AutoencoderKL). */
-  model: VaeFamilyModel;
+  /** The model (VAE, ConditionalVAE or AutoencoderKL; or a VQVAE, read back by `loadVqVae`). */
+  model: VaeFamilyModel | VQVAE;
   /** Free-form JSON kept beside the weights (e.g. `{ step }`). */
   metadata?: JsonValue;
   /** How the model was trained (dataset…), kept in the config as `training` as trainVae's checkpoints do. */
@@ -69,8 +70,8 @@ export interface SaveVaeModelOptions {
  */
 export async function saveVaeModel(destination: string | tf.io.IOHandler, options: SaveVaeModelOptions): Promise<SaveCheckpointResult> {
   const { model, metadata = null, training, storage } = options ?? ({} as SaveVaeModelOptions);
-  if (!(model instanceof VAE || model instanceof ConditionalVAE || model instanceof AutoencoderKL)) {
-    throw new InvalidArgumentError('model', model, 'must be a VAE, ConditionalVAE or AutoencoderKL');
+  if (!(model instanceof VAE || model instanceof ConditionalVAE || model instanceof AutoencoderKL || model instanceof VQVAE)) {
+    throw new InvalidArgumentError('model', model, 'must be a VAE, ConditionalVAE, AutoencoderKL or VQVAE');
   }
   const tensors: NamedTensors = {};
   for (const [name, tensor] of Object.entries(model.stateDict())) tensors[`model/${name}`] = tensor;

@@ -6,7 +6,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GenError, InvalidArgumentError, type Generator } from '@gen/core';
 import { pretrainedDir, readModelCard, type ModelCard } from '@gen/core/node';
 import { AutoencoderKL } from './autoencoder-kl';
+import { loadVqVae } from './load-vq-vae';
 import { loadVaeModel, type VaeFamilyModel } from './models';
+import type { VQVAE } from './vq-vae';
 
 /**
  * The shipped VAEs: `mnist`, a conv VAE on dynamically binarized MNIST (Bernoulli decoder);
@@ -32,6 +34,21 @@ function nodeEntryFile(): string {
   return ext === '.ts' ? here : path.join(path.dirname(here), `node${ext}`);
 }
 
+/** The shipped VQ-VAEs (discrete image tokens): `mnist-vq`, 7×7 tokens from 256 codes, the tokenizer of @gen/transformer's `mnist`. */
+export const PRETRAINED_VQ_VAES = ['mnist-vq'] as const;
+export type PretrainedVqVaeName = (typeof PRETRAINED_VQ_VAES)[number];
+
+/** The folder of a shipped VQ-VAE (a checkpoint `loadVqVae` reads). */
+export function pretrainedVqVaeDir(name: PretrainedVqVaeName): string {
+  return pretrainedDir({ packageName: '@gen/vae', kind: 'VQ-VAE', name, available: PRETRAINED_VQ_VAES, fromFile: currentFile() });
+}
+
+/** Loads a shipped VQ-VAE by name, e.g. `const vq = await loadPretrainedVqVae('mnist-vq')`; then `vq.decodeTokens(tokens)`. The caller disposes it. */
+export async function loadPretrainedVqVae(name: PretrainedVqVaeName): Promise<VQVAE> {
+  const { model } = await loadVqVae({ source: pretrainedVqVaeDir(name) });
+  return model;
+}
+
 /** The folder of a shipped VAE (a checkpoint `loadVaeModel` reads). */
 export function pretrainedVaeDir(name: PretrainedVaeName): string {
   return pretrainedDir({ packageName: '@gen/vae', kind: 'VAE', name, available: PRETRAINED_VAES, fromFile: currentFile() });
@@ -47,8 +64,8 @@ export async function loadPretrainedVae(name: PretrainedVaeName): Promise<VaeFam
 }
 
 /** How a shipped VAE was trained and what it measures (its model-card.json). */
-export function pretrainedVaeCard(name: PretrainedVaeName): ModelCard {
-  return readModelCard(pretrainedVaeDir(name));
+export function pretrainedVaeCard(name: PretrainedVaeName | PretrainedVqVaeName): ModelCard {
+  return readModelCard((PRETRAINED_VQ_VAES as readonly string[]).includes(name) ? pretrainedVqVaeDir(name as PretrainedVqVaeName) : pretrainedVaeDir(name as PretrainedVaeName));
 }
 
 /** What {@link createLatentEncoder} builds a latent encoder from: JSON, so that every worker thread can build its own. */

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Generator } from '@gen/core';
 import { describeWithBackends, expectTensorsClose } from '@gen/core/testing';
-import { VQVAE } from '@gen/vae';
+import { loadVqVae, saveVaeModel, VQVAE } from '@gen/vae';
+import { memoryIOHandler } from '@gen/core/testing';
 
 const TINY = { height: 8, width: 8, channels: 1, blockChannels: [4, 8], normGroups: 4, codebookSize: 16, codeDim: 4 };
 
@@ -42,6 +43,29 @@ describeWithBackends('VQVAE', () => {
     tf.dispose([x, a, b]);
     model.dispose();
     copy.dispose();
+  });
+
+  it('saveVaeModel → loadVqVae: the same config and tokens (codebook and EMA buffers included), float32 and float16', async () => {
+    const model = new VQVAE({ ...TINY, generator: new Generator(1) });
+    const x = images();
+    const tokens = model.encodeToTokens(x);
+    const expected = Array.from(await tokens.data());
+    for (const storage of ['float32', 'float16'] as const) {
+      const handler = memoryIOHandler();
+      await saveVaeModel(handler, { model, metadata: { step: 3 }, storage });
+      const { model: copy, metadata } = await loadVqVae({ source: handler });
+      expect(metadata).toEqual({ step: 3 });
+      expect(copy.getConfig()).toEqual(model.getConfig());
+      expect(Object.keys(copy.stateDict()).sort()).toEqual(Object.keys(model.stateDict()).sort());
+      const again = copy.encodeToTokens(x);
+      // float32: the same tokens; float16: the same nearest codes for all but a handful of near ties.
+      const same = Array.from(await again.data()).filter((t, i) => t === expected[i]).length;
+      expect(same).toBeGreaterThanOrEqual(storage === 'float32' ? tokens.size : tokens.size - 3);
+      tf.dispose(again);
+      copy.dispose();
+    }
+    tf.dispose([x, tokens]);
+    model.dispose();
   });
 
   it('leaks no tensors in encodeToTokens / decodeTokens / forward', async () => {

@@ -58,7 +58,7 @@ async function trainClipCommand({ options, io, verbose, argv, commandPath }: Com
   if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
 
   const progress = new TrainingProgress(io, 'train clip', folders.startStep, steps);
-  const interrupt = interruptSignal(io);
+  const interrupt = interruptSignal(io, options['max-minutes']);
   let result: Awaited<ReturnType<typeof trainClip>> | null = null;
   try {
     try {
@@ -86,7 +86,7 @@ async function trainClipCommand({ options, io, verbose, argv, commandPath }: Com
       throw error;
     }
     progress.done(result.summary);
-    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+    return reportTrainingEnd(io, commandPath, result.summary, folders.out, interrupt);
   } finally {
     interrupt.dispose();
     result?.dispose();

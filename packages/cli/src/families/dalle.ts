@@ -85,7 +85,7 @@ async function trainDalleCommand({ options, io, verbose, argv, commandPath }: Co
   const { vq, location: vqLocation } = await loadVq(options.vq as string | undefined, commandPath);
   const owned: { model: DalleTransformer | null } = { model: null };
   let result: Awaited<ReturnType<typeof trainDalle>> | null = null;
-  const interrupt = interruptSignal(io);
+  const interrupt = interruptSignal(io, options['max-minutes']);
   try {
     const data = await loadTrainingData(dataset, options['limit-data'] as number | undefined);
     const [ih, iw, ic] = vq.imageShape;
@@ -149,7 +149,7 @@ async function trainDalleCommand({ options, io, verbose, argv, commandPath }: Co
       onProgress: (event) => progress.update(event),
     });
     progress.done(result.summary);
-    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+    return reportTrainingEnd(io, commandPath, result.summary, folders.out, interrupt);
   } finally {
     interrupt.dispose();
     result?.dispose();

@@ -443,7 +443,7 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
     if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
 
     const progress = new TrainingProgress(io, 'train diffusion', folders.startStep, steps);
-    const interrupt = interruptSignal(io);
+    const interrupt = interruptSignal(io, options['max-minutes']);
     const sessionStarted = performance.now();
     const folderStore = coreNode.folderStore(folders.checkpoints);
     const checkpointStore: core.CheckpointStore = latent
@@ -518,7 +518,7 @@ async function trainDiffusionCommand({ options, io, verbose, argv, commandPath }
           : await trainDiffusion({ ...training, config });
       progress.done(result.summary);
       if (result.workers > 1) io.stdout.write(`trained data-parallel on ${result.workers} worker threads (--workers 1: one thread)\n`);
-      return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+      return reportTrainingEnd(io, commandPath, result.summary, folders.out, interrupt);
     } finally {
       interrupt.dispose();
     }

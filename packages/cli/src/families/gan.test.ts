@@ -65,6 +65,20 @@ describe('gen train | sample | eval gan', () => {
     await expectSameCheckpoints(join(run('a'), 'checkpoints', 'step-00000004'), join(run('b'), 'checkpoints', 'step-00000004'));
   });
 
+  test('--max-minutes stops after the step that spends the budget, with a final checkpoint (exit 0), and --resume continues', async () => {
+    const args = ['train', 'gan', ...COMMON, '--every', '0', '--fid-every', '0', '--checkpoint-every', '1000', '--workers', '1', '--out', run('t')];
+    // 3 ms: every step takes longer, so the run stops after its first.
+    const stopped = await gen([...args, '--steps', '1000', '--max-minutes', '0.00005']);
+    expect({ code: stopped.code, err: stopped.err.split('\n').filter((line) => !line.startsWith('train gan')).join('') }).toEqual({ code: 0, err: '' });
+    expect(stopped.out).toContain(`stopped at step 1 (--max-minutes budget spent); checkpoint: ${join(run('t'), 'checkpoints', 'step-00000001')} (step 1); continue with --resume`);
+    const resumed = await gen([...args, '--steps', '2', '--resume', '--max-minutes', '60']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toContain('trained to step 2');
+    const bad = await gen([...args, '--steps', '2', '--max-minutes', '0']);
+    expect(bad.err).toBe('gen train gan: --max-minutes ("0") must be a number > 0\n');
+    expect(bad.code).toBe(2);
+  });
+
   test('sample writes grid.png, samples/NNNN.png, samples.json and the extras; a sample redraws from its seed', async () => {
     const out = run('s');
     const { code, out: stdout, err } = await gen(['sample', 'gan', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '5', '--seed', '7', '--truncation', '0.7', '--interpolate', '--truncation-sweep', '--rows', '2', '--frames', '3', '--out', out]);

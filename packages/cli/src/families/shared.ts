@@ -89,6 +89,13 @@ export function trainOptions(family: string): OptionSpecs {
     'checkpoint-every': { type: 'string', valueName: 'n', description: 'write a checkpoint every n steps (and at the end)', defaultLabel: 'steps/10', parse: integerOption(1, 1e9) },
     keep: { type: 'string', valueName: 'n', description: 'newest step checkpoints kept', default: 3, parse: integerOption(1, 1e6) },
     'limit-data': { type: 'string', valueName: 'n', description: 'train on the first n images of the train split only (quick runs, tests)', defaultLabel: 'all', parse: integerOption(1, 1e9) },
+    'max-minutes': {
+      type: 'string',
+      valueName: 'm',
+      description: 'wall-clock budget of this invocation: stop after the step that passes it, with a final checkpoint (exit 0; --resume continues)',
+      defaultLabel: 'none',
+      parse: positiveNumberOption(''),
+    },
     backend: backendOption(),
     seed: seedOption(),
   };
@@ -490,8 +497,9 @@ function formatLoss(value: number): string {
 }
 
 /** Ctrl-C (SIGINT) → AbortSignal: the run stops after the current step with a final checkpoint; a second Ctrl-C exits at once. */
-export function interruptSignal(io: CliIO): { signal: AbortSignal; interrupted(): boolean; dispose(): void } {
+export function interruptSignal(io: CliIO, maxMinutes?: unknown): { signal: AbortSignal; interrupted(): boolean; timedOut(): boolean; dispose(): void } {
   const controller = new AbortController();
+  let timedOut = false;
   const onSigint = () => {
     if (controller.signal.aborted) {
       io.stderr.write('\ninterrupted again: exiting without a final checkpoint\n');
@@ -501,11 +509,22 @@ export function interruptSignal(io: CliIO): { signal: AbortSignal; interrupted()
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  // --max-minutes: the same stop as Ctrl-C (after the current step, with a final checkpoint) once the budget is spent.
+  const timer =
+    typeof maxMinutes === 'number'
+      ? setTimeout(() => {
+          timedOut = !controller.signal.aborted;
+          controller.abort();
+        }, maxMinutes * 60_000)
+      : null;
+  timer?.unref();
   return {
     signal: controller.signal,
     interrupted: () => controller.signal.aborted,
+    timedOut: () => timedOut,
     dispose: () => {
       process.off('SIGINT', onSigint);
+      if (timer) clearTimeout(timer);
     },
   };
 }
@@ -520,16 +539,21 @@ export function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
-/** The one-line ending of a training run; exit 0 done, 130 Ctrl-C, 1 NaN / diverged. */
+/** The one-line ending of a training run; exit 0 done or at the --max-minutes budget, 130 Ctrl-C, 1 NaN / diverged. */
 export function reportTrainingEnd(
   io: CliIO,
   commandPath: string,
   summary: { steps: number; stoppedBy: string; message?: string; lastCheckpoint: { step: number; location: string } | null },
   out: string,
+  interrupt?: { timedOut(): boolean },
 ): number {
   const where = summary.lastCheckpoint ? `${summary.lastCheckpoint.location} (step ${summary.lastCheckpoint.step})` : 'none written';
   if (summary.stoppedBy === 'done') {
     io.stdout.write(`trained to step ${summary.steps}; checkpoint: ${where}\n${out}\n`);
+    return 0;
+  }
+  if (summary.stoppedBy === 'aborted' && interrupt?.timedOut()) {
+    io.stdout.write(`stopped at step ${summary.steps} (--max-minutes budget spent); checkpoint: ${where}; continue with --resume\n${out}\n`);
     return 0;
   }
   if (summary.stoppedBy === 'aborted') {

@@ -211,7 +211,7 @@ async function trainDecoderCommand({ options, io, verbose, argv, commandPath }: 
     if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
 
     const progress = new TrainingProgress(io, 'train unclip', folders.startStep, steps);
-    const interrupt = interruptSignal(io);
+    const interrupt = interruptSignal(io, options['max-minutes']);
     const folderStore = coreNode.folderStore(folders.checkpoints);
     const checkpointStore: core.CheckpointStore = latent
       ? {
@@ -269,7 +269,7 @@ async function trainDecoderCommand({ options, io, verbose, argv, commandPath }: 
           : {}),
       });
       progress.done(result.summary);
-      return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+      return reportTrainingEnd(io, commandPath, result.summary, folders.out, interrupt);
     } finally {
       interrupt.dispose();
     }
@@ -530,7 +530,7 @@ async function trainPriorCommand({ options, io, verbose, argv, commandPath }: Co
     io.stdout.write(`data: ${data.name}, ${data.size} images; ${kind} prior from ${clipFound.record} text to image embeddings (${clip.embedDim} wide), MLP ${options.hidden as number} × ${options.layers as number}, batch ${batchSize}\n`);
     if (folders.startStep > 0) io.stdout.write(`resuming from step ${folders.startStep}\n`);
     const progress = new TrainingProgress(io, 'train unclip-prior', folders.startStep, steps);
-    const interrupt = interruptSignal(io);
+    const interrupt = interruptSignal(io, options['max-minutes']);
     try {
       result = await trainUnclipPrior({
         dataset: data,
@@ -555,7 +555,7 @@ async function trainPriorCommand({ options, io, verbose, argv, commandPath }: Co
       interrupt.dispose();
     }
     progress.done(result.summary);
-    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+    return reportTrainingEnd(io, commandPath, result.summary, folders.out, interrupt);
   } finally {
     result?.dispose();
     clip?.dispose();

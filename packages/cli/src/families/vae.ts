@@ -29,7 +29,7 @@ import {
   type VariationalModel,
 } from '@gen/vae';
 import { steerVaeLatents, type VaeSteeringResult } from '@gen/clip-guidance';
-import { PRETRAINED_VAES, pretrainedVaeDir, type PretrainedVaeName } from '@gen/vae/node';
+import { PRETRAINED_VAES, PRETRAINED_VQ_VAES, pretrainedVaeDir, pretrainedVqVaeDir, type PretrainedVaeName, type PretrainedVqVaeName } from '@gen/vae/node';
 import { choiceOption, integerOption } from '../options';
 import type { CommandContext, FamilyCommands } from '../registry';
 import { setupBackend } from '../setup-backend';
@@ -144,7 +144,7 @@ async function trainVaeCommand({ options, io, verbose, argv, commandPath }: Comm
     if (core.InvalidArgumentError.isInstance(error)) throw new UsageError('--config', JSON.stringify(overrides), `is not a valid VAE config: ${error.message}`);
     throw error;
   }
-  const interrupt = interruptSignal(io);
+  const interrupt = interruptSignal(io, options['max-minutes']);
   let optimizer: { dispose(): void } | null = null;
   try {
     writeRunRecord(
@@ -195,7 +195,7 @@ async function trainVaeCommand({ options, io, verbose, argv, commandPath }: Comm
     });
     optimizer = result.optimizer;
     progress.done(result.summary);
-    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+    return reportTrainingEnd(io, commandPath, result.summary, folders.out, interrupt);
   } finally {
     interrupt.dispose();
     optimizer?.dispose();
@@ -241,7 +241,7 @@ async function trainVqVaeCommand({ options, io, verbose, argv, commandPath }: Co
     if (core.InvalidArgumentError.isInstance(error)) throw new UsageError('--config', JSON.stringify(overrides), `is not a valid VQ-VAE config: ${error.message}`);
     throw error;
   }
-  const interrupt = interruptSignal(io);
+  const interrupt = interruptSignal(io, options['max-minutes']);
   let optimizer: { dispose(): void } | null = null;
   // 32 fixed training images: the grids show them (4 rows) above their reconstructions (4 rows).
   const shown = Math.min(32, data.size);
@@ -284,7 +284,7 @@ async function trainVqVaeCommand({ options, io, verbose, argv, commandPath }: Co
     });
     optimizer = result.optimizer;
     progress.done(result.summary);
-    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+    return reportTrainingEnd(io, commandPath, result.summary, folders.out, interrupt);
   } finally {
     interrupt.dispose();
     originals.dispose();
@@ -338,7 +338,10 @@ async function evalVqVaeCommand(
 
 /** Finds and checks a VAE checkpoint without touching tensors (before the backend starts). */
 /** `pretrained:<name>` of --checkpoint (and of gen train dalle --vq): the VAEs @gen/vae ships. */
-export const PRETRAINED_VAE_CHECKPOINTS: PretrainedLookup = { names: PRETRAINED_VAES, dir: (name) => pretrainedVaeDir(name as PretrainedVaeName) };
+export const PRETRAINED_VAE_CHECKPOINTS: PretrainedLookup = {
+  names: [...PRETRAINED_VAES, ...PRETRAINED_VQ_VAES],
+  dir: (name) => ((PRETRAINED_VQ_VAES as readonly string[]).includes(name) ? pretrainedVqVaeDir(name as PretrainedVqVaeName) : pretrainedVaeDir(name as PretrainedVaeName)),
+};
 
 function findVaeCheckpoint(given: string | undefined, commandPath: string) {
   const checkpoint = resolveCheckpoint(given, commandPath, PRETRAINED_VAE_CHECKPOINTS);
