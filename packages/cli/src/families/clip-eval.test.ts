@@ -14,7 +14,7 @@ import { AutoencoderKL } from '@gen/vae';
 import { expectSampleSet, gen, readJson } from './test-utils';
 
 const UNET = '{"blockOutChannels":[4,8],"layersPerBlock":1,"attentionLevels":[false,false],"midBlockAttention":false,"normNumGroups":2,"timeEmbeddingDim":8}';
-const LINE = /^clip-guided accuracy [\d.]+ \(worst class \d "\d" [\d.]+\), [\d.]+ s\/image \(cpu [\d.]+ s\); n (\d+), held-out prompts, (.*) \(mnist feature classifier\)$/m;
+const LINE = /^clip-guided accuracy [\d.]+ \(worst class \d "\d" [\d.]+\), [\d.]+ s\/image \(cpu [\d.]+ s\); n (\d+), held-out prompts, (.*) \(mnist feature classifier\); fid [\d.]+ floor [\d.]+ ratio [\d.]+$/m;
 
 describe('gen eval gan|diffusion --clip', () => {
   let dir: string;
@@ -75,7 +75,9 @@ describe('gen eval gan|diffusion --clip', () => {
     expect(metrics.accuracy).toBeGreaterThanOrEqual(0);
     expect(metrics.worstClass.accuracy).toBe(Math.min(...metrics.perClassAccuracy));
     expect(metrics.secondsPerImage).toBeGreaterThan(0);
-    expect(metrics.fid).toBeUndefined();
+    // FID of the prompted samples against the real test split, as a ratio to the floor at the same n.
+    expect(metrics.ratio).toBeCloseTo(metrics.fid / metrics.floor, 9);
+    expect(metrics.kid).toEqual(expect.any(Number));
 
     // --classes random: the honest baseline (the class is drawn, steering only moves z); --class-lr sets the logits' rate.
     const random = await gen(['eval', 'gan', '--checkpoint', path('acgan'), '--clip', path('clip'), '--backend', 'wasm', '--n', '4', '--steer-steps', '1', '--classes', 'random', '--out', path('acgan-random')]);

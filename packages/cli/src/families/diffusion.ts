@@ -834,6 +834,7 @@ async function evalClipGuidedDiffusion({ options, io, verbose, commandPath }: Co
   const steps = options.steps as number;
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const real = await realTestImages(dataset);
+  checkEvalN(n, dataset, real.size, '--n');
   const { model, schedulerConfig, usedEma } = await loadDiffusionAt(checkpoint.location);
   let latent: Latent | null = null;
   let clip: LoadedClip | null = null;
@@ -851,6 +852,7 @@ async function evalClipGuidedDiffusion({ options, io, verbose, commandPath }: Co
         classifier: features,
         classNames: real.classNames,
         n,
+        real: real.images,
         batchSize,
         seed,
         settings: { clipScale: guidance.scale, cutouts: guidance.cutouts, maxShift: guidance.maxShift, scheduler: schedulerName, steps, batchSize, ...(numClasses > 0 ? { nullClass: true } : {}) },

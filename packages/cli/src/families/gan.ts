@@ -166,7 +166,7 @@ async function trainGanCommand({ options, io, verbose, argv, commandPath }: Comm
   if (fidEveryOption !== 0 && !classifier) io.stdout.write(`fid: off (no feature classifier for ${dataset})\n`);
 
   const progress = new TrainingProgress(io, 'train gan', folders.startStep, steps);
-  const interrupt = interruptSignal(io);
+  const interrupt = interruptSignal(io, options['max-minutes']);
   const logEvery = gcd(gcd(10, every || 10), fidEvery || 10);
   const seed = options.seed as number;
   let result: Awaited<ReturnType<typeof trainGan>> | null = null;
@@ -232,7 +232,7 @@ async function trainGanCommand({ options, io, verbose, argv, commandPath }: Comm
     });
     progress.done(result.summary);
     if (result.workers > 1) io.stdout.write(`trained data-parallel on ${result.workers} worker threads (--workers 1: one thread)\n`);
-    return reportTrainingEnd(io, commandPath, result.summary, folders.out);
+    return reportTrainingEnd(io, commandPath, result.summary, folders.out, interrupt);
   } finally {
     interrupt.dispose();
     classifier?.dispose();
@@ -459,6 +459,7 @@ async function evalClipGuidedGan({ options, io, verbose, commandPath }: CommandC
   const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config));
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const real = await realTestImages(dataset);
+  checkEvalN(n, dataset, real.size, '--n');
   const gan = await loadGanAt(checkpoint.location);
   let clip: Awaited<ReturnType<typeof loadPromptClip>> | null = null;
   let classifier: core.metrics.FeatureClassifier | null = null;
@@ -482,6 +483,7 @@ async function evalClipGuidedGan({ options, io, verbose, commandPath }: CommandC
         classifier: features,
         classNames: real.classNames,
         n,
+        real: real.images,
         batchSize,
         seed,
         settings,

@@ -213,8 +213,9 @@ export async function withCpuTime(n: number, evaluate: () => Promise<ClipGuidanc
 
 /** The line `gen eval … --clip` prints. */
 export function clipEvaluationLine(evaluation: ClipGuidanceEvaluation & { cpuSecondsPerImage: number }, dataset: string, what: string): string {
-  const { accuracy, worstClass, secondsPerImage, cpuSecondsPerImage, n } = evaluation;
-  return `clip-guided accuracy ${accuracy.toFixed(3)} (worst class ${worstClass.label} ${JSON.stringify(worstClass.name)} ${worstClass.accuracy.toFixed(3)}), ${secondsPerImage.toFixed(3)} s/image (cpu ${cpuSecondsPerImage.toFixed(3)} s); n ${n}, held-out prompts, ${what} (${dataset} feature classifier)`;
+  const { accuracy, worstClass, secondsPerImage, cpuSecondsPerImage, n, fid, floor, ratio } = evaluation;
+  const fidPart = fid !== undefined ? `; fid ${fid.toFixed(3)} floor ${floor!.toFixed(3)} ratio ${ratio!.toFixed(3)}` : '';
+  return `clip-guided accuracy ${accuracy.toFixed(3)} (worst class ${worstClass.label} ${JSON.stringify(worstClass.name)} ${worstClass.accuracy.toFixed(3)}), ${secondsPerImage.toFixed(3)} s/image (cpu ${cpuSecondsPerImage.toFixed(3)} s); n ${n}, held-out prompts, ${what} (${dataset} feature classifier)${fidPart}`;
 }
 
 export async function loadPromptClip(request: Pick<PromptRequest, 'location'>): Promise<LoadedClip> {
