@@ -20,8 +20,15 @@ export class KernelTimer {
   private readonly stack: number[] = []; // child time accumulated per open frame
   private enabled = false;
 
-  /** With `byShape`, convolution-like kernels are keyed by their input shapes and attrs too. */
-  constructor(private readonly byShape = false) {}
+  /**
+   * With `byShape`, convolution-like kernels are keyed by their input shapes and attrs too.
+   * `clock` reads milliseconds (default wall time; `cpuClock` reads this process's CPU time,
+   * which a loaded machine inflates far less).
+   */
+  constructor(
+    private readonly byShape = false,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
 
   /** Wraps every kernel registered for `backend` (call after every kernel is registered). */
   install(backend = 'wasm'): void {
@@ -33,11 +40,11 @@ export class KernelTimer {
         if (!this.enabled) return inner(args);
         const name = this.byShape ? describeCall(kernelName, args) : kernelName;
         this.stack.push(0);
-        const start = performance.now();
+        const start = this.clock();
         try {
           return inner(args);
         } finally {
-          const elapsed = performance.now() - start;
+          const elapsed = this.clock() - start;
           const children = this.stack.pop() as number;
           const stat = this.stats.get(name) ?? { name, calls: 0, selfMs: 0, topMs: 0 };
           stat.calls++;
@@ -72,11 +79,17 @@ export class KernelTimer {
   }
 }
 
+/** This process's CPU time (user + system) in milliseconds (Node). */
+export function cpuClock(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 const DETAILED = /Conv|MatMul/;
 
 function describeCall(name: string, { inputs, attrs }: Parameters<KernelFunc>[0]): string {
   if (!DETAILED.test(name)) return name;
-  const shapes = Object.values(inputs).map((t) => `[${(t as tf.TensorInfo).shape}]`).join('·');
+  const shapes = Object.values(inputs).filter((t) => t != null).map((t) => `[${(t as tf.TensorInfo).shape}]`).join('·');
   const a = attrs as Record<string, unknown>;
   const extra = [a.strides != null ? `s${a.strides}` : '', a.dilations != null && String(a.dilations) !== '1,1' && a.dilations !== 1 ? `d${a.dilations}` : '', a.transposeA ? 'tA' : '', a.transposeB ? 'tB' : '']
     .filter(Boolean)

@@ -104,7 +104,7 @@ export async function runBench(options: RunBenchOptions): Promise<BenchReport> {
       `Shipped UNet: @gen/diffusion's UNet2DModel with the blocks of pretrained:mnist (widths 48, 96, one residual block per level down, ` +
         `self-attention at the coarse level and in the middle, 10 classes + null), built for ${h}×${w}×${c}` +
         `${h === 7 && w === 7 && c === 4 ? ' as shipped' : ' (pretrained:mnist runs these blocks on 7×7×4 latents)'}; ` +
-        `its train step is one Adam update on the v-prediction MSE; PyTorch runs the same network (torch_bench.py).`,
+        `its train step is one Adam update on the v-prediction MSE (@gen/core's Adam, as trainDiffusion; torch.optim.Adam in PyTorch); PyTorch runs the same network (torch_bench.py).`,
     );
     notes.push(
       `Sampling: @gen/diffusion's classConditionalPipeline with DPMSolverMultistepScheduler (DPM-Solver++ 2M) on the shipped scheduler config, ` +

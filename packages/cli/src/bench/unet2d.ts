@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Generator } from '@gen/core';
+import { Adam, Generator } from '@gen/core';
 import { DPMSolverMultistepScheduler, UNet2DModel, classConditionalPipeline } from '@gen/diffusion';
 import { SHIPPED_SCHEDULER_CONFIG, SHIPPED_UNET_BLOCKS, type BenchConfig } from './config';
 
@@ -9,14 +9,17 @@ import { SHIPPED_SCHEDULER_CONFIG, SHIPPED_UNET_BLOCKS, type BenchConfig } from 
  * bench times arithmetic). Mirrored in scripts/bench/torch_bench.py (`ShippedUNet`).
  *
  * - `trainStep`: one Adam update on the v-prediction MSE at `unet2dBatch` (noisy inputs, targets,
- *   timesteps and class labels drawn once: the step itself is timed);
+ *   timesteps and class labels drawn once: the step itself is timed), with @gen/core's `Adam` —
+ *   the optimizer `trainDiffusion` trains the shipped model with (AdamW, weight decay 0) —
+ *   at lr 1e-4, β (0.9, 0.999), ε 1e-8 as torch_bench.py's `torch.optim.Adam`;
  * - `sample`: the real class-conditional pipeline with the shipped scheduler config and
  *   DPM-Solver++ 2M, `samplingSteps` steps, classifier-free guidance `guidanceScale`, at
  *   `samplingBatch` images (pixels in [0, 1] out; no autoencoder decode for a latent shape).
  */
 export class BenchShippedUnet {
   readonly model: UNet2DModel;
-  private readonly optimizer: tf.Optimizer;
+  private readonly optimizer: Adam;
+  private readonly params: Record<string, tf.Variable>;
   private readonly scheduler: DPMSolverMultistepScheduler;
   private readonly config: BenchConfig;
 
@@ -33,7 +36,8 @@ export class BenchShippedUnet {
       attentionLevels: [...SHIPPED_UNET_BLOCKS.attentionLevels],
       generator: new Generator(config.seed),
     });
-    this.optimizer = tf.train.adam(1e-4, 0.9, 0.999, 1e-8);
+    this.optimizer = new Adam({ learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    this.params = Object.fromEntries(this.model.trainableVariables().map((v) => [v.name, v]));
     this.scheduler = DPMSolverMultistepScheduler.fromConfig({ ...SHIPPED_SCHEDULER_CONFIG });
   }
 
@@ -49,13 +53,16 @@ export class BenchShippedUnet {
     }));
   }
 
-  /** One Adam step on mean((v̂(x_t, t, c) − v)²). Returns the loss (unread). */
+  /** One Adam step on mean((v̂(x_t, t, c) − v)²), as trainDiffusion takes it. Returns the loss (unread). */
   trainStep(inputs: { noisy: tf.Tensor4D; target: tf.Tensor4D; timesteps: tf.Tensor1D; labels: tf.Tensor1D }): tf.Scalar {
-    return this.optimizer.minimize(
-      () => tf.mean(tf.squaredDifference(this.model.forward(inputs.noisy, inputs.timesteps, { classLabels: inputs.labels }).sample, inputs.target)) as tf.Scalar,
-      true,
-      this.model.trainableVariables(),
-    ) as tf.Scalar;
+    return tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        () => tf.mean(tf.squaredDifference(this.model.forward(inputs.noisy, inputs.timesteps, { classLabels: inputs.labels }).sample, inputs.target)) as tf.Scalar,
+        Object.values(this.params),
+      );
+      this.optimizer.step(this.params, grads);
+      return value;
+    });
   }
 
   /** `samplingBatch` images (one per class label, cycling 0…9) in [0, 1], `[B, H, W, C]`. */

@@ -6,6 +6,7 @@ import { conv2dBackpropInputConfig } from './wasm/conv2d-backprop-input';
 import { depthwiseConv2dBackpropFilterConfig } from './wasm/depthwise-conv2d-backprop-filter';
 import { depthwiseConv2dBackpropInputConfig } from './wasm/depthwise-conv2d-backprop-input';
 import { einsumConfig } from './wasm/einsum';
+import { aliasingCastConfig, aliasingIdentityConfig, isAliasing } from './wasm/identity';
 import { isRankNWrapped, rankNSliceConfig, rankNSplitVConfig } from './wasm/slice';
 import { registerLeakyReluGradient } from './wasm/leaky-relu-gradient';
 import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum';
@@ -30,7 +31,8 @@ const REPLACED: KernelConfig[] = [conv2dBackpropInputConfig];
  * Registers, for the wasm backend, the kernels that training needs and tfjs-backend-wasm
  * 4.22 lacks, replaces its scalar-loop `Conv2DBackpropInput`, and wraps `BatchMatMul` /
  * `_FusedMatMul` so transposed operands take the fast path, and wraps `Slice` / `SplitV` so
- * rank ≥ 5 slices copy contiguous runs, all composed from wasm's own
+ * rank ≥ 5 slices copy contiguous runs, and wraps `Identity` / same-dtype `Cast` so they share
+ * the input's buffer instead of copying it, all composed from wasm's own
  * kernels (see ./wasm). Idempotent: returns the kernel names this call registered (empty
  * when everything is already in place). Kernels someone else registered first are kept;
  * replacements happen only once wasm's own kernels are registered (import
@@ -68,6 +70,17 @@ export function registerWasmTrainingKernels(): string[] {
   ] as const) {
     const current = tf.getKernel(name, 'wasm');
     if (current == null || isRankNWrapped(current)) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(wrap(current));
+    registered.push(name);
+  }
+  // Identity / same-dtype Cast (every tensor saved for a gradient): share the buffer, no copy.
+  for (const [name, wrap] of [
+    [tf.Identity, aliasingIdentityConfig],
+    [tf.Cast, aliasingCastConfig],
+  ] as const) {
+    const current = tf.getKernel(name, 'wasm');
+    if (current == null || isAliasing(current)) continue;
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(wrap(current));
     registered.push(name);

@@ -28,14 +28,14 @@ interface GroupNormAttrs {
 
 type Values = Float32Array;
 
-/** The parts of the wasm / cpu backends the kernels use to read inputs and make outputs. */
-interface HostBackend {
+/** The parts of the wasm / cpu backends the kernels use to read inputs and make outputs (also used by optim/fused-adam.ts). */
+export interface HostBackend {
   readonly kind: 'wasm' | 'cpu';
   /** Allocates every output first (wasm's heap may move), then returns views of inputs and outputs. */
   run(inputs: TensorInfo[], outputShapes: number[][], body: (inputs: Values[], outputs: Values[]) => void): TensorInfo[];
 }
 
-function host(backend: object, kind: 'wasm' | 'cpu'): HostBackend {
+export function host(backend: object, kind: 'wasm' | 'cpu'): HostBackend {
   if (kind === 'wasm') {
     const wasm = backend as {
       makeOutput(shape: number[], dtype: 'float32'): TensorInfo;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeValue, InvalidArgumentError } from '../errors';
 import type { NamedTensors, Stateful } from '../types';
+import { fusedAdamUpdate, hasFusedAdam } from './fused-adam';
 import type { LearningRateSchedule } from './lr-schedules';
 
 /** Options of {@link Adam}. */
@@ -16,6 +17,11 @@ export interface AdamOptions {
   beta2?: number;
   /** ε added to √v̂ in the denominator. Default 1e-8 (as torch; tf.train.adam uses 1e-7). */
   epsilon?: number;
+  /**
+   * On wasm and cpu, update each parameter with one fused kernel (`GenAdamUpdate`, the same
+   * float32 operations in the same order: bit-identical) instead of 11 kernels. Default true.
+   */
+  fused?: boolean;
 }
 
 interface Moments {
@@ -38,6 +44,8 @@ export class Adam implements Stateful {
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
+  /** Whether wasm / cpu run the update as one fused kernel per parameter (see {@link AdamOptions.fused}). */
+  readonly fused: boolean;
   /** Decoupled weight decay λ (AdamW); 0 for Adam. */
   protected readonly decoupledWeightDecay: number = 0;
 
@@ -47,7 +55,7 @@ export class Adam implements Stateful {
   private stepTensorValue = -1;
   private disposed = false;
 
-  constructor({ learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 }: AdamOptions = {}) {
+  constructor({ learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, fused = true }: AdamOptions = {}) {
     if (typeof learningRate !== 'function') checkNonNegative('learningRate', learningRate);
     checkUnitInterval('beta1', beta1);
     checkUnitInterval('beta2', beta2);
@@ -56,6 +64,8 @@ export class Adam implements Stateful {
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.epsilon = epsilon;
+    if (typeof fused !== 'boolean') throw new InvalidArgumentError('fused', fused, 'must be true or false');
+    this.fused = fused;
   }
 
   /** Number of updates applied so far (the `step` of the state dict). */
@@ -115,6 +125,8 @@ export class Adam implements Stateful {
     const stepSize = lr / biasCorrection1;
     const weightDecayFactor = 1 - lr * this.decoupledWeightDecay;
 
+    // wasm / cpu: one fused kernel per parameter (optim/fused-adam.ts), the same equations.
+    const fused = this.fused && hasFusedAdam();
     for (const name of names) {
       const param = params[name];
       const grad = grads[name] as tf.Tensor;
@@ -123,6 +135,18 @@ export class Adam implements Stateful {
         const m0 = old ? old.m : tf.zerosLike(param);
         const v0 = old ? old.v : tf.zerosLike(param);
         const g = grad.dtype === 'float32' ? grad : tf.cast(grad, 'float32');
+        if (fused && param.size > 0) {
+          const [p1, m1, v1] = fusedAdamUpdate(param, g, m0, v0, {
+            beta1: this.beta1,
+            beta2: this.beta2,
+            epsilon: this.epsilon,
+            stepSize,
+            sqrtBiasCorrection2: Math.sqrt(biasCorrection2),
+            decay: weightDecayFactor,
+          });
+          param.assign(p1);
+          return { m: m1, v: v1 };
+        }
         // 2. m_t = β₁ m_{t−1} + (1 − β₁) g_t ;  v_t = β₂ v_{t−1} + (1 − β₂) g_t²
         const m = tf.add(tf.mul(m0, this.beta1), tf.mul(g, 1 - this.beta1));
         const v = tf.add(tf.mul(v0, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
