@@ -158,6 +158,9 @@ describe('gen train | sample | eval vae', () => {
     expect(metrics).toMatchObject({ family: 'vae', model: 'vq-vae', dataset: 'mnist', n: 20, codebookSize: 16, tokens: [7, 7], step: 4 });
     expect(metrics.perplexity).toBeGreaterThanOrEqual(1 - 1e-4);
     expect(metrics.perplexity).toBeLessThanOrEqual(metrics.usedCodes + 1e-3);
+    // Reconstructions scored like samples (FID against the test split at the same n): the ceiling of a token model over this VQ-VAE.
+    expect(evaluated.out).toMatch(/^reconstructions of 20 training images: fid [\d.]+ floor [\d.]+ ratio [\d.]+ kid /m);
+    expect(metrics.reconstruction.scored.ratio).toBeCloseTo(metrics.reconstruction.scored.fid / metrics.reconstruction.scored.floor, 9);
     expect(metrics.reconstruction.mse).toBeGreaterThan(0);
     expect(metrics.reconstruction.mse).toBeLessThanOrEqual(metrics.reconstruction.mae + 1e-9); // errors in [0, 1]: e² ≤ |e|
 

@@ -303,13 +303,25 @@ async function evalVqVaeCommand(
   const seed = options.seed as number;
   const dataset = vaeDataset(options.dataset as DatasetChoice | undefined, checkpoint, config);
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
+  const real = await realTestImages(dataset);
+  checkEvalN(n, dataset, real.size, '--n');
   const { model } = await loadCheckpointOrFail('vae', checkpoint.location, () => loadVqVae({ source: coreNode.fileCheckpoint(checkpoint.location) }));
   const owned: tf.Tensor[] = [];
+  const classifier = await loadClassifier(dataset);
   try {
     const test = await realImages(dataset, 'test', n, model, seed, 'vq/images');
     owned.push(test.images, test.labels);
     const started = Date.now();
     const result = await evaluateVqVae({ model, images: test.images });
+    // Reconstructions of n training images scored like samples: the best FID a token model over this VQ-VAE can reach.
+    let reconstructionMetrics: Awaited<ReturnType<typeof scoreSamples>> | null = null;
+    if (classifier) {
+      const originals = await realImages(dataset, 'train', n, model, seed, 'reconstruction/images');
+      owned.push(originals.images, originals.labels);
+      const reconstructed = tf.tidy(() => toUnitRange(model.decodeTokens(model.encodeToTokens(originals.images)) as tf.Tensor4D, model.range));
+      owned.push(reconstructed);
+      reconstructionMetrics = await scoreSamples({ samples: reconstructed, labels: Int32Array.from(await originals.labels.data()), classifier, real, n, seed });
+    }
     const path = writeMetrics(io, resolve(options.out as string), {
       family: 'vae',
       model: 'vq-vae',
@@ -319,30 +331,37 @@ async function evalVqVaeCommand(
       seed,
       n: result.count,
       data: `${dataset} test split, ${result.count} images (seeded order)`,
-      reconstruction: { mse: result.mse, mae: result.mae, through: 'decodeTokens(encodeToTokens(x)), pixels in [0, 1]' },
+      reconstruction: {
+        mse: result.mse,
+        mae: result.mae,
+        through: 'decodeTokens(encodeToTokens(x)), pixels in [0, 1]',
+        ...(reconstructionMetrics ? { scored: { ...reconstructionMetrics, data: `${dataset} train split, ${n} images (seeded order)` } } : {}),
+      },
       perplexity: result.perplexity,
       usedCodes: result.usedCodes,
       codebookSize: result.codebookSize,
       tokens: model.tokenShape,
       seconds: (Date.now() - started) / 1000,
     });
+    const scored = reconstructionMetrics ? `\nreconstructions of ${n} training images: ${formatSampleMetrics(reconstructionMetrics)}` : '';
     io.stdout.write(
-      `reconstruction mse ${result.mse.toFixed(5)} mae ${result.mae.toFixed(5)}; perplexity ${result.perplexity.toFixed(1)} of ${result.codebookSize} codes (${result.usedCodes} used) on ${result.count} test images\n${path}\n`,
+      `reconstruction mse ${result.mse.toFixed(5)} mae ${result.mae.toFixed(5)}; perplexity ${result.perplexity.toFixed(1)} of ${result.codebookSize} codes (${result.usedCodes} used) on ${result.count} test images${scored}\n${path}\n`,
     );
     return 0;
   } finally {
     tf.dispose(owned);
     model.dispose();
+    classifier?.dispose();
   }
 }
 
-/** Finds and checks a VAE checkpoint without touching tensors (before the backend starts). */
 /** `pretrained:<name>` of --checkpoint (and of gen train dalle --vq): the VAEs @gen/vae ships. */
 export const PRETRAINED_VAE_CHECKPOINTS: PretrainedLookup = {
   names: [...PRETRAINED_VAES, ...PRETRAINED_VQ_VAES],
   dir: (name) => ((PRETRAINED_VQ_VAES as readonly string[]).includes(name) ? pretrainedVqVaeDir(name as PretrainedVqVaeName) : pretrainedVaeDir(name as PretrainedVaeName)),
 };
 
+/** Finds and checks a VAE checkpoint without touching tensors (before the backend starts). */
 function findVaeCheckpoint(given: string | undefined, commandPath: string) {
   const checkpoint = resolveCheckpoint(given, commandPath, PRETRAINED_VAE_CHECKPOINTS);
   const config = checkpointConfig('vae', checkpoint.location);
