@@ -122,7 +122,9 @@ if (family === 'dalle') {
   const { family: _family, model: _model, tokenizer: _tokenizer, vq, ...extra } = loaded.config;
   const shippedVq = flag('--vq');
   if (!shippedVq?.startsWith('pretrained:')) throw new Error(`dalle needs --vq pretrained:<name> (the shipped VQ-VAE of ${vq})`);
-  await transformer.saveDalle(dest, loaded.model, { tokenizer: loaded.tokenizer, extra: { ...extra, vq: shippedVq, trainedWithVq: vq }, metadata: { step, exportedFrom: from }, storage });
+  // --sampling '{"guidanceScale":3}': the settings measured best, which gen sample / eval dalle use by default.
+  const sampling = flag('--sampling') !== undefined ? { sampling: JSON.parse(flag('--sampling')) } : {};
+  await transformer.saveDalle(dest, loaded.model, { tokenizer: loaded.tokenizer, extra: { ...extra, ...sampling, vq: shippedVq, trainedWithVq: vq }, metadata: { step, exportedFrom: from }, storage });
   loaded.model.dispose();
 }
 console.log(`exported ${source} (step ${step}) → ${dest}; tensors left: ${tf.memory().numTensors}`);

@@ -21,3 +21,5 @@ export { generateImages } from './pipeline/generate-images';
 export type { GenerateImagesOptions, GeneratedImages } from './pipeline/generate-images';
 export { generateForPrompts } from './pipeline/generate-for-prompts';
 export type { GenerateForPromptsOptions, PromptedImages } from './pipeline/generate-for-prompts';
+export { nullTextRows, corruptTextRows } from './text/text-rows';
+export type { TextCorruption } from './text/text-rows';

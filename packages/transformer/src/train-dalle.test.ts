@@ -77,6 +77,25 @@ describeWithBackends(
       loaded.model.dispose();
     });
 
+    it('caption dropout and token noise: deterministic in (seed, step), so a resumed run is exact; they change training; the checkpoint records them', async () => {
+      const options = { data, batchSize: 4, lr: 3e-3, warmupSteps: 3, seed: 5, textDropProb: 0.3, textNoiseProb: 0.2 };
+      const straight = await trainDalle({ ...options, model: tinyDalle(2), steps: 4 });
+      const handler = memoryHandler();
+      const first = await trainDalle({ ...options, model: tinyDalle(2), steps: 2, checkpointHandler: handler, checkpointEvery: 2 });
+      const resumed = await trainDalle({ ...options, model: tinyDalle(99), steps: 4, checkpointHandler: handler, resume: true });
+      const clean = await trainDalle({ ...options, textDropProb: 0, textNoiseProb: 0, model: tinyDalle(2), steps: 4 });
+      const [a, b, c] = [await weightBytes(resumed.model), await weightBytes(straight.model), await weightBytes(clean.model)];
+      if (backend === 'cpu') expect(a).toEqual(b);
+      expect(b).not.toEqual(c);
+      const saved = await handler.load();
+      expect(JSON.stringify(saved.userDefinedMetadata)).toContain('"textDropProb":0.3,"textNoiseProb":0.2');
+      await expect(trainDalle({ ...options, textDropProb: 1, model: straight.model, steps: 1 })).rejects.toThrow('textDropProb (1) must be a number in [0, 1)');
+      for (const run of [straight, first, resumed, clean]) {
+        run.dispose();
+        run.model.dispose();
+      }
+    });
+
     it('keeps tf.memory().numTensors flat over training and rejects bad data in one line', async () => {
       const model = tinyDalle(3);
       const before = tf.memory().numTensors;

@@ -24,6 +24,7 @@ import {
 } from '@gen/core';
 import { dalleCheckpointConfig } from './dalle-checkpoint';
 import { DalleTransformer } from './model/dalle-transformer';
+import { checkProbability, corruptTextRows } from './text/text-rows';
 
 /** Training pairs: row i is `textIds[i·textLength …]` with `imageIds[i·imageLength …]` (raster order). */
 export interface TokenPairs {
@@ -48,6 +49,13 @@ export interface TrainDalleOptions extends TrainRunOptions {
   textLossWeight?: number;
   /** Clip the global gradient norm (default 1; 0 turns it off). */
   clipGradNorm?: number;
+  /**
+   * Probability that a pair's caption is replaced by the empty caption (default 0): trains the
+   * unconditional model that classifier-free guidance (`guidanceScale` of generateTokens) contrasts with.
+   */
+  textDropProb?: number;
+  /** Probability that a caption token is replaced by a random token (default 0): robustness to unseen phrasings. */
+  textNoiseProb?: number;
   /** Extra JSON saved in each checkpoint's config (the tokenizer, the VQ checkpoint it used…). */
   checkpointExtra?: Record<string, JsonValue>;
   /** Window means of `loss`, `imageLoss` and (with a text weight) `textLoss`, in nats per token. */
@@ -111,6 +119,8 @@ export async function trainDalle(options: TrainDalleOptions): Promise<TrainDalle
     weightDecay = 0.01,
     textLossWeight = 0,
     clipGradNorm = 1,
+    textDropProb = 0,
+    textNoiseProb = 0,
     seed = 0,
     checkpointExtra = {},
     checkpointDir,
@@ -135,6 +145,8 @@ export async function trainDalle(options: TrainDalleOptions): Promise<TrainDalle
   checkNonNegativeNumber('weightDecay', weightDecay);
   checkNonNegativeNumber('textLossWeight', textLossWeight);
   if (clipGradNorm !== 0) checkPositiveNumber('clipGradNorm', clipGradNorm);
+  checkProbability('textDropProb', textDropProb);
+  checkProbability('textNoiseProb', textNoiseProb);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidArgumentError('seed', seed, 'must be a non-negative integer');
   if (checkpointDir !== undefined && checkpointHandler !== undefined) throw new InvalidArgumentError('checkpointHandler', checkpointHandler, 'must not be given together with checkpointDir');
   if (resume && checkpointDir === undefined && checkpointHandler === undefined) throw new InvalidArgumentError('resume', resume, 'needs checkpointDir or checkpointHandler (where to resume from)');
@@ -161,15 +173,24 @@ export async function trainDalle(options: TrainDalleOptions): Promise<TrainDalle
   const nameOf = new Map(named.map(([name, variable]) => [variable.name, name]));
   const variables = named.map(([, variable]) => variable);
 
-  const rows = (source: Int32Array, length: number, indices: ArrayLike<number>) => {
+  const gather = (source: Int32Array, length: number, indices: ArrayLike<number>) => {
     const out = new Int32Array(indices.length * length);
     for (let i = 0; i < indices.length; i++) out.set(source.subarray(indices[i] * length, (indices[i] + 1) * length), i * length);
-    return tf.tensor2d(out, [indices.length, length], 'int32');
+    return out;
+  };
+  const rows = (source: Int32Array, length: number, indices: ArrayLike<number>) => tf.tensor2d(gather(source, length, indices), [indices.length, length], 'int32');
+  const corrupted = textDropProb > 0 || textNoiseProb > 0;
+  // Step s's corruption draws from fork('text/<s>'): a pure function of (seed, s), as the batch order is.
+  const textRows = (indices: ArrayLike<number>, index: number) => {
+    if (!corrupted) return rows(data.textIds, textLength, indices);
+    const clean = gather(data.textIds, textLength, indices);
+    const out = corruptTextRows(clean, textLength, { dropProb: textDropProb, noiseProb: textNoiseProb, vocabSize: model.config.textVocabSize }, new Generator(seed).fork(`text/${index}`));
+    return tf.tensor2d(out, [indices.length, textLength], 'int32');
   };
 
   const step = ({ step: index }: { step: number }) => {
     const batch = loader.batchAt(index);
-    const text = rows(data.textIds, textLength, batch.indices);
+    const text = textRows(batch.indices, index);
     const image = rows(data.imageIds, imageLength, batch.indices);
     tf.dispose([batch.images, batch.labels]);
     try {
@@ -200,7 +221,7 @@ export async function trainDalle(options: TrainDalleOptions): Promise<TrainDalle
 
   const checkpointConfig = dalleCheckpointConfig(model, {
     ...checkpointExtra,
-    training: { batchSize, seed, lr: typeof lr === 'function' ? 'custom schedule' : lr, warmupSteps, weightDecay, textLossWeight, clipGradNorm, pairs: data.size } as JsonValue,
+    training: { batchSize, seed, lr: typeof lr === 'function' ? 'custom schedule' : lr, warmupSteps, weightDecay, textLossWeight, clipGradNorm, textDropProb, textNoiseProb, pairs: data.size } as JsonValue,
   });
   try {
     const summary = await trainLoop({

@@ -56,6 +56,16 @@ describe('gen train | sample | eval dalle', () => {
     expect(existsSync(join(run('s'), 'grid.png'))).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
 
+    // Caption dropout and token noise in training, classifier-free guidance in sampling.
+    const guidedRun = await gen(['train', 'dalle', ...COMMON, '--vq', run('vq'), '--steps', '2', '--text-drop', '0.2', '--text-noise', '0.1', '--out', run('g')]);
+    expect(guidedRun.code).toBe(0);
+    const guidedConfig = readJson(join(run('g'), 'checkpoints', 'step-00000002', 'config.json')).userDefinedMetadata.genCheckpoint.config;
+    expect(guidedConfig.training).toMatchObject({ textDropProb: 0.2, textNoiseProb: 0.1 });
+    const guided = await gen(['sample', 'dalle', '--checkpoint', run('g'), '--backend', 'wasm', '--prompt', 'a bold seven', '--n', '2', '--guidance', '3', '--out', run('gs')]);
+    expect({ code: guided.code, err: guided.err }).toEqual({ code: 0, err: '' });
+    expect(readJson(join(run('gs'), 'samples.json'))).toMatchObject({ guidanceScale: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+
     const clip = await gen(['train', 'clip', '--backend', 'wasm', '--batch-size', '8', '--limit-data', '32', '--vocab-size', '600', '--max-length', '16', '--steps', '1', '--config', '{"embedDim":8,"text":{"width":8,"layers":1,"heads":2},"image":{"widths":[4,4,4],"outFeatures":8}}', '--out', run('clip')]);
     expect({ code: clip.code, err: clip.err.split('\n').filter((line) => !line.includes('train clip')).join('\n') }).toEqual({ code: 0, err: '' });
     const ranked = await gen(['sample', 'dalle', '--checkpoint', run('a'), '--backend', 'wasm', '--prompt', 'a bold seven', '--n', '4', '--clip', run('clip'), '--top', '2', '--out', run('r')]);
@@ -93,6 +103,12 @@ describe('gen train | sample | eval dalle', () => {
     const noPrompt = await gen(['sample', 'dalle', '--checkpoint', run('a'), '--backend', 'wasm']);
     expect(noPrompt.err).toBe('gen sample dalle: --prompt is required: gen sample dalle --checkpoint <dir> --prompt "a bold seven"\n');
     expect(noPrompt.code).toBe(2);
+    const guidance = await gen(['sample', 'dalle', '--checkpoint', run('a'), '--backend', 'wasm', '--prompt', 'a seven', '--guidance', '-1']);
+    expect(guidance.err).toBe('gen sample dalle: --guidance ("-1") must be a finite number >= 0 (1: off)\n');
+    expect(guidance.code).toBe(2);
+    const drop = await gen(['train', 'dalle', ...COMMON, '--vq', run('vq'), '--steps', '1', '--text-drop', '1', '--out', run('c')]);
+    expect(drop.err).toBe('gen train dalle: --text-drop ("1") must be a number in [0, 1)\n');
+    expect(drop.code).toBe(2);
     const topP = await gen(['sample', 'dalle', '--checkpoint', run('a'), '--backend', 'wasm', '--prompt', 'a seven', '--top-p', '1.5']);
     expect(topP.err).toBe('gen sample dalle: --top-p ("1.5") must be in (0, 1]\n');
     expect(topP.code).toBe(2);

@@ -43,6 +43,27 @@ import {
   type DatasetChoice,
 } from './shared';
 
+/** `--text-drop` / `--text-noise`: a probability in [0, 1). */
+function probabilityOption(raw: string, flag: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !(value >= 0 && value < 1)) throw new UsageError(flag, raw, 'must be a number in [0, 1)');
+  return value;
+}
+
+/** `--guidance`: a finite number ≥ 0 (1: off, 0: unconditional). */
+function guidanceOption(raw: string, flag: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0) throw new UsageError(flag, raw, 'must be a finite number >= 0 (1: off)');
+  return value;
+}
+
+/** `--guidance`, else the default a shipped checkpoint records (config.sampling.guidanceScale), else 1 (off). */
+function guidanceOf(options: Record<string, unknown>, config: Record<string, unknown>): number {
+  if (options.guidance !== undefined) return options.guidance as number;
+  const recorded = (config.sampling as { guidanceScale?: unknown } | undefined)?.guidanceScale;
+  return typeof recorded === 'number' && Number.isFinite(recorded) && recorded >= 0 ? recorded : 1;
+}
+
 /** `pretrained:<name>` of --checkpoint: the transformers @gen/transformer ships. */
 const PRETRAINED_DALLE_CHECKPOINTS: PretrainedLookup = { names: PRETRAINED_DALLES, dir: (name) => pretrainedDalleDir(name as PretrainedDalleName) };
 
@@ -137,6 +158,8 @@ async function trainDalleCommand({ options, io, verbose, argv, commandPath }: Co
       lr: options.lr as number,
       warmupSteps: Math.min(options.warmup as number, steps),
       textLossWeight: options['text-loss-weight'] as number,
+      textDropProb: options['text-drop'] as number,
+      textNoiseProb: options['text-noise'] as number,
       seed,
       checkpointExtra: { tokenizer: tokenizer.toJSON(), vq: vqLocation, dataset: data.name, captions: corpus.toJSON() },
       checkpointDir: folders.checkpoints,
@@ -203,6 +226,7 @@ async function sampleDalleCommand({ options, io, verbose, commandPath }: Command
       temperature: options.temperature as number,
       topK: options['top-k'] as number,
       topP,
+      guidanceScale: guidanceOf(options, config),
       generator: new core.Generator(seed),
     });
     const images = tf.clipByValue(result.images, 0, 1) as tf.Tensor4D;
@@ -214,7 +238,7 @@ async function sampleDalleCommand({ options, io, verbose, commandPath }: Command
         seeds: Array.from({ length: top }, () => seed),
         labels: null,
         columns: Math.min(8, top),
-        extra: { family: 'dalle', checkpoint: checkpoint.location, prompt, n, top, temperature: options.temperature, topK: options['top-k'], topP, ...(scores ? { clipScores: scores } : {}) },
+        extra: { family: 'dalle', checkpoint: checkpoint.location, prompt, n, top, temperature: options.temperature, topK: options['top-k'], topP, guidanceScale: guidanceOf(options, config), ...(scores ? { clipScores: scores } : {}) },
       });
       io.stdout.write(`${JSON.stringify({ prompt, n, top, grid: written.grid, ...(scores ? { bestClipScore: scores[0] } : {}) })}\n`);
     } finally {
@@ -258,7 +282,7 @@ async function evalDalleCommand({ options, io, verbose, commandPath }: CommandCo
     if (options.clip !== undefined) clip = await loadRerankingClip(options.clip as string, commandPath);
     classifier = await loadClassifier(dataset);
     if (!classifier) throw new core.GenError(`the feature classifier for ${dataset} was not found (@gen/core's assets/feature-classifiers/${dataset})`);
-    const sampling = { temperature: options.temperature as number, topK: options['top-k'] as number, topP };
+    const sampling = { temperature: options.temperature as number, topK: options['top-k'] as number, topP, guidanceScale: guidanceOf(options, config) };
     const imageTokenizer = vq;
     // Both routes draw prompt i's candidate j from the same fork of the seed: the plain image is candidate 0 of the re-ranked draw.
     const route = (reranking: LoadedClip | null) =>
@@ -336,6 +360,8 @@ export const dalleCommands: FamilyCommands = {
       warmup: { type: 'string', valueName: 'n', description: 'linear warm-up steps', default: 100, parse: integerOption(1, 1e9) },
       'text-loss-weight': { type: 'string', valueName: 'x', description: 'weight of the caption next-token loss (0: image tokens only)', default: 0.125, parse: (raw: string, flag: string) => (raw === '0' ? 0 : positiveNumberOption('')(raw, flag)) },
       'captions-per-image': { type: 'string', valueName: 'n', description: 'captions drawn per training image (each a pair)', default: 2, parse: integerOption(1, 64) },
+      'text-drop': { type: 'string', valueName: 'p', description: 'probability a caption is replaced by the empty caption (trains classifier-free guidance: sample with --guidance)', default: 0, parse: probabilityOption },
+      'text-noise': { type: 'string', valueName: 'p', description: 'probability a caption token is replaced by a random token (robustness to unseen phrasings)', default: 0, parse: probabilityOption },
       'vocab-size': { type: 'string', valueName: 'n', description: 'BPE vocabulary size (3 specials + 512 byte tokens + merges)', default: 1024, parse: integerOption(515, 65536) },
       'text-length': { type: 'string', valueName: 'n', description: 'tokens per caption, bos, eos and padding included', default: 24, parse: integerOption(3, 512) },
       config: configOption(DALLE_CONFIG_FIELDS.join(', ')),
@@ -358,6 +384,7 @@ export const dalleCommands: FamilyCommands = {
       temperature: { type: 'string', valueName: 'x', description: 'sampling temperature (0: greedy)', default: 1, parse: (raw: string, flag: string) => (raw === '0' ? 0 : positiveNumberOption('')(raw, flag)) },
       'top-k': { type: 'string', valueName: 'n', description: 'keep the k most likely tokens (0: all)', default: 0, parse: integerOption(0, 1e6) },
       'top-p': { type: 'string', valueName: 'p', description: 'nucleus sampling mass in (0, 1] (1: off)', default: 1, parse: positiveNumberOption('') },
+      guidance: { type: 'string', valueName: 's', description: 'classifier-free guidance of the token logits (1: off; needs a model trained with --text-drop)', defaultLabel: "the checkpoint's config.sampling.guidanceScale, else 1", parse: guidanceOption },
     },
     examples: [
       'gen sample dalle --checkpoint runs/dalle-mnist --prompt "a bold seven" --n 16',
@@ -380,6 +407,7 @@ export const dalleCommands: FamilyCommands = {
       temperature: { type: 'string', valueName: 'x', description: 'sampling temperature (0: greedy)', default: 1, parse: (raw: string, flag: string) => (raw === '0' ? 0 : positiveNumberOption('')(raw, flag)) },
       'top-k': { type: 'string', valueName: 'n', description: 'keep the k most likely tokens (0: all)', default: 0, parse: integerOption(0, 1e6) },
       'top-p': { type: 'string', valueName: 'p', description: 'nucleus sampling mass in (0, 1] (1: off)', default: 1, parse: positiveNumberOption('') },
+      guidance: { type: 'string', valueName: 's', description: 'classifier-free guidance of the token logits (1: off; needs a model trained with --text-drop)', defaultLabel: "the checkpoint's config.sampling.guidanceScale, else 1", parse: guidanceOption },
       'batch-size': { type: 'string', valueName: 'n', description: 'prompts per sampling batch', default: 50, parse: integerOption(1, 100000) },
     },
     examples: [

@@ -24,6 +24,8 @@ export interface GenerateForPromptsOptions extends SamplingOptions {
   clip?: Clip;
   /** Candidate j of prompt i draws from `generator.fork('prompt/<i>/candidate/<j>')`. */
   generator: Generator;
+  /** Classifier-free guidance of the token logits (default 1: off; see generateTokens). */
+  guidanceScale?: number;
 }
 
 export interface PromptedImages {
@@ -35,7 +37,7 @@ export interface PromptedImages {
 
 /** Draws `candidates` images per prompt and keeps the CLIP-best of each (or the only one); see the file header. */
 export function generateForPrompts(options: GenerateForPromptsOptions): PromptedImages {
-  const { model, tokenizer, prompts, candidates = 1, clip, generator, temperature, topK, topP } = options ?? ({} as GenerateForPromptsOptions);
+  const { model, tokenizer, prompts, candidates = 1, clip, generator, temperature, topK, topP, guidanceScale } = options ?? ({} as GenerateForPromptsOptions);
   if (!(model instanceof DalleTransformer)) throw new InvalidArgumentError('model', model, 'must be a DalleTransformer');
   const imageTokenizer = checkImageTokenizer(options?.imageTokenizer);
   const [h, w] = imageTokenizer.tokenShape;
@@ -55,7 +57,7 @@ export function generateForPrompts(options: GenerateForPromptsOptions): Prompted
   const rows = Array.from({ length: count * candidates }, (_, r) => generator.fork(`prompt/${Math.floor(r / candidates)}/candidate/${r % candidates}`));
   return tf.tidy(() => {
     const text = encodePrompts(tokenizer, prompts, model.config.textLength);
-    const flat = generateTokens({ model, textTokens: text, batch: candidates, generator: rows, temperature, topK, topP });
+    const flat = generateTokens({ model, textTokens: text, batch: candidates, generator: rows, temperature, topK, topP, ...(guidanceScale !== undefined ? { guidanceScale } : {}) });
     const all = imageTokenizer.decodeTokens(tf.reshape(flat, [count * candidates, h, w])) as tf.Tensor4D;
     if (!clip) return { images: all };
     // Rows are prompt-major: candidate j of prompt i is row i·candidates + j.

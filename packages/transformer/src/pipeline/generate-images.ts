@@ -23,6 +23,8 @@ export interface GenerateImagesOptions extends SamplingOptions {
   top?: number;
   /** Candidate i draws from `generator.fork('row/' + i)`. */
   generator: Generator;
+  /** Classifier-free guidance of the token logits (default 1: off; see generateTokens). */
+  guidanceScale?: number;
 }
 
 export interface GeneratedImages {
@@ -36,7 +38,7 @@ export interface GeneratedImages {
 
 /** Draws `n` token grids for `prompt`, decodes them, and keeps the CLIP-best `top` when a clip is given. */
 export function generateImages(options: GenerateImagesOptions): GeneratedImages {
-  const { model, tokenizer, prompt, n = 1, clip, generator, temperature, topK, topP } = options ?? ({} as GenerateImagesOptions);
+  const { model, tokenizer, prompt, n = 1, clip, generator, temperature, topK, topP, guidanceScale } = options ?? ({} as GenerateImagesOptions);
   const imageTokenizer = checkImageTokenizer(options?.imageTokenizer);
   const [h, w] = imageTokenizer.tokenShape;
   if (h !== model.config.tokenShape[0] || w !== model.config.tokenShape[1] || imageTokenizer.codebookSize !== model.config.imageVocabSize) {
@@ -54,7 +56,7 @@ export function generateImages(options: GenerateImagesOptions): GeneratedImages 
   if (!clip && top !== n) throw new InvalidArgumentError('top', top, 'needs a clip to re-rank with (or top = n)');
   return tf.tidy(() => {
     const text = encodePrompts(tokenizer, [prompt], model.config.textLength);
-    const flat = generateTokens({ model, textTokens: text, batch: n, generator, temperature, topK, topP });
+    const flat = generateTokens({ model, textTokens: text, batch: n, generator, temperature, topK, topP, ...(guidanceScale !== undefined ? { guidanceScale } : {}) });
     const tokens = tf.reshape(flat, [n, h, w]) as tf.Tensor3D;
     const images = imageTokenizer.decodeTokens(tokens) as tf.Tensor4D;
     if (!clip) return { images, tokens };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Generator } from '@gen/core';
 import { describeWithBackends } from '@gen/core/testing';
-import { generateTokens } from '@gen/transformer';
+import { generateTokens, nullTextRows } from '@gen/transformer';
 import { randomIds, tinyDalle } from '../__fixtures__/tiny-dalle';
 
 const messageOf = (fn: () => unknown): string => {
@@ -56,6 +56,36 @@ describeWithBackends('generateTokens', () => {
       const alone = await generateTokens({ model, textTokens: row, numImageTokens: 4, topP: 0.9, generator: [generator.fork(`row/${r}`)] }).array();
       expect(alone).toEqual([batched[r]]);
     }
+    model.dispose();
+  });
+
+  it('classifier-free guidance: greedy tokens follow argmax(u + s·(c − u)) step by step; scale 1 is off; cached = uncached; no leak', async () => {
+    const model = tinyDalle(9);
+    const text = randomIds(new Generator(5), 2, 5, 20);
+    const empty = nullTextRows(2, 5);
+    expect(Array.from(await empty.data())).toEqual([1, 2, 0, 0, 0, 1, 2, 0, 0, 0]);
+    for (const scale of [0, 3]) {
+      // The closed form, one token at a time: conditional logits c, unconditional u (the empty caption), mixed.
+      let prefix: tf.Tensor | null = null;
+      for (let i = 0; i < 6; i++) {
+        const c = model.nextLogits(text, prefix);
+        const u = model.nextLogits(empty, prefix);
+        const next: tf.Tensor = tf.reshape(tf.argMax(tf.add(u, tf.mul(tf.sub(c, u), scale)), -1), [2, 1]);
+        prefix = prefix === null ? next : tf.concat([prefix, next], 1);
+      }
+      const before = tf.memory().numTensors;
+      const cached = generateTokens({ model, textTokens: text, temperature: 0, guidanceScale: scale, generator: new Generator(1) });
+      const full = generateTokens({ model, textTokens: text, temperature: 0, guidanceScale: scale, useCache: false, generator: new Generator(1) });
+      expect(tf.memory().numTensors).toBe(before + 2);
+      expect(await cached.array()).toEqual(await prefix!.array());
+      expect(await full.array()).toEqual(await prefix!.array());
+      tf.dispose([cached, full]);
+    }
+    // Scale 1 is the unguided sampler, draw for draw.
+    const plain = generateTokens({ model, textTokens: text, batch: 2, generator: new Generator(6) });
+    const one = generateTokens({ model, textTokens: text, batch: 2, guidanceScale: 1, generator: new Generator(6) });
+    expect(await one.array()).toEqual(await plain.array());
+    expect(messageOf(() => generateTokens({ model, textTokens: text, guidanceScale: -1, generator: new Generator(1) }))).toMatch(/^guidanceScale \(-1\) must be/);
     model.dispose();
   });
 

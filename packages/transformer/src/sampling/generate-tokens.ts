@@ -2,8 +2,9 @@
 // cache in one pass, then each image token is drawn from the (temperature, top-k, top-p)
 // distribution and fed back as one cached step.
 import * as tf from '@tensorflow/tfjs-core';
-import { checkBoolean, checkPositiveInteger, Generator, InvalidArgumentError } from '@gen/core';
+import { checkBoolean, checkNonNegativeNumber, checkPositiveInteger, Generator, InvalidArgumentError } from '@gen/core';
 import { DalleTransformer } from '../model/dalle-transformer';
+import { nullTextRows } from '../text/text-rows';
 import { checkSamplingOptions, sampleFromDistribution, samplingDistribution, type SamplingOptions } from './sampling-distribution';
 
 export interface GenerateTokensOptions extends SamplingOptions {
@@ -22,6 +23,12 @@ export interface GenerateTokensOptions extends SamplingOptions {
   batch?: number;
   /** Use the key/value cache (default true); false recomputes the whole prefix for every token (for checks). */
   useCache?: boolean;
+  /**
+   * Classifier-free guidance (default 1: off): each token is drawn from the logits
+   * u + s·(c − u), c given the text and u given the empty caption (`[bos, eos, pad…]`, what
+   * `trainDalle({ textDropProb })` trains on). Costs a second row per row; 0 samples unconditionally.
+   */
+  guidanceScale?: number;
 }
 
 /** The generator of each output row. */
@@ -48,7 +55,7 @@ function rowGenerators(generator: Generator | Generator[], rows: number): Genera
  * ```
  */
 export function generateTokens(options: GenerateTokensOptions): tf.Tensor2D {
-  const { model, textTokens, generator, batch = 1, useCache = true } = options ?? ({} as GenerateTokensOptions);
+  const { model, textTokens, generator, batch = 1, useCache = true, guidanceScale = 1 } = options ?? ({} as GenerateTokensOptions);
   if (!(model instanceof DalleTransformer)) throw new InvalidArgumentError('model', model, 'must be a DalleTransformer');
   const { textLength } = model.config;
   if (!(textTokens instanceof tf.Tensor) || textTokens.dtype !== 'int32' || textTokens.rank !== 2 || textTokens.shape[1] !== textLength || textTokens.shape[0] === 0) {
@@ -59,6 +66,8 @@ export function generateTokens(options: GenerateTokensOptions): tf.Tensor2D {
   if (numImageTokens > model.imageLength) throw new InvalidArgumentError('numImageTokens', numImageTokens, `must be at most the model's image length (${model.imageLength})`);
   checkPositiveInteger('batch', batch);
   checkBoolean('useCache', useCache);
+  checkNonNegativeNumber('guidanceScale', guidanceScale);
+  if (!Number.isFinite(guidanceScale)) throw new InvalidArgumentError('guidanceScale', guidanceScale, 'must be finite');
   const sampling = checkSamplingOptions(options, model.config.imageVocabSize);
   const prompts = textTokens.shape[0] as number;
   const rows = prompts * batch;
@@ -70,19 +79,35 @@ export function generateTokens(options: GenerateTokensOptions): tf.Tensor2D {
       return sampleFromDistribution(samplingDistribution(logits, sampling), uniforms);
     });
 
-  const text = tf.tidy(() => tf.gather(textTokens, tf.tensor1d(Int32Array.from({ length: rows }, (_, r) => Math.floor(r / batch)), 'int32')));
+  const guided = guidanceScale !== 1;
+  // With guidance the stack runs on [rows given the text ; rows given the empty caption].
+  const text = tf.tidy(() => {
+    const conditional = tf.gather(textTokens, tf.tensor1d(Int32Array.from({ length: rows }, (_, r) => Math.floor(r / batch)), 'int32'));
+    return guided ? tf.concat([conditional, nullTextRows(rows, textLength)]) : conditional;
+  });
+  const combine = (logits: tf.Tensor): tf.Tensor => {
+    if (!guided) return logits;
+    return tf.tidy(() => {
+      const [c, u] = tf.split(logits, 2);
+      return tf.add(u, tf.mul(tf.sub(c, u), guidanceScale));
+    });
+  };
   const tokens: tf.Tensor1D[] = [];
   const cache = useCache ? model.createCache() : null;
   try {
     let logits = cache ? model.step(text, 'text', cache) : model.nextLogits(text, null);
     for (let i = 0; i < numImageTokens; i++) {
-      const token = draw(logits);
+      const mixed = combine(logits);
+      const token = draw(mixed);
+      if (mixed !== logits) mixed.dispose();
       logits.dispose();
       tokens.push(token);
       if (i === numImageTokens - 1) break;
       logits = tf.tidy(() => {
-        if (cache) return model.step(tf.reshape(token, [rows, 1]), 'image', cache);
-        return model.nextLogits(text, tf.stack(tokens, 1));
+        const fed = guided ? tf.concat([token, token]) : token;
+        if (cache) return model.step(tf.reshape(fed, [fed.shape[0], 1]), 'image', cache);
+        const drawn = tf.stack(tokens, 1);
+        return model.nextLogits(text, guided ? tf.concat([drawn, drawn]) : drawn);
       });
     }
     return tf.stack(tokens, 1) as tf.Tensor2D;
