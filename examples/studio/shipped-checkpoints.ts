@@ -42,6 +42,8 @@ export function shippedModels(packagesDir: string): ShippedModel[] {
     for (const name of readdirSync(root).sort()) {
       const folder = path.join(root, name);
       if (!existsSync(path.join(folder, 'config.json'))) continue;
+      // VQ-VAEs are image tokenizers (of @gen/transformer's models), not samplers the studio's VAE tab can load.
+      if (family === 'vae' && modelKindOf(folder) === 'vq-vae') continue;
       const record = family === 'diffusion' ? textEncoderOf(folder) : undefined;
       if (record === undefined) {
         models.push({ family, name, folder });
@@ -79,6 +81,12 @@ interface ModelCard {
 
 function readJson(file: string): unknown {
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}
+
+/** `config.model.kind` of a checkpoint (e.g. 'vq-vae'), or undefined. */
+function modelKindOf(folder: string): unknown {
+  const json = readJson(path.join(folder, 'config.json')) as { userDefinedMetadata?: { genCheckpoint?: { config?: { model?: { kind?: unknown } } } } } | undefined;
+  return json?.userDefinedMetadata?.genCheckpoint?.config?.model?.kind;
 }
 
 /** The CLIP a text-conditioned diffusion checkpoint was trained with (`config.textEncoder`), or undefined. */

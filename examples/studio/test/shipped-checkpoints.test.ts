@@ -86,6 +86,14 @@ describe('the shipped-checkpoint manifest', () => {
     ]);
   });
 
+  it('VQ-VAEs (image tokenizers) are not listed; the other VAEs are', () => {
+    const pkgs = path.join(root, 'vq-packages');
+    folder(path.join(pkgs, 'vae', 'pretrained'), 'tokens', { family: 'vae', model: { kind: 'vq-vae' } });
+    folder(path.join(pkgs, 'vae', 'pretrained'), 'plain', { family: 'vae', model: { kind: 'vae' } });
+    expect(shippedModels(pkgs).map((m) => m.name)).toEqual(['plain']);
+    expect(shippedModels(packages).some((m) => m.name === 'mnist-vq')).toBe(false);
+  });
+
   it('the shipped text-conditioned diffusion models (mnist-text) bring the shipped CLIP they name', () => {
     const entries = manifestOf(shippedModels(packages)) as Array<{ id: string; family: string; textEncoder?: string; classNames?: string[] }>;
     const text = entries.filter((e) => e.family === 'text');
