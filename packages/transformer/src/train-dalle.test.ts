@@ -87,7 +87,7 @@ describeWithBackends(
       const [a, b, c] = [await weightBytes(resumed.model), await weightBytes(straight.model), await weightBytes(clean.model)];
       if (backend === 'cpu') expect(a).toEqual(b);
       expect(b).not.toEqual(c);
-      const saved = await handler.load();
+      const saved = await handler.load!();
       expect(JSON.stringify(saved.userDefinedMetadata)).toContain('"textDropProb":0.3,"textNoiseProb":0.2');
       await expect(trainDalle({ ...options, textDropProb: 1, model: straight.model, steps: 1 })).rejects.toThrow('textDropProb (1) must be a number in [0, 1)');
       for (const run of [straight, first, resumed, clean]) {
