@@ -91,6 +91,11 @@ describe('gen train | sample | eval dalle', () => {
     }
     expect(metrics.plain.examples).toEqual(metrics.reranked.examples);
 
+    // Without --clip: the plain route only.
+    const plainOnly = await gen(['eval', 'dalle', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '20', '--out', run('e1')]);
+    expect({ code: plainOnly.code, err: plainOnly.err }).toEqual({ code: 0, err: '' });
+    expect(plainOnly.out).not.toContain('re-ranking');
+    expect(readJson(join(run('e1'), 'metrics.json')).reranked).toBeUndefined();
     const noClip = await gen(['eval', 'dalle', '--checkpoint', run('a'), '--backend', 'wasm', '--n', '20', '--candidates', '2']);
     expect(noClip.err).toBe('gen eval dalle: --candidates ("2") needs --clip (the CLIP that re-ranks the candidates)\n');
     expect(noClip.code).toBe(2);

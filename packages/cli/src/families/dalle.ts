@@ -264,7 +264,7 @@ async function evalDalleCommand({ options, io, verbose, commandPath }: CommandCo
   const checkpoint = resolveCheckpoint(options.checkpoint as string | undefined, commandPath, PRETRAINED_DALLE_CHECKPOINTS);
   const config = checkpointConfig('dalle', checkpoint.location);
   const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, config.dataset);
-  const candidates = options.candidates as number;
+  const candidates = (options.candidates as number | undefined) ?? (options.clip !== undefined ? 4 : 1);
   if (candidates > 1 && options.clip === undefined) throw new UsageError('--candidates', String(candidates), 'needs --clip (the CLIP that re-ranks the candidates)');
   const topP = options['top-p'] as number;
   if (!(topP > 0 && topP <= 1)) throw new UsageError('--top-p', String(topP), 'must be in (0, 1]');
@@ -403,7 +403,7 @@ export const dalleCommands: FamilyCommands = {
     options: {
       ...evalOptions('dalle'),
       clip: { type: 'string', valueName: 'dir', description: 'CLIP checkpoint (gen train clip, or pretrained:<name>) that re-ranks the candidates', defaultLabel: 'none', parse: nonEmptyOption },
-      candidates: { type: 'string', valueName: 'n', description: 'candidates per prompt re-ranked by --clip', default: 4, parse: integerOption(1, 1024) },
+      candidates: { type: 'string', valueName: 'n', description: 'candidates per prompt re-ranked by --clip', defaultLabel: '4 with --clip', parse: integerOption(1, 1024) },
       temperature: { type: 'string', valueName: 'x', description: 'sampling temperature (0: greedy)', default: 1, parse: (raw: string, flag: string) => (raw === '0' ? 0 : positiveNumberOption('')(raw, flag)) },
       'top-k': { type: 'string', valueName: 'n', description: 'keep the k most likely tokens (0: all)', default: 0, parse: integerOption(0, 1e6) },
       'top-p': { type: 'string', valueName: 'p', description: 'nucleus sampling mass in (0, 1] (1: off)', default: 1, parse: positiveNumberOption('') },
