@@ -108,7 +108,7 @@ describeWithBackends('@gen/vae models', () => {
     const latents = tf.randomNormal([2, 4, 4, 2], 0, 1, 'float32', 3);
     // Half-float weights: the decoder's output moves by far less than a grey level.
     await expectTensorsClose(copy.decode(latents).sample, model.decode(latents).sample, { atol: 2e-3 });
-    await expect(saveVaeModel(handler, { model: {} as never })).rejects.toThrow('model ({}) must be a VAE, ConditionalVAE or AutoencoderKL');
+    await expect(saveVaeModel(handler, { model: {} as never })).rejects.toThrow('model ({}) must be a VAE, ConditionalVAE, AutoencoderKL or VQVAE');
     copy.dispose();
     model.dispose();
   });
