@@ -30,3 +30,17 @@ export function checkImageTokenizer(value: unknown, argument = 'imageTokenizer')
   if (!ok) throw new InvalidArgumentError(argument, value, 'must have encodeToTokens, decodeTokens, codebookSize and tokenShape [h, w]');
   return v as ImageTokenizer;
 }
+
+/** Throws unless `value` is an ImageTokenizer whose grid and codebook are the model's (`tokenShape`, `imageVocabSize`). */
+export function checkImageTokenizerFits(value: unknown, model: { config: { tokenShape: readonly number[]; imageVocabSize: number } }): ImageTokenizer {
+  const imageTokenizer = checkImageTokenizer(value);
+  const [h, w] = imageTokenizer.tokenShape;
+  if (h !== model.config.tokenShape[0] || w !== model.config.tokenShape[1] || imageTokenizer.codebookSize !== model.config.imageVocabSize) {
+    throw new InvalidArgumentError(
+      'imageTokenizer',
+      { tokenShape: [h, w], codebookSize: imageTokenizer.codebookSize },
+      `must match the model (tokenShape ${JSON.stringify(model.config.tokenShape)}, codebookSize ${model.config.imageVocabSize})`,
+    );
+  }
+  return imageTokenizer;
+}

@@ -338,6 +338,14 @@ async function evalDalleCommand({ options, io, verbose, commandPath }: CommandCo
   }
 }
 
+/** How tokens are drawn (gen sample | eval dalle). */
+const SAMPLING_OPTIONS = {
+  temperature: { type: 'string', valueName: 'x', description: 'sampling temperature (0: greedy)', default: 1, parse: (raw: string, flag: string) => (raw === '0' ? 0 : positiveNumberOption('')(raw, flag)) },
+  'top-k': { type: 'string', valueName: 'n', description: 'keep the k most likely tokens (0: all)', default: 0, parse: integerOption(0, 1e6) },
+  'top-p': { type: 'string', valueName: 'p', description: 'nucleus sampling mass in (0, 1] (1: off)', default: 1, parse: positiveNumberOption('') },
+  guidance: { type: 'string', valueName: 's', description: 'classifier-free guidance of the token logits (1: off; needs a model trained with --text-drop)', defaultLabel: "the checkpoint's config.sampling.guidanceScale, else 1", parse: guidanceOption },
+} as const;
+
 const { conditional: _conditional, every: _every, ...trainOptionsWithoutSamples } = trainOptions('dalle');
 const { label: _label, ...sampleOptionsWithoutLabel } = sampleOptions('dalle');
 
@@ -381,10 +389,7 @@ export const dalleCommands: FamilyCommands = {
       prompt: { type: 'string', valueName: 'text', description: 'what to draw, e.g. "a bold seven"', defaultLabel: 'required', parse: nonEmptyOption },
       clip: { type: 'string', valueName: 'dir', description: 'CLIP checkpoint (gen train clip) that re-ranks the candidates', defaultLabel: 'none', parse: nonEmptyOption },
       top: { type: 'string', valueName: 'n', description: 'candidates kept after CLIP re-ranking', defaultLabel: 'n/4 with --clip, else n', parse: integerOption(1, 100000) },
-      temperature: { type: 'string', valueName: 'x', description: 'sampling temperature (0: greedy)', default: 1, parse: (raw: string, flag: string) => (raw === '0' ? 0 : positiveNumberOption('')(raw, flag)) },
-      'top-k': { type: 'string', valueName: 'n', description: 'keep the k most likely tokens (0: all)', default: 0, parse: integerOption(0, 1e6) },
-      'top-p': { type: 'string', valueName: 'p', description: 'nucleus sampling mass in (0, 1] (1: off)', default: 1, parse: positiveNumberOption('') },
-      guidance: { type: 'string', valueName: 's', description: 'classifier-free guidance of the token logits (1: off; needs a model trained with --text-drop)', defaultLabel: "the checkpoint's config.sampling.guidanceScale, else 1", parse: guidanceOption },
+      ...SAMPLING_OPTIONS,
     },
     examples: [
       'gen sample dalle --checkpoint runs/dalle-mnist --prompt "a bold seven" --n 16',
@@ -404,10 +409,7 @@ export const dalleCommands: FamilyCommands = {
       ...evalOptions('dalle'),
       clip: { type: 'string', valueName: 'dir', description: 'CLIP checkpoint (gen train clip, or pretrained:<name>) that re-ranks the candidates', defaultLabel: 'none', parse: nonEmptyOption },
       candidates: { type: 'string', valueName: 'n', description: 'candidates per prompt re-ranked by --clip', defaultLabel: '4 with --clip', parse: integerOption(1, 1024) },
-      temperature: { type: 'string', valueName: 'x', description: 'sampling temperature (0: greedy)', default: 1, parse: (raw: string, flag: string) => (raw === '0' ? 0 : positiveNumberOption('')(raw, flag)) },
-      'top-k': { type: 'string', valueName: 'n', description: 'keep the k most likely tokens (0: all)', default: 0, parse: integerOption(0, 1e6) },
-      'top-p': { type: 'string', valueName: 'p', description: 'nucleus sampling mass in (0, 1] (1: off)', default: 1, parse: positiveNumberOption('') },
-      guidance: { type: 'string', valueName: 's', description: 'classifier-free guidance of the token logits (1: off; needs a model trained with --text-drop)', defaultLabel: "the checkpoint's config.sampling.guidanceScale, else 1", parse: guidanceOption },
+      ...SAMPLING_OPTIONS,
       'batch-size': { type: 'string', valueName: 'n', description: 'prompts per sampling batch', default: 50, parse: integerOption(1, 100000) },
     },
     examples: [

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkPositiveInteger, Generator, InvalidArgumentError } from '@gen/core';
 import { Clip, type BpeTokenizer } from '@gen/clip-guidance';
-import { checkImageTokenizer, type ImageTokenizer } from '../image-tokenizer';
+import { checkImageTokenizerFits, type ImageTokenizer } from '../image-tokenizer';
 import { DalleTransformer } from '../model/dalle-transformer';
 import { generateTokens } from '../sampling/generate-tokens';
 import type { SamplingOptions } from '../sampling/sampling-distribution';
@@ -39,15 +39,8 @@ export interface PromptedImages {
 export function generateForPrompts(options: GenerateForPromptsOptions): PromptedImages {
   const { model, tokenizer, prompts, candidates = 1, clip, generator, temperature, topK, topP, guidanceScale } = options ?? ({} as GenerateForPromptsOptions);
   if (!(model instanceof DalleTransformer)) throw new InvalidArgumentError('model', model, 'must be a DalleTransformer');
-  const imageTokenizer = checkImageTokenizer(options?.imageTokenizer);
+  const imageTokenizer = checkImageTokenizerFits(options?.imageTokenizer, model);
   const [h, w] = imageTokenizer.tokenShape;
-  if (h !== model.config.tokenShape[0] || w !== model.config.tokenShape[1] || imageTokenizer.codebookSize !== model.config.imageVocabSize) {
-    throw new InvalidArgumentError(
-      'imageTokenizer',
-      { tokenShape: [h, w], codebookSize: imageTokenizer.codebookSize },
-      `must match the model (tokenShape ${JSON.stringify(model.config.tokenShape)}, codebookSize ${model.config.imageVocabSize})`,
-    );
-  }
   if (!Array.isArray(prompts) || prompts.length === 0) throw new InvalidArgumentError('prompts', prompts, 'must be a non-empty array of prompts');
   checkPositiveInteger('candidates', candidates);
   if (clip !== undefined && !(clip instanceof Clip)) throw new InvalidArgumentError('clip', clip, 'must be a Clip (@gen/clip-guidance)');

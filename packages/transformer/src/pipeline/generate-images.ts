@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkPositiveInteger, InvalidArgumentError, type Generator } from '@gen/core';
 import type { BpeTokenizer, Clip } from '@gen/clip-guidance';
-import { checkImageTokenizer, type ImageTokenizer } from '../image-tokenizer';
+import { checkImageTokenizerFits, type ImageTokenizer } from '../image-tokenizer';
 import type { DalleTransformer } from '../model/dalle-transformer';
 import { generateTokens } from '../sampling/generate-tokens';
 import type { SamplingOptions } from '../sampling/sampling-distribution';
@@ -39,15 +39,8 @@ export interface GeneratedImages {
 /** Draws `n` token grids for `prompt`, decodes them, and keeps the CLIP-best `top` when a clip is given. */
 export function generateImages(options: GenerateImagesOptions): GeneratedImages {
   const { model, tokenizer, prompt, n = 1, clip, generator, temperature, topK, topP, guidanceScale } = options ?? ({} as GenerateImagesOptions);
-  const imageTokenizer = checkImageTokenizer(options?.imageTokenizer);
+  const imageTokenizer = checkImageTokenizerFits(options?.imageTokenizer, model);
   const [h, w] = imageTokenizer.tokenShape;
-  if (h !== model.config.tokenShape[0] || w !== model.config.tokenShape[1] || imageTokenizer.codebookSize !== model.config.imageVocabSize) {
-    throw new InvalidArgumentError(
-      'imageTokenizer',
-      { tokenShape: [h, w], codebookSize: imageTokenizer.codebookSize },
-      `must match the model (tokenShape ${JSON.stringify(model.config.tokenShape)}, codebookSize ${model.config.imageVocabSize})`,
-    );
-  }
   if (typeof prompt !== 'string' || prompt.trim().length === 0) throw new InvalidArgumentError('prompt', prompt, 'must be a non-empty string');
   checkPositiveInteger('n', n);
   const top = options.top ?? (clip ? 1 : n);
