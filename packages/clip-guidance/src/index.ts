@@ -88,8 +88,8 @@ export { trainClip, captionGroups } from './train-clip';
 export type { TrainClipOptions, TrainClipResult, ClipTrainConfig } from './train-clip';
 export { zeroShotAccuracy } from './zero-shot-accuracy';
 export type { ZeroShotOptions, ZeroShotResult } from './zero-shot-accuracy';
-export { clipGuidance, sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics, evaluateClipGuidance, checkTarget, checkReferenceImage, targetEmbedding, evaluateReferenceVariations } from './guidance';
-export type { ClipGuidanceOptions, ClipGuidance, ViewStatistics, ClipTarget, ReferenceImageCheck, EvaluateReferenceVariationsOptions, ReferenceVariationResult, EvaluateClipGuidanceOptions, ClipGuidanceEvaluation, ClipGuidedGenerator, ClipGuidedRequest } from './guidance';
+export { clipGuidance, sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics, evaluateClipGuidance, checkTarget, checkReferenceImage, targetEmbedding, evaluateReferenceVariations, redrawCopies, rmsDistances } from './guidance';
+export type { ClipGuidanceOptions, ClipGuidance, ViewStatistics, ClipTarget, ReferenceImageCheck, EvaluateReferenceVariationsOptions, ReferenceVariationResult, EvaluateClipGuidanceOptions, ClipGuidanceEvaluation, ClipGuidedGenerator, ClipGuidedRequest, RedrawCopiesOptions, RedrawCopiesResult } from './guidance';
 export { steerLatents, steeringObjective, steerGanLatents, steerVaeLatents, GAN_CLASS_MODES } from './steering';
 export type {
   LatentPrior,
@@ -173,6 +173,7 @@ export type {
   UnclipPriorEvaluation,
   ImageEmbeddingPipelineOptions,
   ImageVariationsOptions,
+  ImageVariationsOutput,
   UnclipPipelineOptions,
   UnclipOutput,
   EvaluateUnclipOptions,

@@ -7,11 +7,11 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { fitToClip, loadClip, targetEmbedding, type ClipGuidanceEvaluation, type LoadedClip } from '@gen/clip-guidance';
+import { fitToClip, loadClip, rmsDistances, targetEmbedding, type ClipGuidanceEvaluation, type LoadedClip } from '@gen/clip-guidance';
 import { integerOption, type OptionSpecs } from '../options';
 import { UsageError } from '../usage-error';
 import { PRETRAINED_CLIP_CHECKPOINTS } from './clip';
-import { checkpointConfig, loadCheckpointOrFail, positiveNumberOption, referenceDistances, resolveCheckpoint, writeFrames } from './shared';
+import { checkpointConfig, loadCheckpointOrFail, positiveNumberOption, resolveCheckpoint, writeFrames } from './shared';
 
 /** `--prompt` and `--clip`, shared by every family's sample command. */
 export function promptOptions(how: string): OptionSpecs {
@@ -86,7 +86,7 @@ export async function reportReference(options: {
   settings: Record<string, unknown>;
 }): Promise<{ record: ReferenceReport; line: string }> {
   const { out, request, reference, images, clip, unguided, columns, settings } = options;
-  const distances = await referenceDistances(images, reference);
+  const distances = await rmsDistances(images, reference);
   const meanDistance = distances.reduce((sum, d) => sum + d, 0) / distances.length;
   const minDistance = Math.min(...distances);
   const record: ReferenceReport = { image: request.image, ...settings, meanDistance, minDistance };

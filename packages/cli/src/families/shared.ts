@@ -586,16 +586,6 @@ export async function readReferenceImage(path: string, shape: readonly [number, 
   return tf.tidy(() => tf.div(tf.tensor3d(Float32Array.from(pixels.data), [height, width, channels]), 255) as tf.Tensor3D);
 }
 
-/** RMS pixel distance (images in [0, 1]) of each image `[n, H, W, C]` to the reference `[H, W, C]`. */
-export async function referenceDistances(images: tf.Tensor, reference: tf.Tensor3D): Promise<number[]> {
-  const distances = tf.tidy(() => tf.sqrt(tf.mean(tf.square(tf.sub(images, tf.expandDims(reference, 0))), [1, 2, 3])));
-  try {
-    return Array.from(await distances.data());
-  } finally {
-    distances.dispose();
-  }
-}
-
 /**
  * The shipped feature classifier of `dataset` (packages/core/assets/feature-classifiers/…),
  * or null when it is not there. @gen/core/node's `loadFeatureClassifier('mnist')` is used

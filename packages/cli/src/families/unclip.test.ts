@@ -69,6 +69,11 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
     expect(variations.code).toBe(0);
     expect(variations.out).toMatch(/sampled 3 variations of .*ref\.png \(RMS pixel distance to it: mean [\d.]+, min [\d.]+\)/);
     expect(expectSampleSet(run('v'), 3, { labels: 'none' })).toMatchObject({ family: 'unclip', image: run('ref.png'), meanDistance: expect.any(Number), clip: clipCheckpoint(), guidanceScale: 3 });
+    // --redraw-below larger than any distance: every variation is a copy, drawn again 4 times, and said so.
+    const redrawn = await gen(['sample', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--image', run('ref.png'), '--n', '2', '--steps', '1', '--redraw-below', '5', '--out', run('v-redraw')]);
+    expect(redrawn.err).toBe('');
+    expect(redrawn.out).toMatch(/min [\d.]+; 8 draws closer than 5 redrawn, 2 still closer after 4 rounds\)/);
+    expect(expectSampleSet(run('v-redraw'), 2, { labels: 'none' })).toMatchObject({ redrawBelow: 5, redrawn: 8, copiesLeft: 2 });
 
     const prompted = await gen(['sample', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--prompt', 'a seven', '--prior', run('p-diffusion'), '--prior-steps', '2', '--n', '2', '--steps', '2', '--out', run('t')]);
     expect(prompted.err).toBe('');
@@ -122,6 +127,10 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
     expect(nothing.err).toBe('gen eval unclip: --references ("0") must be at least 1 without --prior: there would be nothing to measure\n');
     expect(nothing.code).toBe(2);
     const metrics = readJson(join(run('e'), 'metrics.json'));
-    expect(metrics).toMatchObject({ family: 'unclip', dataset: 'mnist', priorKind: 'regression', prompted: { n: 4 }, variations: { references: 2, perReference: 2, copyThreshold: 0.1 } });
+    expect(metrics).toMatchObject({ family: 'unclip', dataset: 'mnist', priorKind: 'regression', prompted: { n: 4 }, variations: { references: 2, perReference: 2, copyThreshold: 0.1, redrawBelow: 0, redrawn: 0, perClassCopies: expect.any(Array) } });
+    // --redraw-below: every draw under 5 is drawn again 4 rounds (4 redraws per variation), all still copies (< 5 as the threshold).
+    const redrawn = await gen(['eval', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--references', '1', '--per-reference', '2', '--steps', '1', '--redraw-below', '5', '--copy-threshold', '5', '--out', run('e-redraw')]);
+    expect(redrawn.err).toBe('');
+    expect(redrawn.out).toMatch(/copies \(< 5\) 100\.0% after redrawing those < 5 \(4\.000 redraws per variation\)\n/);
   });
 });

@@ -54,7 +54,6 @@ import {
   prepareRun,
   readReferenceImage,
   realTestImages,
-  referenceDistances,
   reportTrainingEnd,
   appendJsonLine,
   checkEvalN,
@@ -373,9 +372,11 @@ async function sampleUnclipCommand({ options, io, verbose, commandPath }: Comman
     const priorOptions = { numInferenceSteps: options['prior-steps'] as number, guidanceScale: options['prior-guidance'] as number };
     let extra: Record<string, unknown>;
     if (reference) {
-      images = (await imageVariations({ ...common, image: reference, n })).images;
-      const distances = await referenceDistances(images, reference);
-      extra = { image: resolve(image as string), meanDistance: mean(distances), minDistance: Math.min(...distances) };
+      const redrawBelow = options['redraw-below'] as number;
+      const output = await imageVariations({ ...common, image: reference, n, redrawBelow });
+      images = output.images;
+      const { distances } = output;
+      extra = { image: resolve(image as string), meanDistance: mean(distances), minDistance: Math.min(...distances), redrawBelow, redrawn: output.redrawn, copiesLeft: output.copiesLeft };
     } else {
       const output = await unclipPipeline({ ...common, prior: loadedPrior!, prompts: Array.from({ length: n }, () => prompt as string), priorOptions });
       output.embeddings.dispose();
@@ -403,7 +404,7 @@ async function sampleUnclipCommand({ options, io, verbose, commandPath }: Comman
       },
     });
     const what = reference
-      ? `${n} variations of ${image as string} (RMS pixel distance to it: mean ${(extra.meanDistance as number).toFixed(3)}, min ${(extra.minDistance as number).toFixed(3)})`
+      ? `${n} variations of ${image as string} (RMS pixel distance to it: mean ${(extra.meanDistance as number).toFixed(3)}, min ${(extra.minDistance as number).toFixed(3)}${redrawNote(extra)})`
       : `${n} images of ${JSON.stringify(prompt)} through the ${loadedPrior!.config.kind} prior`;
     io.stdout.write(`sampled ${what} from ${checkpoint.location} (${schedulerName}, ${String(options.steps)} steps, guidance ${guidanceScale})\n${written.grid}\n${written.json}\n`);
     return 0;
@@ -414,6 +415,14 @@ async function sampleUnclipCommand({ options, io, verbose, commandPath }: Comman
     clip?.dispose();
     loadedPrior?.dispose();
   }
+}
+
+/** ", 2 copies (< 0.1) drawn again" for --redraw-below; "" without it. */
+function redrawNote(extra: Record<string, unknown>): string {
+  const below = extra.redrawBelow as number;
+  if (!(below > 0)) return '';
+  const left = extra.copiesLeft as number;
+  return `; ${String(extra.redrawn)} draws closer than ${below} redrawn${left > 0 ? `, ${left} still closer after 4 rounds` : ''}`;
 }
 
 function mean(values: number[]): number {
@@ -463,6 +472,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
       ...(references > 0 ? { references: test, referenceCount: references, perReference: options['per-reference'] as number } : {}),
       real: test.images,
       copyThreshold: options['copy-threshold'] as number,
+      redrawBelow: options['redraw-below'] as number,
       guidanceScale,
       batchSize: options['batch-size'] as number,
       seed,
@@ -491,7 +501,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
     if (evaluation.variations) {
       const v = evaluation.variations;
       lines.push(
-        `variations keep the reference's class ${(100 * v.classAgreement).toFixed(1)}% (${v.references} references × ${v.perReference}); RMS pixel distance to the reference mean ${v.meanDistance.toFixed(3)}, min ${v.minDistance.toFixed(3)} (another test image of its class: ${v.sameClassDistance.toFixed(3)}); copies (< ${v.copyThreshold}) ${(100 * v.copies).toFixed(1)}%`,
+        `variations keep the reference's class ${(100 * v.classAgreement).toFixed(1)}% (${v.references} references × ${v.perReference}); RMS pixel distance to the reference mean ${v.meanDistance.toFixed(3)}, min ${v.minDistance.toFixed(3)} (another test image of its class: ${v.sameClassDistance.toFixed(3)}); copies (< ${v.copyThreshold}) ${(100 * v.copies).toFixed(1)}%${v.redrawBelow > 0 ? ` after redrawing those < ${v.redrawBelow} (${v.redrawn.toFixed(3)} redraws per variation)` : ''}`,
       );
     }
     io.stdout.write(`${lines.join('\n')}\n${path}\n`);
@@ -605,6 +615,13 @@ const PRIOR_SAMPLING_OPTIONS = {
   'prior-steps': { type: 'string' as const, valueName: 'n', description: 'diffusion prior: DDIM steps', default: 25, parse: integerOption(1, 10000) },
   'prior-guidance': { type: 'string' as const, valueName: 'w', description: 'diffusion prior: classifier-free guidance weight', default: 1, parse: nonNegativeNumberOption },
 };
+const REDRAW_BELOW_OPTION = {
+  type: 'string',
+  valueName: 'x',
+  description: 'draw again (up to 4 rounds) any variation closer than this RMS pixel distance to the reference: no copies (0: keep every draw)',
+  default: 0,
+  parse: nonNegativeNumberOption,
+} as const;
 const CLIP_OVERRIDE = {
   clip: { type: 'string' as const, valueName: 'dir', description: 'the CLIP of the checkpoint, when it is no longer where the checkpoint says (a gen train clip folder or pretrained:<name>)', defaultLabel: 'recorded', parse: nonEmptyOption },
 };
@@ -646,6 +663,7 @@ export const unclipCommands: FamilyCommands = {
       n: { type: 'string', valueName: 'n', description: 'images to sample', default: 8, parse: integerOption(1, 100000) },
       ...samplerOptions(20),
       image: { type: 'string', valueName: 'png', description: "variations: a reference PNG of the CLIP's image size (28×28 for MNIST)", parse: nonEmptyOption },
+      'redraw-below': REDRAW_BELOW_OPTION,
       prompt: { type: 'string', valueName: 'text', description: 'text-to-image through --prior', parse: nonEmptyOption },
       prior: { type: 'string', valueName: 'dir', description: 'a gen train unclip-prior run, or pretrained:mnist-diffusion / pretrained:mnist-regression (with --prompt)', parse: nonEmptyOption },
       ...PRIOR_SAMPLING_OPTIONS,
@@ -667,6 +685,7 @@ export const unclipCommands: FamilyCommands = {
       references: { type: 'string', valueName: 'n', description: 'test images whose variations are measured, classes in turn (0: none)', default: 20, parse: integerOption(0, 1e6) },
       'per-reference': { type: 'string', valueName: 'n', description: 'variations per reference', default: 8, parse: integerOption(1, 1e4) },
       'copy-threshold': { type: 'string', valueName: 'x', description: 'RMS pixel distance (pixels in [0, 1]) below which a variation counts as a copy', default: DEFAULT_COPY_THRESHOLD, parse: nonNegativeNumberOption },
+      'redraw-below': REDRAW_BELOW_OPTION,
       'batch-size': { type: 'string', valueName: 'n', description: 'images per pipeline run', default: 50, parse: integerOption(1, 100000) },
       ...PRIOR_SAMPLING_OPTIONS,
       ...CLIP_OVERRIDE,

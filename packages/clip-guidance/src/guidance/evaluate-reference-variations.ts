@@ -46,6 +46,8 @@ export interface ReferenceVariationResult {
   minDistance: number;
   /** Fraction of variations closer than copyThreshold. */
   copies: number;
+  /** The same per reference class (index = label): where the copies are. */
+  perClassCopies: number[];
   copyThreshold: number;
   /** Mean RMS distance of a reference to the next test image of its class (the scale of "another drawing"). */
   sameClassDistance: number;
@@ -71,6 +73,8 @@ export async function evaluateReferenceVariations(options: EvaluateReferenceVari
   let distanceSum = 0;
   let minDistance = Infinity;
   let copies = 0;
+  const classCopies = new Array<number>(classCount).fill(0);
+  const classVariations = new Array<number>(classCount).fill(0);
   let sameClassSum = 0;
   for (const [r, { index, other }] of picks.entries()) {
     const label = references.labels[index];
@@ -97,7 +101,11 @@ export async function evaluateReferenceVariations(options: EvaluateReferenceVari
         const distance = rms(values.subarray(v * pixels, (v + 1) * pixels), ref);
         distanceSum += distance;
         minDistance = Math.min(minDistance, distance);
-        if (distance < copyThreshold) copies += 1;
+        classVariations[label] += 1;
+        if (distance < copyThreshold) {
+          copies += 1;
+          classCopies[label] += 1;
+        }
       }
       sameClassSum += rms(imageAt(other), ref);
     } finally {
@@ -115,6 +123,7 @@ export async function evaluateReferenceVariations(options: EvaluateReferenceVari
     meanDistance: distanceSum / count,
     minDistance,
     copies: copies / count,
+    perClassCopies: classCopies.map((c, k) => (classVariations[k] > 0 ? c / classVariations[k] : 0)),
     copyThreshold,
     sameClassDistance: sameClassSum / picks.length,
   };

@@ -5,7 +5,8 @@
 //   2. variations — for references of each class in turn, `perReference` variations: the share
 //      the classifier gives the reference's class (class agreement), and their RMS pixel distance
 //      to the reference: a variation closer than `copyThreshold` counts as a copy. For scale, the
-//      distance from each reference to another test image of its class is reported too.
+//      distance from each reference to another test image of its class is reported too. With
+//      `redrawBelow`, copies are drawn again first (imageVariations) and the redraws are counted.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkPositiveInteger, Generator, InvalidArgumentError, metrics, type ImageDataset } from '@gen/core';
 import type { PipelineOptions } from '@gen/diffusion';
@@ -48,6 +49,13 @@ export interface EvaluateUnclipOptions extends Pick<PipelineOptions, 'model' | '
   perReference?: number;
   /** RMS pixel distance below which a variation is a copy (default 0.1). */
   copyThreshold?: number;
+  /**
+   * Variations closer than this RMS pixel distance to their reference are drawn again
+   * (`imageVariations`' `redrawBelow`; default 0: the plain draws are measured).
+   */
+  redrawBelow?: number;
+  /** Rounds of redrawing at most (default 4). */
+  maxRedraws?: number;
   /** Decoder classifier-free guidance weight (default 3). */
   guidanceScale?: number;
   /** Images per pipeline run (default 50). */
@@ -57,8 +65,13 @@ export interface EvaluateUnclipOptions extends Pick<PipelineOptions, 'model' | '
   onProgress?: (event: { done: number; total: number }) => void;
 }
 
-/** The variations measure of {@link evaluateUnclip} (`evaluateReferenceVariations`'s result). */
-export type UnclipVariationResult = ReferenceVariationResult;
+/** The variations measure of {@link evaluateUnclip}: `evaluateReferenceVariations`'s result and the redraws. */
+export interface UnclipVariationResult extends ReferenceVariationResult {
+  /** The `redrawBelow` the variations were drawn with (0: plain draws). */
+  redrawBelow: number;
+  /** Redraws per variation (copies drawn again, over all rounds, per variation measured). */
+  redrawn: number;
+}
 
 export interface UnclipEvaluation {
   prompted?: {
@@ -94,6 +107,8 @@ export async function evaluateUnclip(options: EvaluateUnclipOptions): Promise<Un
     referenceCount = 20,
     perReference = 8,
     copyThreshold = DEFAULT_COPY_THRESHOLD,
+    redrawBelow = 0,
+    maxRedraws = 4,
     guidanceScale = 3,
     batchSize = 50,
     seed = 0,
@@ -110,6 +125,10 @@ export async function evaluateUnclip(options: EvaluateUnclipOptions): Promise<Un
   checkPositiveInteger('batchSize', batchSize);
   checkTemplates(templates);
   if (typeof copyThreshold !== 'number' || !(copyThreshold >= 0)) throw new InvalidArgumentError('copyThreshold', copyThreshold, 'must be a number >= 0 (RMS pixel distance)');
+  if (typeof redrawBelow !== 'number' || !(redrawBelow >= 0) || !Number.isFinite(redrawBelow)) {
+    throw new InvalidArgumentError('redrawBelow', redrawBelow, 'must be a finite number >= 0 (RMS pixel distance; 0 keeps every variation)');
+  }
+  if (maxRedraws !== 0) checkPositiveInteger('maxRedraws', maxRedraws);
   if (prior === undefined && references === undefined) throw new InvalidArgumentError('prior', prior, 'or references must be given: there is nothing to measure');
   const classCount = classNames.length;
   const total = (prior ? Math.ceil(n / batchSize) : 0) + (references ? referenceCount : 0);
@@ -152,7 +171,8 @@ export async function evaluateUnclip(options: EvaluateUnclipOptions): Promise<Un
 
   // 2. Variations of references, classes in turn.
   if (references) {
-    result.variations = await evaluateReferenceVariations({
+    let redrawn = 0;
+    const measured = await evaluateReferenceVariations({
       references,
       referenceCount,
       perReference,
@@ -160,9 +180,14 @@ export async function evaluateUnclip(options: EvaluateUnclipOptions): Promise<Un
       classCount,
       copyThreshold,
       seed,
-      generate: async (reference, generator) => (await imageVariations({ ...decoder, image: reference, n: perReference, generator })).images as tf.Tensor4D,
+      generate: async (reference, generator) => {
+        const output = await imageVariations({ ...decoder, image: reference, n: perReference, generator, redrawBelow, maxRedraws });
+        redrawn += output.redrawn;
+        return output.images;
+      },
       onProgress: () => onProgress?.({ done: ++done, total }),
     });
+    result.variations = { ...measured, redrawBelow, redrawn: redrawn / (measured.references * measured.perReference) };
   }
   return result;
 }

@@ -25,6 +25,6 @@ export type { TrainUnclipPriorOptions, TrainUnclipPriorResult } from './train-un
 export { evaluateUnclipPrior } from './evaluate-unclip-prior';
 export type { EvaluateUnclipPriorOptions, UnclipPriorEvaluation } from './evaluate-unclip-prior';
 export { generateFromImageEmbeddings, imageVariations, unclipPipeline } from './unclip-pipeline';
-export type { ImageEmbeddingPipelineOptions, ImageVariationsOptions, UnclipPipelineOptions, UnclipOutput } from './unclip-pipeline';
+export type { ImageEmbeddingPipelineOptions, ImageVariationsOptions, ImageVariationsOutput, UnclipPipelineOptions, UnclipOutput } from './unclip-pipeline';
 export { evaluateUnclip, DEFAULT_COPY_THRESHOLD } from './evaluate-unclip';
 export type { EvaluateUnclipOptions, UnclipEvaluation, UnclipVariationResult } from './evaluate-unclip';

@@ -42,6 +42,33 @@ describeWithBackends(
       clip.dispose();
     });
 
+    it('imageVariations redrawBelow: rows closer than it are drawn again, the others are the plain draw', async () => {
+      const clip = tinyClip(1);
+      const model = tinyDecoder();
+      const reference = tf.tensor3d(shapesDataset(1).images, [SIZE, SIZE, 1]);
+      const common = { model, scheduler: scheduler(), clip, image: reference, n: 4, numInferenceSteps: 2 };
+      const plain = await imageVariations({ ...common, generator: new Generator(2) });
+      expect(plain).toMatchObject({ redrawn: 0, copiesLeft: 0 });
+      const sorted = [...plain.distances].sort((a, b) => a - b);
+      const threshold = (sorted[1] + sorted[2]) / 2; // the two closest rows count as copies
+      const before = tf.memory().numTensors;
+      const redrawn = await imageVariations({ ...common, generator: new Generator(2), redrawBelow: threshold, maxRedraws: 1 });
+      expect(redrawn.redrawn).toBe(2);
+      const size = SIZE * SIZE;
+      const [a, b] = [await plain.images.data(), await redrawn.images.data()];
+      for (let row = 0; row < 4; row++) {
+        const same = Array.from(a.slice(row * size, (row + 1) * size)).every((v, i) => v === b[row * size + i]);
+        expect(same).toBe(plain.distances[row] >= threshold);
+      }
+      expect(redrawn.copiesLeft).toBe(redrawn.distances.filter((d) => d < threshold).length);
+      await expect(imageVariations({ ...common, redrawBelow: Number.NaN })).rejects.toThrow(/redrawBelow.*finite number >= 0/);
+      redrawn.images.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([plain.images, reference]);
+      model.dispose();
+      clip.dispose();
+    });
+
     it('unclipPipeline: prompts through the prior; "" is the null condition (the unconditional sample)', async () => {
       const clip = tinyClip(1);
       const model = tinyDecoder();

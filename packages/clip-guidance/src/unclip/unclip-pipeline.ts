@@ -8,6 +8,7 @@ import { textToImagePipeline, type PipelineOptions, type PipelineOutput } from '
 import { Clip } from '../clip';
 import { checkClipFitsDecoder, DEFAULT_IMAGE_TOKENS, imageTokens, referenceImage } from './image-conditioning';
 import { EmbeddingPrior, type PriorSampleOptions } from './prior';
+import { redrawCopies } from '../guidance/redraw-copies';
 
 /** Options of {@link generateFromImageEmbeddings}. */
 export interface ImageEmbeddingPipelineOptions extends PipelineOptions {
@@ -45,6 +46,23 @@ export interface ImageVariationsOptions extends Omit<ImageEmbeddingPipelineOptio
   image: tf.Tensor;
   /** Variations (default 8). */
   n?: number;
+  /**
+   * RMS pixel distance to the reference below which a variation is a copy and drawn again from
+   * fresh noise (default 0: keep every draw; evaluateUnclip's copy threshold is 0.1).
+   */
+  redrawBelow?: number;
+  /** Rounds of redrawing copies at most (default 4). */
+  maxRedraws?: number;
+}
+
+/** What {@link imageVariations} returns: the pipeline's output and how far each variation is from the reference. */
+export interface ImageVariationsOutput extends PipelineOutput {
+  /** RMS pixel distance of each variation to the reference. */
+  distances: number[];
+  /** Variations drawn again because they copied the reference (0 without `redrawBelow`). */
+  redrawn: number;
+  /** Variations still closer than `redrawBelow` after `maxRedraws` rounds. */
+  copiesLeft: number;
 }
 
 /**
@@ -55,19 +73,37 @@ export interface ImageVariationsOptions extends Omit<ImageEmbeddingPipelineOptio
  * const { images } = await imageVariations({ model, scheduler, clip, image: reference, n: 8, tokens: record.tokens });
  * ```
  */
-export async function imageVariations(options: ImageVariationsOptions): Promise<PipelineOutput> {
-  const { clip, image, n = 8, ...pipeline } = options ?? ({} as ImageVariationsOptions);
+export async function imageVariations(options: ImageVariationsOptions): Promise<ImageVariationsOutput> {
+  const { clip, image, n = 8, redrawBelow = 0, maxRedraws = 4, ...pipeline } = options ?? ({} as ImageVariationsOptions);
   if (!(clip instanceof Clip)) throw new InvalidArgumentError('clip', clip, 'must be a Clip (the one the decoder was trained with)');
   checkPositiveInteger('n', n);
+  if (typeof redrawBelow !== 'number' || !(redrawBelow >= 0) || !Number.isFinite(redrawBelow)) {
+    throw new InvalidArgumentError('redrawBelow', redrawBelow, 'must be a finite number >= 0 (RMS pixel distance; 0 keeps every variation)');
+  }
   if (pipeline.model?.config) checkClipFitsDecoder(clip, pipeline.model.config);
-  const embeddings = tf.tidy(() => {
-    const reference = referenceImage(clip, image);
-    return tf.tile(clip.encodeImage(reference), [n, 1]) as tf.Tensor2D;
-  });
+  const reference = referenceImage(clip, image);
+  const embedding = tf.tidy(() => clip.encodeImage(reference) as tf.Tensor2D);
+  const decode = async (count: number, generator?: Generator) => {
+    const embeddings = tf.tile(embedding, [count, 1]) as tf.Tensor2D;
+    try {
+      return await generateFromImageEmbeddings({ ...pipeline, ...(generator ? { generator } : {}), embeddings });
+    } finally {
+      embeddings.dispose();
+    }
+  };
   try {
-    return await generateFromImageEmbeddings({ ...pipeline, embeddings });
+    const first = await decode(n);
+    const { images, distances, redrawn, copiesLeft } = await redrawCopies({
+      reference,
+      images: first.images,
+      redrawBelow,
+      maxRedraws,
+      generator: (pipeline.generator ?? new Generator(0)).fork('variations'),
+      draw: async (count, generator) => (await decode(count, generator)).images,
+    });
+    return { ...first, images, distances, redrawn, copiesLeft };
   } finally {
-    embeddings.dispose();
+    tf.dispose([reference, embedding]);
   }
 }
 
