@@ -116,7 +116,7 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
     const { code, out, err } = await gen(['eval', 'unclip', '--checkpoint', run('d'), '--prior', run('p-regression'), '--backend', 'wasm', '--n', '4', '--references', '2', '--per-reference', '2', '--steps', '1', '--out', run('e')]);
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(out).toMatch(/prompted-class accuracy [\d.]+% \(n 4, held-out prompts, regression prior, guidance 3\); FID [\d.]+, floor [\d.]+, ratio [\d.]+×\nvariations keep the reference's class [\d.]+% \(2 references × 2\); RMS pixel distance to the reference mean [\d.]+, min [\d.]+ \(another test image of its class: [\d.]+\); copies \(< 0.1\) [\d.]+%\n/);
+    expect(out).toMatch(/prompted-class accuracy [\d.]+% \(n 4, held-out prompts, regression prior, guidance 3\); FID [\d.]+, floor [\d.]+, ratio [\d.]+×\nvariations keep the reference's class [\d.]+% \(2 references × 2\); RMS pixel distance to the reference mean [\d.]+, min [\d.]+ \(another test image of its class: [\d.]+, nearest training image: [\d.]+\); copies \(< 0.1\) [\d.]+%, closer than the nearest training image too [\d.]+%\n/);
     const written = readJson(join(run('e'), 'metrics.json')) as { prompted: { fid: number; floor: number; ratio: number } };
     expect(written.prompted).toMatchObject({ n: 4, fid: expect.any(Number), floor: expect.any(Number), ratio: expect.any(Number), kid: expect.any(Number) });
     expect(written.prompted.ratio).toBeCloseTo(written.prompted.fid / written.prompted.floor, 6);
@@ -127,10 +127,10 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
     expect(nothing.err).toBe('gen eval unclip: --references ("0") must be at least 1 without --prior: there would be nothing to measure\n');
     expect(nothing.code).toBe(2);
     const metrics = readJson(join(run('e'), 'metrics.json'));
-    expect(metrics).toMatchObject({ family: 'unclip', dataset: 'mnist', priorKind: 'regression', prompted: { n: 4 }, variations: { references: 2, perReference: 2, copyThreshold: 0.1, redrawBelow: 0, redrawn: 0, perClassCopies: expect.any(Array) } });
+    expect(metrics).toMatchObject({ family: 'unclip', dataset: 'mnist', priorKind: 'regression', prompted: { n: 4 }, variations: { references: 2, perReference: 2, copyThreshold: 0.1, redrawBelow: 0, redrawn: 0, perClassCopies: expect.any(Array), nearestNeighbourDistance: expect.any(Number), copiesBelowNearest: expect.any(Number) } });
     // --redraw-below: every draw under 5 is drawn again 4 rounds (4 redraws per variation), all still copies (< 5 as the threshold).
     const redrawn = await gen(['eval', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--references', '1', '--per-reference', '2', '--steps', '1', '--redraw-below', '5', '--copy-threshold', '5', '--out', run('e-redraw')]);
     expect(redrawn.err).toBe('');
-    expect(redrawn.out).toMatch(/copies \(< 5\) 100\.0% after redrawing those < 5 \(4\.000 redraws per variation\)\n/);
+    expect(redrawn.out).toMatch(/copies \(< 5\) 100\.0%, closer than the nearest training image too [\d.]+% after redrawing those < 5 \(4\.000 redraws per variation\)\n/);
   });
 });

@@ -469,7 +469,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
       classNames: record.classNames,
       ...(loadedPrior ? { prior: loadedPrior, priorOptions } : {}),
       n: options.n as number,
-      ...(references > 0 ? { references: test, referenceCount: references, perReference: options['per-reference'] as number } : {}),
+      ...(references > 0 ? { references: test, neighbours: await loadTrainingData(dataset, undefined), referenceCount: references, perReference: options['per-reference'] as number } : {}),
       real: test.images,
       copyThreshold: options['copy-threshold'] as number,
       redrawBelow: options['redraw-below'] as number,
@@ -501,7 +501,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
     if (evaluation.variations) {
       const v = evaluation.variations;
       lines.push(
-        `variations keep the reference's class ${(100 * v.classAgreement).toFixed(1)}% (${v.references} references × ${v.perReference}); RMS pixel distance to the reference mean ${v.meanDistance.toFixed(3)}, min ${v.minDistance.toFixed(3)} (another test image of its class: ${v.sameClassDistance.toFixed(3)}); copies (< ${v.copyThreshold}) ${(100 * v.copies).toFixed(1)}%${v.redrawBelow > 0 ? ` after redrawing those < ${v.redrawBelow} (${v.redrawn.toFixed(3)} redraws per variation)` : ''}`,
+        `variations keep the reference's class ${(100 * v.classAgreement).toFixed(1)}% (${v.references} references × ${v.perReference}); RMS pixel distance to the reference mean ${v.meanDistance.toFixed(3)}, min ${v.minDistance.toFixed(3)} (another test image of its class: ${v.sameClassDistance.toFixed(3)}, nearest training image: ${v.nearestNeighbourDistance!.toFixed(3)}); copies (< ${v.copyThreshold}) ${(100 * v.copies).toFixed(1)}%, closer than the nearest training image too ${(100 * v.copiesBelowNearest!).toFixed(1)}%${v.redrawBelow > 0 ? ` after redrawing those < ${v.redrawBelow} (${v.redrawn.toFixed(3)} redraws per variation)` : ''}`,
       );
     }
     io.stdout.write(`${lines.join('\n')}\n${path}\n`);

@@ -5,6 +5,11 @@
 // `copyThreshold` counting as a copy. For scale, the distance from each reference to another test
 // image of its class is reported too. unCLIP's evaluateUnclip and the families' reference routes
 // (docs/guides/reference-images.md) share it.
+//
+// A fixed threshold misjudges simple shapes: a plain "1" has real, distinct drawings in the
+// training set within 0.1 RMS of it. With `neighbours` (the training images) each reference also
+// gets its nearest-neighbour distance, and a variation closer than min(copyThreshold, that
+// distance) — closer than any other real drawing is — counts in `copiesBelowNearest`.
 import * as tf from '@tensorflow/tfjs-core';
 import { checkPositiveInteger, Generator, InvalidArgumentError, metrics, type ImageDataset } from '@gen/core';
 
@@ -25,6 +30,11 @@ export interface EvaluateReferenceVariationsOptions {
   classCount?: number;
   /** RMS pixel distance below which a variation is a copy (default 0.1). */
   copyThreshold?: number;
+  /**
+   * Training images in [0, 1] of the references' size: each reference's nearest-neighbour RMS
+   * distance among them bounds what counts as a copy (`copiesBelowNearest`; omitted: not measured).
+   */
+  neighbours?: ImageDataset;
   /** Reference r's generator is `new Generator(seed).fork('variations/r')` (default 0). */
   seed?: number;
   /** `perReference` variations `[perReference, H, W, C]` in [0, 1] of one reference `[1, H, W, C]`; the evaluation disposes them. */
@@ -51,11 +61,15 @@ export interface ReferenceVariationResult {
   copyThreshold: number;
   /** Mean RMS distance of a reference to the next test image of its class (the scale of "another drawing"). */
   sameClassDistance: number;
+  /** With `neighbours`: mean RMS distance of a reference to its nearest training image. */
+  nearestNeighbourDistance?: number;
+  /** With `neighbours`: fraction of variations closer than min(copyThreshold, their reference's nearest-neighbour distance). */
+  copiesBelowNearest?: number;
 }
 
 /** Measures a reference-image route (see the file's header); no tensor outlives the call. */
 export async function evaluateReferenceVariations(options: EvaluateReferenceVariationsOptions): Promise<ReferenceVariationResult> {
-  const { references, referenceCount = 20, perReference = 8, classifier, copyThreshold = DEFAULT_COPY_THRESHOLD, seed = 0, generate, onProgress } = options ?? ({} as EvaluateReferenceVariationsOptions);
+  const { references, referenceCount = 20, perReference = 8, classifier, copyThreshold = DEFAULT_COPY_THRESHOLD, neighbours, seed = 0, generate, onProgress } = options ?? ({} as EvaluateReferenceVariationsOptions);
   if (!(classifier instanceof metrics.FeatureClassifier)) throw new InvalidArgumentError('classifier', classifier, 'must be a FeatureClassifier (loadFeatureClassifier)');
   const classCount = options.classCount ?? classifier.config.numClasses;
   checkPositiveInteger('referenceCount', referenceCount);
@@ -65,6 +79,9 @@ export async function evaluateReferenceVariations(options: EvaluateReferenceVari
   if (typeof generate !== 'function') throw new InvalidArgumentError('generate', generate, 'must be a function (reference, generator) → variations');
   const { height, width, channels } = references;
   const pixels = height * width * channels;
+  if (neighbours !== undefined && (neighbours?.images?.length !== neighbours?.size * pixels || neighbours.size === 0)) {
+    throw new InvalidArgumentError('neighbours', neighbours?.size, `must be a non-empty ImageDataset of ${height}×${width}×${channels} images (the references' size)`);
+  }
   const picks = referenceIndices(references, referenceCount, classCount);
   const imageAt = (index: number) => references.images.subarray(index * pixels, (index + 1) * pixels);
   const classes = classifier.config.numClasses;
@@ -76,6 +93,8 @@ export async function evaluateReferenceVariations(options: EvaluateReferenceVari
   const classCopies = new Array<number>(classCount).fill(0);
   const classVariations = new Array<number>(classCount).fill(0);
   let sameClassSum = 0;
+  let nearestSum = 0;
+  let copiesBelowNearest = 0;
   for (const [r, { index, other }] of picks.entries()) {
     const label = references.labels[index];
     const reference = tf.tensor4d(imageAt(index), [1, height, width, channels]);
@@ -96,6 +115,8 @@ export async function evaluateReferenceVariations(options: EvaluateReferenceVari
       if (argmax(0) === label) referenceRight += 1;
       const values = (await images.data()) as Float32Array;
       const ref = imageAt(index);
+      const nearest = neighbours ? nearestDistance(ref, neighbours.images, neighbours.size) : Infinity;
+      nearestSum += neighbours ? nearest : 0;
       for (let v = 0; v < perReference; v++) {
         if (argmax(v + 1) === label) agree += 1;
         const distance = rms(values.subarray(v * pixels, (v + 1) * pixels), ref);
@@ -106,6 +127,7 @@ export async function evaluateReferenceVariations(options: EvaluateReferenceVari
           copies += 1;
           classCopies[label] += 1;
         }
+        if (distance < Math.min(copyThreshold, nearest)) copiesBelowNearest += 1;
       }
       sameClassSum += rms(imageAt(other), ref);
     } finally {
@@ -126,7 +148,22 @@ export async function evaluateReferenceVariations(options: EvaluateReferenceVari
     perClassCopies: classCopies.map((c, k) => (classVariations[k] > 0 ? c / classVariations[k] : 0)),
     copyThreshold,
     sameClassDistance: sameClassSum / picks.length,
+    ...(neighbours ? { nearestNeighbourDistance: nearestSum / picks.length, copiesBelowNearest: copiesBelowNearest / count } : {}),
   };
+}
+
+/** RMS distance from `image` to the nearest of `count` images packed in `pool`. */
+function nearestDistance(image: Float32Array, pool: Float32Array, count: number): number {
+  const pixels = image.length;
+  let best = Infinity;
+  for (let j = 0; j < count; j++) {
+    let sum = 0;
+    const offset = j * pixels;
+    // Stop summing once this candidate is already farther than the best one.
+    for (let p = 0; p < pixels && sum < best; p++) sum += (pool[offset + p] - image[p]) ** 2;
+    best = Math.min(best, sum);
+  }
+  return Math.sqrt(best / pixels);
 }
 
 /** RMS difference of two images in [0, 1]. */

@@ -43,6 +43,8 @@ export interface EvaluateUnclipOptions extends Pick<PipelineOptions, 'model' | '
    * floor at n, their ratio, and KID (omitted: class accuracy only).
    */
   real?: metrics.ImageInput;
+  /** Training images: each reference's nearest-neighbour distance among them bounds what counts as a copy (`copiesBelowNearest`). */
+  neighbours?: ImageDataset;
   /** References, classes in turn (default 20). */
   referenceCount?: number;
   /** Variations per reference (default 8). */
@@ -104,6 +106,7 @@ export async function evaluateUnclip(options: EvaluateUnclipOptions): Promise<Un
     n = 100,
     templates = HELD_OUT_TEMPLATES,
     references,
+    neighbours,
     referenceCount = 20,
     perReference = 8,
     copyThreshold = DEFAULT_COPY_THRESHOLD,
@@ -179,6 +182,7 @@ export async function evaluateUnclip(options: EvaluateUnclipOptions): Promise<Un
       classifier,
       classCount,
       copyThreshold,
+      ...(neighbours ? { neighbours } : {}),
       seed,
       generate: async (reference, generator) => {
         const output = await imageVariations({ ...decoder, image: reference, n: perReference, generator, redrawBelow, maxRedraws });
