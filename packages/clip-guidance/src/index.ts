@@ -88,7 +88,7 @@ export { trainClip, captionGroups } from './train-clip';
 export type { TrainClipOptions, TrainClipResult, ClipTrainConfig } from './train-clip';
 export { zeroShotAccuracy } from './zero-shot-accuracy';
 export type { ZeroShotOptions, ZeroShotResult } from './zero-shot-accuracy';
-export { clipGuidance, sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics, evaluateClipGuidance, checkTarget, checkReferenceImage, targetEmbedding, evaluateReferenceVariations, redrawCopies, rmsDistances } from './guidance';
+export { clipGuidance, sphericalDistance, shiftImages, drawShifts, fitToClip, viewStatistics, evaluateClipGuidance, checkTarget, checkReferenceImage, targetEmbedding, evaluateReferenceVariations, redrawCopies, rmsDistances, DEFAULT_MAX_REDRAWS } from './guidance';
 export type { ClipGuidanceOptions, ClipGuidance, ViewStatistics, ClipTarget, ReferenceImageCheck, EvaluateReferenceVariationsOptions, ReferenceVariationResult, EvaluateClipGuidanceOptions, ClipGuidanceEvaluation, ClipGuidedGenerator, ClipGuidedRequest, RedrawCopiesOptions, RedrawCopiesResult } from './guidance';
 export { steerLatents, steeringObjective, steerGanLatents, steerVaeLatents, GAN_CLASS_MODES } from './steering';
 export type {

@@ -13,6 +13,7 @@ import {
   checkPrompt,
   clipImageShape,
   DEFAULT_COPY_THRESHOLD,
+  DEFAULT_MAX_REDRAWS,
   evaluateUnclip,
   evaluateUnclipPrior,
   generateFromImageEmbeddings,
@@ -422,7 +423,7 @@ function redrawNote(extra: Record<string, unknown>): string {
   const below = extra.redrawBelow as number;
   if (!(below > 0)) return '';
   const left = extra.copiesLeft as number;
-  return `; ${String(extra.redrawn)} draws closer than ${below} redrawn${left > 0 ? `, ${left} still closer after 4 rounds` : ''}`;
+  return `; ${String(extra.redrawn)} draws closer than ${below} redrawn${left > 0 ? `, ${left} still closer after ${DEFAULT_MAX_REDRAWS} rounds` : ''}`;
 }
 
 function mean(values: number[]): number {
@@ -618,7 +619,7 @@ const PRIOR_SAMPLING_OPTIONS = {
 const REDRAW_BELOW_OPTION = {
   type: 'string',
   valueName: 'x',
-  description: 'draw again (up to 4 rounds) any variation closer than this RMS pixel distance to the reference: no copies (0: keep every draw)',
+  description: `draw again (up to ${DEFAULT_MAX_REDRAWS} rounds) any variation closer than this RMS pixel distance to the reference: no copies (0: keep every draw)`,
   default: 0,
   parse: nonNegativeNumberOption,
 } as const;

@@ -9,5 +9,5 @@ export { checkTarget, checkReferenceImage, targetEmbedding } from './clip-target
 export type { ClipTarget, ReferenceImageCheck } from './clip-target';
 export { evaluateReferenceVariations } from './evaluate-reference-variations';
 export type { EvaluateReferenceVariationsOptions, ReferenceVariationResult } from './evaluate-reference-variations';
-export { redrawCopies, rmsDistances } from './redraw-copies';
+export { redrawCopies, rmsDistances, DEFAULT_MAX_REDRAWS } from './redraw-copies';
 export type { RedrawCopiesOptions, RedrawCopiesResult } from './redraw-copies';

@@ -5,6 +5,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkPositiveInteger, Generator, InvalidArgumentError } from '@gen/core';
 
+/** Rounds of redrawing at most, by default. */
+export const DEFAULT_MAX_REDRAWS = 4;
+
+/** Throws unless `redrawBelow` is a finite number >= 0 and `maxRedraws` a whole number >= 0 (checked before any drawing). */
+export function checkRedrawOptions(redrawBelow: unknown, maxRedraws: unknown): void {
+  if (typeof redrawBelow !== 'number' || !(redrawBelow >= 0) || !Number.isFinite(redrawBelow)) {
+    throw new InvalidArgumentError('redrawBelow', redrawBelow, 'must be a finite number >= 0 (RMS pixel distance; 0 keeps every variation)');
+  }
+  if (maxRedraws !== 0) checkPositiveInteger('maxRedraws', maxRedraws as number);
+}
+
 /** Options of {@link redrawCopies}. */
 export interface RedrawCopiesOptions {
   /** `[1, H, W, C]` the reference in [0, 1]. */
@@ -13,7 +24,7 @@ export interface RedrawCopiesOptions {
   images: tf.Tensor4D;
   /** RMS pixel distance below which a row is a copy and drawn again (0: keep every row). */
   redrawBelow: number;
-  /** Rounds of redrawing at most (default 4); rows still closer after them are kept as they are. */
+  /** Rounds of redrawing at most (default DEFAULT_MAX_REDRAWS = 4); rows still closer after them are kept as they are. */
   maxRedraws?: number;
   /** Round r draws with `generator.fork('redraw/r')`. */
   generator: Generator;
@@ -48,13 +59,10 @@ export async function rmsDistances(images: tf.Tensor, reference: tf.Tensor): Pro
 
 /** Draws again, from fresh noise, the rows of `images` that copy the reference (see the file's header). */
 export async function redrawCopies(options: RedrawCopiesOptions): Promise<RedrawCopiesResult> {
-  const { reference, redrawBelow, maxRedraws = 4, generator, draw } = options;
+  const { reference, redrawBelow, maxRedraws = DEFAULT_MAX_REDRAWS, generator, draw } = options;
   let images = options.images;
   try {
-    if (typeof redrawBelow !== 'number' || !(redrawBelow >= 0) || !Number.isFinite(redrawBelow)) {
-      throw new InvalidArgumentError('redrawBelow', redrawBelow, 'must be a finite number >= 0 (RMS pixel distance; 0 keeps every variation)');
-    }
-    if (maxRedraws !== 0) checkPositiveInteger('maxRedraws', maxRedraws);
+    checkRedrawOptions(redrawBelow, maxRedraws);
     if (!(generator instanceof Generator)) throw new InvalidArgumentError('generator', generator, 'must be a Generator');
     const distances = await rmsDistances(images, reference);
     let redrawn = 0;

@@ -16,6 +16,7 @@ import type { Clip } from '../clip';
 import { classPrompt, classScores } from '../text-to-image/evaluate-text-to-image';
 import type { EmbeddingPrior, PriorSampleOptions } from './prior';
 import { imageVariations, unclipPipeline } from './unclip-pipeline';
+import { checkRedrawOptions, DEFAULT_MAX_REDRAWS } from '../guidance/redraw-copies';
 import { DEFAULT_COPY_THRESHOLD, evaluateReferenceVariations, type ReferenceVariationResult } from '../guidance/evaluate-reference-variations';
 
 export { DEFAULT_COPY_THRESHOLD };
@@ -111,7 +112,7 @@ export async function evaluateUnclip(options: EvaluateUnclipOptions): Promise<Un
     perReference = 8,
     copyThreshold = DEFAULT_COPY_THRESHOLD,
     redrawBelow = 0,
-    maxRedraws = 4,
+    maxRedraws = DEFAULT_MAX_REDRAWS,
     guidanceScale = 3,
     batchSize = 50,
     seed = 0,
@@ -128,10 +129,7 @@ export async function evaluateUnclip(options: EvaluateUnclipOptions): Promise<Un
   checkPositiveInteger('batchSize', batchSize);
   checkTemplates(templates);
   if (typeof copyThreshold !== 'number' || !(copyThreshold >= 0)) throw new InvalidArgumentError('copyThreshold', copyThreshold, 'must be a number >= 0 (RMS pixel distance)');
-  if (typeof redrawBelow !== 'number' || !(redrawBelow >= 0) || !Number.isFinite(redrawBelow)) {
-    throw new InvalidArgumentError('redrawBelow', redrawBelow, 'must be a finite number >= 0 (RMS pixel distance; 0 keeps every variation)');
-  }
-  if (maxRedraws !== 0) checkPositiveInteger('maxRedraws', maxRedraws);
+  checkRedrawOptions(redrawBelow, maxRedraws);
   if (prior === undefined && references === undefined) throw new InvalidArgumentError('prior', prior, 'or references must be given: there is nothing to measure');
   const classCount = classNames.length;
   const total = (prior ? Math.ceil(n / batchSize) : 0) + (references ? referenceCount : 0);

@@ -62,6 +62,8 @@ describeWithBackends(
       }
       expect(redrawn.copiesLeft).toBe(redrawn.distances.filter((d) => d < threshold).length);
       await expect(imageVariations({ ...common, redrawBelow: Number.NaN })).rejects.toThrow(/redrawBelow.*finite number >= 0/);
+      // Checked before any decoding: a bad maxRedraws costs no pipeline run.
+      await expect(imageVariations({ ...common, redrawBelow: 0.1, maxRedraws: -1 })).rejects.toThrow(/maxRedraws/);
       redrawn.images.dispose();
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([plain.images, reference]);

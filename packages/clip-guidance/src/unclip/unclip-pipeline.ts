@@ -8,7 +8,7 @@ import { textToImagePipeline, type PipelineOptions, type PipelineOutput } from '
 import { Clip } from '../clip';
 import { checkClipFitsDecoder, DEFAULT_IMAGE_TOKENS, imageTokens, referenceImage } from './image-conditioning';
 import { EmbeddingPrior, type PriorSampleOptions } from './prior';
-import { redrawCopies } from '../guidance/redraw-copies';
+import { checkRedrawOptions, DEFAULT_MAX_REDRAWS, redrawCopies } from '../guidance/redraw-copies';
 
 /** Options of {@link generateFromImageEmbeddings}. */
 export interface ImageEmbeddingPipelineOptions extends PipelineOptions {
@@ -74,12 +74,10 @@ export interface ImageVariationsOutput extends PipelineOutput {
  * ```
  */
 export async function imageVariations(options: ImageVariationsOptions): Promise<ImageVariationsOutput> {
-  const { clip, image, n = 8, redrawBelow = 0, maxRedraws = 4, ...pipeline } = options ?? ({} as ImageVariationsOptions);
+  const { clip, image, n = 8, redrawBelow = 0, maxRedraws = DEFAULT_MAX_REDRAWS, ...pipeline } = options ?? ({} as ImageVariationsOptions);
   if (!(clip instanceof Clip)) throw new InvalidArgumentError('clip', clip, 'must be a Clip (the one the decoder was trained with)');
   checkPositiveInteger('n', n);
-  if (typeof redrawBelow !== 'number' || !(redrawBelow >= 0) || !Number.isFinite(redrawBelow)) {
-    throw new InvalidArgumentError('redrawBelow', redrawBelow, 'must be a finite number >= 0 (RMS pixel distance; 0 keeps every variation)');
-  }
+  checkRedrawOptions(redrawBelow, maxRedraws);
   if (pipeline.model?.config) checkClipFitsDecoder(clip, pipeline.model.config);
   const reference = referenceImage(clip, image);
   const embedding = tf.tidy(() => clip.encodeImage(reference) as tf.Tensor2D);
