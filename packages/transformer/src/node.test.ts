@@ -14,7 +14,7 @@ describe('@gen/transformer/node', () => {
   it('vqLocationOf: a shipped pretrained:<name> is its folder, a path stays a path, anything else is one line', () => {
     expect(vqLocationOf({ vq: 'pretrained:mnist-vq' }, 'here')).toBe(pretrainedVqVaeDir('mnist-vq'));
     expect(vqLocationOf({ vq: '/runs/vq/checkpoints/step-00001200' }, 'here')).toBe('/runs/vq/checkpoints/step-00001200');
-    expect(() => vqLocationOf({ vq: 'pretrained:cifar-vq' }, 'here')).toThrow("here names the VQ-VAE 'pretrained:cifar-vq', which @gen/vae does not ship (pretrained:mnist-vq)");
+    expect(() => vqLocationOf({ vq: 'pretrained:cifar-vq' }, 'here')).toThrow("here names the VQ-VAE 'pretrained:cifar-vq', which @gen/vae does not ship (pretrained:mnist-vq, pretrained:fashion-vq)");
     expect(() => vqLocationOf({}, 'here')).toThrow('here does not record its VQ-VAE (config.vq)');
   });
 

@@ -34,8 +34,8 @@ function nodeEntryFile(): string {
   return ext === '.ts' ? here : path.join(path.dirname(here), `node${ext}`);
 }
 
-/** The shipped VQ-VAEs (discrete image tokens): `mnist-vq`, 7×7 tokens from 256 codes, the tokenizer of @gen/transformer's `mnist`. */
-export const PRETRAINED_VQ_VAES = ['mnist-vq'] as const;
+/** The shipped VQ-VAEs (discrete image tokens, 7×7 from 256 codes): `mnist-vq` and `fashion-vq`, the tokenizers of @gen/transformer's `mnist` and `fashion`. */
+export const PRETRAINED_VQ_VAES = ['mnist-vq', 'fashion-vq'] as const;
 export type PretrainedVqVaeName = (typeof PRETRAINED_VQ_VAES)[number];
 
 /** The folder of a shipped VQ-VAE (a checkpoint `loadVqVae` reads). */
