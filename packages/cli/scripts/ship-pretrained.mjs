@@ -5,13 +5,13 @@
 //   node packages/cli/scripts/ship-pretrained.mjs vae /work/runs/vae-mnist mnist --from latest --float16 [--eval "--k 1000 --nll-n 1000"]
 //   node packages/cli/scripts/ship-pretrained.mjs clip /work/runs/clip-mnist mnist [--from latest] [--float16]
 //   node packages/cli/scripts/ship-pretrained.mjs unclip /work/runs/unclip-mnist mnist --from latest --float16 --eval "--prior pretrained:mnist-diffusion …"
-//   node packages/cli/scripts/ship-pretrained.mjs unclip-prior /work/runs/prior-diffusion-mnist mnist-diffusion --from latest
+//   node packages/cli/scripts/ship-pretrained.mjs unclip-prior /work/runs/prior-diffusion-mnist mnist-diffusion --from latest [--sampling '{"guidanceScale":2}']
 //   (unclip / unclip-prior ship into packages/clip-guidance/pretrained/unclip-<name>/ and unclip-prior-<name>/)
 //   node packages/cli/scripts/ship-pretrained.mjs vae /work/runs/vq-mnist mnist-vq --from latest --float16   (a VQ-VAE: gen eval vae measures reconstructions)
 //   node packages/cli/scripts/ship-pretrained.mjs dalle /work/runs/dalle-mnist mnist --from latest --vq pretrained:mnist-vq --eval "--clip pretrained:mnist --candidates 4"
 //   (dalle ships into packages/transformer/pretrained/<name>/; --vq names the shipped VQ-VAE its config.vq points to)
 // --float16 stores the weights as half floats (half the bytes); the eval then measures those.
-// --sampling <json> (diffusion): recorded as config.sampling, e.g. {"guidanceScale":1.5}, the default of gen sample / eval.
+// --sampling <json> (diffusion, unclip, unclip-prior, dalle): recorded as config.sampling, e.g. {"guidanceScale":1.5}, the default of gen sample / eval.
 // 1. exports a sampling-only checkpoint (EMA weights — for GANs with standing batch-norm
 //    statistics —, no discriminator or optimizer state) to packages/<family>/pretrained/<name>/
 //    (clip: packages/clip-guidance/pretrained/<name>/, the model and tokenizer of the newest
@@ -112,7 +112,9 @@ if (family === 'unclip-prior') {
   const prior = await clipGuidance.loadPrior(source);
   // Keep where its CLIP is, its captions and training record; savePrior writes family and prior.
   const { family: _family, prior: _prior, ...extra } = prior.checkpointConfig;
-  await clipGuidance.savePrior(dest, prior, { ...extra, exported: { step, exportedFrom: from } });
+  // --sampling '{"guidanceScale":2}': the diffusion prior's measured-best guidance, the default of gen sample / eval unclip.
+  const sampling = flag('--sampling') !== undefined ? { sampling: JSON.parse(flag('--sampling')) } : {};
+  await clipGuidance.savePrior(dest, prior, { ...extra, ...sampling, exported: { step, exportedFrom: from } });
   prior.dispose();
 }
 if (family === 'dalle') {

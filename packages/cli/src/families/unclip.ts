@@ -370,7 +370,7 @@ async function sampleUnclipCommand({ options, io, verbose, commandPath }: Comman
       generator: new core.Generator(sampleSeed(seed, 0)),
       ...(latent ? { vae: latent.autoencoder, vaeScalingFactor: latent.scalingFactor } : {}),
     };
-    const priorOptions = { numInferenceSteps: options['prior-steps'] as number, guidanceScale: options['prior-guidance'] as number };
+    const priorOptions = priorSamplingOf(options, loadedPrior);
     let extra: Record<string, unknown>;
     if (reference) {
       const redrawBelow = options['redraw-below'] as number;
@@ -458,7 +458,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
     if (!classifier) throw new core.GenError(`the feature classifier for ${dataset} was not found (@gen/core's assets/feature-classifiers/${dataset})`);
     const schedulerName = options.scheduler as SchedulerName;
     const scheduler = SCHEDULERS[schedulerName].fromConfig((latent ? { ...schedulerConfig, clipSample: false } : schedulerConfig) as never);
-    const priorOptions = { numInferenceSteps: options['prior-steps'] as number, guidanceScale: options['prior-guidance'] as number };
+    const priorOptions = priorSamplingOf(options, loadedPrior);
     const evaluation = await evaluateUnclip({
       model,
       scheduler,
@@ -497,7 +497,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
     if (evaluation.prompted) {
       const { fid, floor, ratio } = evaluation.prompted;
       const fidPart = fid !== undefined ? `; FID ${fid.toFixed(3)}, floor ${floor!.toFixed(3)}, ratio ${ratio!.toFixed(2)}×` : '';
-      lines.push(`prompted-class accuracy ${(100 * evaluation.prompted.classAccuracy).toFixed(1)}% (n ${evaluation.prompted.n}, held-out prompts, ${loadedPrior!.config.kind} prior, guidance ${guidanceScale})${fidPart}`);
+      lines.push(`prompted-class accuracy ${(100 * evaluation.prompted.classAccuracy).toFixed(1)}% (n ${evaluation.prompted.n}, held-out prompts, ${loadedPrior!.config.kind} prior${loadedPrior!.config.kind === 'diffusion' ? ` (guidance ${priorOptions.guidanceScale})` : ''}, guidance ${guidanceScale})${fidPart}`);
     }
     if (evaluation.variations) {
       const v = evaluation.variations;
@@ -584,7 +584,7 @@ async function evalPriorCommand({ options, io, verbose, commandPath }: CommandCo
   try {
     clip = await loadClipAt(clipFound.location);
     prior = await loadPriorAt(found.checkpoint.location, clip);
-    const priorOptions = { numInferenceSteps: options['prior-steps'] as number, guidanceScale: options['prior-guidance'] as number };
+    const priorOptions = priorSamplingOf(options, prior);
     const evaluation = await evaluateUnclipPrior({ prior, clip, dataset: test, n: options.n as number, seed: options.seed as number, priorOptions });
     const path = writeMetrics(io, resolve(options.out as string), {
       family: PRIOR_FAMILY,
@@ -614,8 +614,16 @@ const { label: _label, n: _n, ...sampleOptionsWithoutN } = sampleOptions('unclip
 const { n: _evalN, ...evalOptionsWithoutN } = evalOptions('unclip');
 const PRIOR_SAMPLING_OPTIONS = {
   'prior-steps': { type: 'string' as const, valueName: 'n', description: 'diffusion prior: DDIM steps', default: 25, parse: integerOption(1, 10000) },
-  'prior-guidance': { type: 'string' as const, valueName: 'w', description: 'diffusion prior: classifier-free guidance weight', default: 1, parse: nonNegativeNumberOption },
+  'prior-guidance': { type: 'string' as const, valueName: 'w', description: 'diffusion prior: classifier-free guidance weight', defaultLabel: "the prior's recorded config.sampling.guidanceScale, else 1", parse: nonNegativeNumberOption },
 };
+
+/** The prior's sampling options: --prior-steps, and --prior-guidance or else the guidance the checkpoint records as measured best (`config.sampling.guidanceScale`), else 1. */
+function priorSamplingOf(options: Record<string, unknown>, prior: LoadedPrior | null): { numInferenceSteps: number; guidanceScale: number } {
+  const given = options['prior-guidance'] as number | undefined;
+  const sampling = prior?.checkpointConfig.sampling as { guidanceScale?: unknown } | null | undefined;
+  const recorded = typeof sampling === 'object' && sampling !== null && typeof sampling.guidanceScale === 'number' && sampling.guidanceScale >= 0 ? sampling.guidanceScale : 1;
+  return { numInferenceSteps: options['prior-steps'] as number, guidanceScale: given ?? recorded };
+}
 const REDRAW_BELOW_OPTION = {
   type: 'string',
   valueName: 'x',
