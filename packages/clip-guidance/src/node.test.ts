@@ -27,9 +27,9 @@ describe('@gen/clip-guidance/node', () => {
     await expect(loadPretrainedClip('nope' as PretrainedClipName)).rejects.toThrow(message);
   });
 
-  test('ships the unCLIP decoder mnist and the priors mnist-diffusion / mnist-regression, each a checkpoint with a model card', () => {
-    expect(PRETRAINED_UNCLIP_DECODERS).toEqual(['mnist']);
-    expect(PRETRAINED_UNCLIP_PRIORS).toEqual(['mnist-diffusion', 'mnist-regression']);
+  test('ships the unCLIP decoders mnist / fashion and their priors <dataset>-diffusion / <dataset>-regression, each a checkpoint with a model card', () => {
+    expect(PRETRAINED_UNCLIP_DECODERS).toEqual(['mnist', 'fashion']);
+    expect(PRETRAINED_UNCLIP_PRIORS).toEqual(['mnist-diffusion', 'mnist-regression', 'fashion-diffusion', 'fashion-regression']);
     const folders = [
       ...PRETRAINED_UNCLIP_DECODERS.map((name) => pretrainedUnclipDecoderDir(name)),
       ...PRETRAINED_UNCLIP_PRIORS.map((name) => pretrainedUnclipPriorDir(name)),
@@ -40,9 +40,14 @@ describe('@gen/clip-guidance/node', () => {
     const decoderConfig = JSON.parse(fs.readFileSync(path.join(folders[0], 'config.json'), 'utf8')).userDefinedMetadata.genCheckpoint.config;
     expect(decoderConfig).toMatchObject({ autoencoder: 'autoencoder', imageEncoder: { kind: 'clip-image-embedding', clip: 'pretrained:mnist' } });
     expect(fs.existsSync(path.join(folders[0], 'autoencoder', 'config.json'))).toBe(true);
-    expect(() => pretrainedUnclipDecoderDir('nope' as PretrainedUnclipDecoderName)).toThrow("name (\"nope\") must be a pretrained unCLIP decoder of @gen/clip-guidance: 'mnist'");
+    const fashionConfig = JSON.parse(fs.readFileSync(path.join(folders[1], 'config.json'), 'utf8')).userDefinedMetadata.genCheckpoint.config;
+    expect(fashionConfig).toMatchObject({ autoencoder: 'autoencoder', imageEncoder: { kind: 'clip-image-embedding', clip: 'pretrained:fashion' } });
+    // The Fashion diffusion prior records the guidance measured best (gen sample|eval unclip's default).
+    const fashionPrior = JSON.parse(fs.readFileSync(path.join(pretrainedUnclipPriorDir('fashion-diffusion'), 'config.json'), 'utf8')).userDefinedMetadata.genCheckpoint.config;
+    expect(fashionPrior).toMatchObject({ clip: 'pretrained:fashion', prior: { kind: 'diffusion' }, sampling: { guidanceScale: 2 } });
+    expect(() => pretrainedUnclipDecoderDir('nope' as PretrainedUnclipDecoderName)).toThrow("name (\"nope\") must be a pretrained unCLIP decoder of @gen/clip-guidance: 'mnist', 'fashion'");
     expect(() => pretrainedUnclipPriorDir('mnist' as PretrainedUnclipPriorName)).toThrow(
-      "name (\"mnist\") must be a pretrained unCLIP prior of @gen/clip-guidance: 'mnist-diffusion', 'mnist-regression'",
+      "name (\"mnist\") must be a pretrained unCLIP prior of @gen/clip-guidance: 'mnist-diffusion', 'mnist-regression', 'fashion-diffusion', 'fashion-regression'",
     );
   });
 });

@@ -44,19 +44,20 @@ export function pretrainedClipCard(name: PretrainedClipName): ModelCard {
 }
 
 /**
- * The shipped unCLIP decoders (docs/models/unclip.md): `mnist`, a latent-diffusion decoder of the
- * `pretrained:mnist` CLIP's image embeddings over the `mnist` autoencoder, in
- * `pretrained/unclip-mnist/` (a diffusion checkpoint with `config.imageEncoder`).
+ * The shipped unCLIP decoders (docs/models/unclip.md): `mnist` and `fashion`, latent-diffusion
+ * decoders of the `pretrained:mnist` / `pretrained:fashion` CLIP's image embeddings over the
+ * `mnist-text` / `fashion-text` autoencoders, in `pretrained/unclip-<name>/` (diffusion checkpoints
+ * with `config.imageEncoder`).
  */
-export const PRETRAINED_UNCLIP_DECODERS = ['mnist'] as const;
+export const PRETRAINED_UNCLIP_DECODERS = ['mnist', 'fashion'] as const;
 export type PretrainedUnclipDecoderName = (typeof PRETRAINED_UNCLIP_DECODERS)[number];
 
 /**
- * The shipped unCLIP priors (CLIP text embedding → image embedding) of the `pretrained:mnist`
- * CLIP: `mnist-diffusion` (a diffusion prior) and `mnist-regression` (a residual MLP), in
- * `pretrained/unclip-prior-<name>/`.
+ * The shipped unCLIP priors (CLIP text embedding → image embedding) of the `pretrained:mnist` and
+ * `pretrained:fashion` CLIPs: `<dataset>-diffusion` (a diffusion prior) and `<dataset>-regression`
+ * (a residual MLP), in `pretrained/unclip-prior-<name>/`.
  */
-export const PRETRAINED_UNCLIP_PRIORS = ['mnist-diffusion', 'mnist-regression'] as const;
+export const PRETRAINED_UNCLIP_PRIORS = ['mnist-diffusion', 'mnist-regression', 'fashion-diffusion', 'fashion-regression'] as const;
 export type PretrainedUnclipPriorName = (typeof PRETRAINED_UNCLIP_PRIORS)[number];
 
 /** The folder of a shipped unCLIP decoder (a checkpoint `loadDiffusion` reads; `gen sample unclip --checkpoint pretrained:<name>`). */

@@ -114,10 +114,10 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
   test('pretrained:<name> names the shipped decoders and priors; an unknown name lists them', async () => {
     const decoder = await gen(['sample', 'unclip', '--checkpoint', 'pretrained:nope', '--image', 'x.png', '--out', run('s-nope')]);
     expect(decoder.code).toBe(2);
-    expect(decoder.err).toBe('gen sample unclip: --checkpoint ("pretrained:nope") names no shipped checkpoint (shipped: pretrained:mnist)\n');
+    expect(decoder.err).toBe('gen sample unclip: --checkpoint ("pretrained:nope") names no shipped checkpoint (shipped: pretrained:mnist, pretrained:fashion)\n');
     const prior = await gen(['eval', 'unclip-prior', '--checkpoint', 'pretrained:mnist', '--out', run('p-nope')]);
     expect(prior.code).toBe(2);
-    expect(prior.err).toBe('gen eval unclip-prior: --checkpoint ("pretrained:mnist") names no shipped checkpoint (shipped: pretrained:mnist-diffusion, pretrained:mnist-regression)\n');
+    expect(prior.err).toBe('gen eval unclip-prior: --checkpoint ("pretrained:mnist") names no shipped checkpoint (shipped: pretrained:mnist-diffusion, pretrained:mnist-regression, pretrained:fashion-diffusion, pretrained:fashion-regression)\n');
     const evaluated = await gen(['eval', 'unclip-prior', '--checkpoint', 'pretrained:mnist-regression', '--backend', 'wasm', '--n', '20', '--out', run('p-shipped')]);
     expect(evaluated.err).toBe('');
     expect(evaluated.out).toMatch(/^regression prior: cos\(predicted, true image embedding\) 0\.[89]\d\d /m);
