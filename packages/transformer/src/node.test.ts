@@ -18,21 +18,24 @@ describe('@gen/transformer/node', () => {
     expect(() => vqLocationOf({}, 'here')).toThrow('here does not record its VQ-VAE (config.vq)');
   });
 
-  it("loadPretrainedDalle('mnist'): transformer, tokenizer and VQ-VAE that fit together; images in the decoder's 28×28 range; nothing leaked", async () => {
+  it.each([
+    ['mnist', 'a bold seven'],
+    ['fashion', 'a sketch of a sneaker'],
+  ] as const)("loadPretrainedDalle('%s'): transformer, tokenizer and VQ-VAE that fit together; images in the decoder's 28×28 range; nothing leaked", async (name, prompt) => {
     const before = tf.memory().numTensors;
-    const dalle = await loadPretrainedDalle('mnist');
+    const dalle = await loadPretrainedDalle(name);
     expect(dalle.tokenizer).not.toBeNull();
     expect(dalle.model.config.tokenShape).toEqual(dalle.imageTokenizer.tokenShape);
     expect(dalle.model.config.imageVocabSize).toBe(dalle.imageTokenizer.codebookSize);
-    expect(dalle.config.vq).toBe('pretrained:mnist-vq');
-    const { images, tokens } = generateImages({ model: dalle.model, tokenizer: dalle.tokenizer!, imageTokenizer: dalle.imageTokenizer, prompt: 'a bold seven', n: 2, generator: new Generator(1) });
+    expect(dalle.config.vq).toBe(`pretrained:${name}-vq`);
+    const { images, tokens } = generateImages({ model: dalle.model, tokenizer: dalle.tokenizer!, imageTokenizer: dalle.imageTokenizer, prompt, n: 2, generator: new Generator(1) });
     expect(images.shape).toEqual([2, 28, 28, 1]);
     expect(tokens.shape).toEqual([2, 7, 7]);
     tf.dispose([images, tokens]);
     dalle.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    const card = pretrainedDalleCard('mnist');
-    expect(card.command).toMatch(/^gen train dalle --dataset mnist /);
+    const card = pretrainedDalleCard(name);
+    expect(card.command).toMatch(new RegExp(`^gen train dalle --dataset ${name} `));
     expect(card.metrics).toMatchObject({ family: 'dalle', plain: { n: 1000 }, reranked: { n: 1000 } });
   });
 });

@@ -8,8 +8,8 @@ import { loadVqVae, type VQVAE } from '@gen/vae';
 import { PRETRAINED_VQ_VAES, pretrainedVqVaeDir, type PretrainedVqVaeName } from '@gen/vae/node';
 import { loadDalle, type LoadedDalle } from './dalle-checkpoint';
 
-/** The shipped transformers: `mnist`, over the 7×7 tokens of @gen/vae's `pretrained:mnist-vq`. */
-export const PRETRAINED_DALLES = ['mnist'] as const;
+/** The shipped transformers: `mnist` and `fashion`, over the 7×7 tokens of @gen/vae's `pretrained:mnist-vq` / `pretrained:fashion-vq`. */
+export const PRETRAINED_DALLES = ['mnist', 'fashion'] as const;
 export type PretrainedDalleName = (typeof PRETRAINED_DALLES)[number];
 
 /** How a checkpoint names a VQ-VAE shipped by @gen/vae (`config.vq`). */
