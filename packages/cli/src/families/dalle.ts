@@ -42,6 +42,7 @@ import {
   type PretrainedLookup,
   type DatasetChoice,
 } from './shared';
+import { recordedGuidance } from './recorded-guidance';
 
 /** `--text-drop` / `--text-noise`: a probability in [0, 1). */
 function probabilityOption(raw: string, flag: string): number {
@@ -59,9 +60,7 @@ function guidanceOption(raw: string, flag: string): number {
 
 /** `--guidance`, else the default a shipped checkpoint records (config.sampling.guidanceScale), else 1 (off). */
 function guidanceOf(options: Record<string, unknown>, config: Record<string, unknown>): number {
-  if (options.guidance !== undefined) return options.guidance as number;
-  const recorded = (config.sampling as { guidanceScale?: unknown } | undefined)?.guidanceScale;
-  return typeof recorded === 'number' && Number.isFinite(recorded) && recorded >= 0 ? recorded : 1;
+  return (options.guidance as number | undefined) ?? recordedGuidance(config, 1);
 }
 
 /** `pretrained:<name>` of --checkpoint: the transformers @gen/transformer ships. */

@@ -106,6 +106,7 @@ import {
   RUN_FILE,
   workersOption,
 } from './shared';
+import { recordedGuidance } from './recorded-guidance';
 
 const UNET_CONFIG_FIELDS = ['blockOutChannels', 'layersPerBlock', 'attentionLevels', 'midBlockAttention', 'attentionHeadDim', 'normNumGroups', 'timeEmbeddingDim'] as const;
 const SCHEDULER_NAMES = Object.keys(SCHEDULERS) as SchedulerName[];
@@ -583,16 +584,6 @@ export async function loadDiffusionAt(location: string): Promise<LoadedDiffusion
   return loadCheckpointOrFail('diffusion', location, () => loadDiffusion(location));
 }
 
-/**
- * The guidance scale a checkpoint recommends (`config.sampling.guidanceScale`, written by
- * ship-pretrained.mjs `--sampling`), else 3: the measured best of a shipped model is its default.
- */
-function recommendedGuidance(config: Record<string, unknown>): number {
-  const sampling = config.sampling as { guidanceScale?: unknown } | null | undefined;
-  const scale = typeof sampling === 'object' && sampling !== null ? sampling.guidanceScale : undefined;
-  return typeof scale === 'number' && Number.isFinite(scale) && scale >= 0 ? scale : 3;
-}
-
 /** `--guidance-scale` (or its shorthand `--guidance`): the CFG weight of conditional checkpoints (default: the checkpoint's recommended scale, else 3). */
 export function guidanceOf(options: Record<string, unknown>, conditional: boolean, config: Record<string, unknown>): number {
   const scale = options['guidance-scale'] as number | undefined;
@@ -602,7 +593,8 @@ export function guidanceOf(options: Record<string, unknown>, conditional: boolea
   if (given !== undefined && !conditional) {
     throw new UsageError(scale !== undefined ? '--guidance-scale' : '--guidance', String(given), 'must be omitted: the checkpoint is unconditional');
   }
-  return given ?? recommendedGuidance(config);
+  // Else the checkpoint's measured best (ship-pretrained --sampling), else 3.
+  return given ?? recordedGuidance(config, 3);
 }
 
 async function sampleDiffusionCommand(context: CommandContext): Promise<number> {

@@ -72,6 +72,7 @@ import {
   writeSampleSet,
   type DatasetChoice,
 } from './shared';
+import { recordedGuidance } from './recorded-guidance';
 
 const UNET_CONFIG_FIELDS = ['blockOutChannels', 'layersPerBlock', 'attentionLevels', 'midBlockAttention', 'attentionHeadDim', 'normNumGroups', 'timeEmbeddingDim'] as const;
 const PREDICTION_TYPES = { epsilon: 'epsilon', sample: 'sample', v: 'v_prediction', v_prediction: 'v_prediction' } as const;
@@ -620,9 +621,7 @@ const PRIOR_SAMPLING_OPTIONS = {
 /** The prior's sampling options: --prior-steps, and --prior-guidance or else the guidance the checkpoint records as measured best (`config.sampling.guidanceScale`), else 1. */
 function priorSamplingOf(options: Record<string, unknown>, prior: LoadedPrior | null): { numInferenceSteps: number; guidanceScale: number } {
   const given = options['prior-guidance'] as number | undefined;
-  const sampling = prior?.checkpointConfig.sampling as { guidanceScale?: unknown } | null | undefined;
-  const recorded = typeof sampling === 'object' && sampling !== null && typeof sampling.guidanceScale === 'number' && sampling.guidanceScale >= 0 ? sampling.guidanceScale : 1;
-  return { numInferenceSteps: options['prior-steps'] as number, guidanceScale: given ?? recorded };
+  return { numInferenceSteps: options['prior-steps'] as number, guidanceScale: given ?? recordedGuidance(prior?.checkpointConfig, 1) };
 }
 const REDRAW_BELOW_OPTION = {
   type: 'string',

@@ -1,0 +1,11 @@
+import { recordedGuidance } from './recorded-guidance';
+
+describe('recordedGuidance', () => {
+  it('is config.sampling.guidanceScale when it is a finite number >= 0, else the fallback', () => {
+    expect(recordedGuidance({ sampling: { guidanceScale: 2 } }, 1)).toBe(2);
+    expect(recordedGuidance({ sampling: { guidanceScale: 0 } }, 3)).toBe(0);
+    for (const config of [{}, { sampling: null }, { sampling: { guidanceScale: -1 } }, { sampling: { guidanceScale: Infinity } }, { sampling: { guidanceScale: '2' } }, null, undefined]) {
+      expect(recordedGuidance(config as Record<string, unknown> | null | undefined, 3)).toBe(3);
+    }
+  });
+});

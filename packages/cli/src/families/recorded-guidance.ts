@@ -1,0 +1,10 @@
+// The guidance a shipped checkpoint records as measured best (`config.sampling.guidanceScale`,
+// written by ship-pretrained.mjs --sampling): the default of gen sample / eval for diffusion
+// models and unCLIP decoders, DALL·E transformers and unCLIP priors alike.
+
+/** `config.sampling.guidanceScale` when it is a finite number >= 0, else `fallback` (the family's default). */
+export function recordedGuidance(config: Record<string, unknown> | null | undefined, fallback: number): number {
+  const sampling = config?.sampling as { guidanceScale?: unknown } | null | undefined;
+  const scale = typeof sampling === 'object' && sampling !== null ? sampling.guidanceScale : undefined;
+  return typeof scale === 'number' && Number.isFinite(scale) && scale >= 0 ? scale : fallback;
+}
