@@ -83,8 +83,13 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
     // --redraw-below larger than any distance: every variation is a copy, drawn again 4 times, and said so.
     const redrawn = await gen(['sample', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--image', run('ref.png'), '--n', '2', '--steps', '1', '--redraw-below', '5', '--out', run('v-redraw')]);
     expect(redrawn.err).toBe('');
-    expect(redrawn.out).toMatch(/min [\d.]+; 8 draws closer than 5 redrawn, 2 still closer after 4 rounds\)/);
-    expect(expectSampleSet(run('v-redraw'), 2, { labels: 'none' })).toMatchObject({ redrawBelow: 5, redrawn: 8, copiesLeft: 2 });
+    expect(redrawn.out).toMatch(/min [\d.]+; 8 draws closer than 5 redrawn, 2 still closer after 4 rounds \(more rounds: --max-redraws\)\)/);
+    expect(expectSampleSet(run('v-redraw'), 2, { labels: 'none' })).toMatchObject({ redrawBelow: 5, maxRedraws: 4, redrawn: 8, copiesLeft: 2 });
+    // --max-redraws bounds the rounds: 1 round redraws each of the 2 once.
+    const once = await gen(['sample', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--image', run('ref.png'), '--n', '2', '--steps', '1', '--redraw-below', '5', '--max-redraws', '1', '--out', run('v-redraw1')]);
+    expect(once.err).toBe('');
+    expect(once.out).toMatch(/min [\d.]+; 2 draws closer than 5 redrawn, 2 still closer after 1 round \(more rounds: --max-redraws\)\)/);
+    expect(expectSampleSet(run('v-redraw1'), 2, { labels: 'none' })).toMatchObject({ redrawBelow: 5, maxRedraws: 1, redrawn: 2, copiesLeft: 2 });
 
     const prompted = await gen(['sample', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--prompt', 'a seven', '--prior', run('p-diffusion'), '--prior-steps', '2', '--n', '2', '--steps', '2', '--out', run('t')]);
     expect(prompted.err).toBe('');
@@ -99,6 +104,8 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
       [['--prompt', 'a seven'], `--prior is required with --prompt: gen sample unclip --prompt "a seven" --prior <dir> (a gen train unclip-prior run)`],
       [['--prompt', '  ', '--prior', run('p-diffusion')], '--prompt ("  ") must not be empty'],
       [['--image', run('ref.png'), '--prior', run('p-diffusion')], `--prior (${JSON.stringify(run('p-diffusion'))}) must be omitted with --image: variations decode the reference's own image embedding`],
+      [['--image', run('ref.png'), '--max-redraws', '8'], '--max-redraws ("8") needs --redraw-below <x> above 0 (the distance below which a variation is drawn again)'],
+      [['--image', run('ref.png'), '--redraw-below', '0.1', '--max-redraws', '-1'], '--max-redraws ("-1") must be an integer from 0 to 1000'],
     ];
     for (const [args, message] of errors) {
       const result = await gen([...base, ...args]);
@@ -142,6 +149,13 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
     // --redraw-below: every draw under 5 is drawn again 4 rounds (4 redraws per variation), all still copies (< 5 as the threshold).
     const redrawn = await gen(['eval', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--references', '1', '--per-reference', '2', '--steps', '1', '--redraw-below', '5', '--copy-threshold', '5', '--out', run('e-redraw')]);
     expect(redrawn.err).toBe('');
-    expect(redrawn.out).toMatch(/copies \(< 5\) 100\.0%, closer than the nearest training image too [\d.]+% after redrawing those < 5 \(4\.000 redraws per variation\)\n/);
+    expect(redrawn.out).toMatch(/copies \(< 5\) 100\.0%, closer than the nearest training image too [\d.]+% after redrawing those < 5 \(up to 4 rounds; 4\.000 redraws per variation\)\n/);
+    expect(readJson(join(run('e-redraw'), 'metrics.json'))).toMatchObject({ variations: { redrawBelow: 5, maxRedraws: 4, redrawn: 4 } });
+    const twice = await gen(['eval', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--references', '1', '--per-reference', '2', '--steps', '1', '--redraw-below', '5', '--max-redraws', '2', '--copy-threshold', '5', '--out', run('e-redraw2')]);
+    expect(twice.err).toBe('');
+    expect(twice.out).toMatch(/after redrawing those < 5 \(up to 2 rounds; 2\.000 redraws per variation\)\n/);
+    const alone = await gen(['eval', 'unclip', '--checkpoint', run('d'), '--backend', 'wasm', '--references', '1', '--max-redraws', '2', '--out', run('e-alone')]);
+    expect(alone.err).toBe('gen eval unclip: --max-redraws ("2") needs --redraw-below <x> above 0 (the distance below which a variation is drawn again)\n');
+    expect(alone.code).toBe(2);
   });
 });

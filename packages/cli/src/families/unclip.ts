@@ -337,6 +337,7 @@ async function sampleUnclipCommand({ options, io, verbose, commandPath }: Comman
   }
   if (prompt !== undefined && priorGiven === undefined) throw new UsageError('--prior', undefined, `is required with --prompt: ${commandPath} --prompt "${prompt}" --prior <dir> (a gen train unclip-prior run)`);
   if (image !== undefined && priorGiven !== undefined) throw new UsageError('--prior', priorGiven, 'must be omitted with --image: variations decode the reference\'s own image embedding');
+  const redraw = redrawOptionsOf(options);
   const { checkpoint, config, record } = findDecoder(options.checkpoint as string | undefined, commandPath);
   const clipFound = recordedClip(record.clip, options.clip as string | undefined, checkpoint.location, commandPath);
   const prior = priorGiven === undefined ? null : findPrior(priorGiven, commandPath);
@@ -374,11 +375,11 @@ async function sampleUnclipCommand({ options, io, verbose, commandPath }: Comman
     const priorOptions = priorSamplingOf(options, loadedPrior);
     let extra: Record<string, unknown>;
     if (reference) {
-      const redrawBelow = options['redraw-below'] as number;
-      const output = await imageVariations({ ...common, image: reference, n, redrawBelow });
+      const { redrawBelow, maxRedraws } = redraw;
+      const output = await imageVariations({ ...common, image: reference, n, redrawBelow, maxRedraws });
       images = output.images;
       const { distances } = output;
-      extra = { image: resolve(image as string), meanDistance: mean(distances), minDistance: Math.min(...distances), redrawBelow, redrawn: output.redrawn, copiesLeft: output.copiesLeft };
+      extra = { image: resolve(image as string), meanDistance: mean(distances), minDistance: Math.min(...distances), redrawBelow, maxRedraws, redrawn: output.redrawn, copiesLeft: output.copiesLeft };
     } else {
       const output = await unclipPipeline({ ...common, prior: loadedPrior!, prompts: Array.from({ length: n }, () => prompt as string), priorOptions });
       output.embeddings.dispose();
@@ -424,7 +425,7 @@ function redrawNote(extra: Record<string, unknown>): string {
   const below = extra.redrawBelow as number;
   if (!(below > 0)) return '';
   const left = extra.copiesLeft as number;
-  return `; ${String(extra.redrawn)} draws closer than ${below} redrawn${left > 0 ? `, ${left} still closer after ${DEFAULT_MAX_REDRAWS} rounds` : ''}`;
+  return `; ${String(extra.redrawn)} draws closer than ${below} redrawn${left > 0 ? `, ${left} still closer after ${String(extra.maxRedraws)} round${extra.maxRedraws === 1 ? '' : 's'} (more rounds: --max-redraws)` : ''}`;
 }
 
 function mean(values: number[]): number {
@@ -442,6 +443,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
   const dataset = evalDataset(options.dataset as DatasetChoice | undefined, checkpoint, trainingDatasetOf(config) ?? (config.training as { dataset?: unknown } | undefined)?.dataset);
   const references = options.references as number;
   if (prior === null && references === 0) throw new UsageError('--references', '0', 'must be at least 1 without --prior: there would be nothing to measure');
+  const redraw = redrawOptionsOf(options);
   await setupBackend({ backend: options.backend as string | undefined, io, verbose });
   const test = await realTestImages(dataset);
   if (prior) checkEvalN(options.n as number, dataset, test.size);
@@ -474,7 +476,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
       ...(references > 0 ? { references: test, neighbours: await loadTrainingData(dataset, undefined), referenceCount: references, perReference: options['per-reference'] as number } : {}),
       real: test.images,
       copyThreshold: options['copy-threshold'] as number,
-      redrawBelow: options['redraw-below'] as number,
+      ...redraw,
       guidanceScale,
       batchSize: options['batch-size'] as number,
       seed,
@@ -503,7 +505,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
     if (evaluation.variations) {
       const v = evaluation.variations;
       lines.push(
-        `variations keep the reference's class ${(100 * v.classAgreement).toFixed(1)}% (${v.references} references × ${v.perReference}); RMS pixel distance to the reference mean ${v.meanDistance.toFixed(3)}, min ${v.minDistance.toFixed(3)} (another test image of its class: ${v.sameClassDistance.toFixed(3)}, nearest training image: ${v.nearestNeighbourDistance!.toFixed(3)}); copies (< ${v.copyThreshold}) ${(100 * v.copies).toFixed(1)}%, closer than the nearest training image too ${(100 * v.copiesBelowNearest!).toFixed(1)}%${v.redrawBelow > 0 ? ` after redrawing those < ${v.redrawBelow} (${v.redrawn.toFixed(3)} redraws per variation)` : ''}`,
+        `variations keep the reference's class ${(100 * v.classAgreement).toFixed(1)}% (${v.references} references × ${v.perReference}); RMS pixel distance to the reference mean ${v.meanDistance.toFixed(3)}, min ${v.minDistance.toFixed(3)} (another test image of its class: ${v.sameClassDistance.toFixed(3)}, nearest training image: ${v.nearestNeighbourDistance!.toFixed(3)}); copies (< ${v.copyThreshold}) ${(100 * v.copies).toFixed(1)}%, closer than the nearest training image too ${(100 * v.copiesBelowNearest!).toFixed(1)}%${v.redrawBelow > 0 ? ` after redrawing those < ${v.redrawBelow} (up to ${v.maxRedraws} rounds; ${v.redrawn.toFixed(3)} redraws per variation)` : ''}`,
       );
     }
     io.stdout.write(`${lines.join('\n')}\n${path}\n`);
@@ -623,13 +625,30 @@ function priorSamplingOf(options: Record<string, unknown>, prior: LoadedPrior | 
   const given = options['prior-guidance'] as number | undefined;
   return { numInferenceSteps: options['prior-steps'] as number, guidanceScale: given ?? recordedGuidance(prior?.checkpointConfig, 1) };
 }
-const REDRAW_BELOW_OPTION = {
-  type: 'string',
-  valueName: 'x',
-  description: `draw again (up to ${DEFAULT_MAX_REDRAWS} rounds) any variation closer than this RMS pixel distance to the reference: no copies (0: keep every draw)`,
-  default: 0,
-  parse: nonNegativeNumberOption,
+const REDRAW_OPTIONS = {
+  'redraw-below': {
+    type: 'string',
+    valueName: 'x',
+    description: 'draw again (up to --max-redraws rounds) any variation closer than this RMS pixel distance to the reference: no copies (0: keep every draw)',
+    default: 0,
+    parse: nonNegativeNumberOption,
+  },
+  'max-redraws': {
+    type: 'string',
+    valueName: 'n',
+    description: 'with --redraw-below: rounds of redrawing at most; variations still closer after them are kept (and counted)',
+    defaultLabel: String(DEFAULT_MAX_REDRAWS),
+    parse: integerOption(0, 1000),
+  },
 } as const;
+
+/** --redraw-below and --max-redraws (default DEFAULT_MAX_REDRAWS); --max-redraws alone would do nothing, so it is an error. */
+function redrawOptionsOf(options: Record<string, unknown>): { redrawBelow: number; maxRedraws: number } {
+  const redrawBelow = options['redraw-below'] as number;
+  const maxRedraws = options['max-redraws'] as number | undefined;
+  if (maxRedraws !== undefined && !(redrawBelow > 0)) throw new UsageError('--max-redraws', String(maxRedraws), 'needs --redraw-below <x> above 0 (the distance below which a variation is drawn again)');
+  return { redrawBelow, maxRedraws: maxRedraws ?? DEFAULT_MAX_REDRAWS };
+}
 const CLIP_OVERRIDE = {
   clip: { type: 'string' as const, valueName: 'dir', description: 'the CLIP of the checkpoint, when it is no longer where the checkpoint says (a gen train clip folder or pretrained:<name>)', defaultLabel: 'recorded', parse: nonEmptyOption },
 };
@@ -671,7 +690,7 @@ export const unclipCommands: FamilyCommands = {
       n: { type: 'string', valueName: 'n', description: 'images to sample', default: 8, parse: integerOption(1, 100000) },
       ...samplerOptions(20),
       image: { type: 'string', valueName: 'png', description: "variations: a reference PNG of the CLIP's image size (28×28 for MNIST)", parse: nonEmptyOption },
-      'redraw-below': REDRAW_BELOW_OPTION,
+      ...REDRAW_OPTIONS,
       prompt: { type: 'string', valueName: 'text', description: 'text-to-image through --prior', parse: nonEmptyOption },
       prior: { type: 'string', valueName: 'dir', description: 'a gen train unclip-prior run, or pretrained:mnist-diffusion / pretrained:mnist-regression (with --prompt)', parse: nonEmptyOption },
       ...PRIOR_SAMPLING_OPTIONS,
@@ -693,7 +712,7 @@ export const unclipCommands: FamilyCommands = {
       references: { type: 'string', valueName: 'n', description: 'test images whose variations are measured, classes in turn (0: none)', default: 20, parse: integerOption(0, 1e6) },
       'per-reference': { type: 'string', valueName: 'n', description: 'variations per reference', default: 8, parse: integerOption(1, 1e4) },
       'copy-threshold': { type: 'string', valueName: 'x', description: 'RMS pixel distance (pixels in [0, 1]) below which a variation counts as a copy', default: DEFAULT_COPY_THRESHOLD, parse: nonNegativeNumberOption },
-      'redraw-below': REDRAW_BELOW_OPTION,
+      ...REDRAW_OPTIONS,
       'batch-size': { type: 'string', valueName: 'n', description: 'images per pipeline run', default: 50, parse: integerOption(1, 100000) },
       ...PRIOR_SAMPLING_OPTIONS,
       ...CLIP_OVERRIDE,

@@ -72,6 +72,8 @@ export interface EvaluateUnclipOptions extends Pick<PipelineOptions, 'model' | '
 export interface UnclipVariationResult extends ReferenceVariationResult {
   /** The `redrawBelow` the variations were drawn with (0: plain draws). */
   redrawBelow: number;
+  /** Rounds of redrawing at most (the `maxRedraws` option). */
+  maxRedraws: number;
   /** Redraws per variation (copies drawn again, over all rounds, per variation measured). */
   redrawn: number;
 }
@@ -189,7 +191,7 @@ export async function evaluateUnclip(options: EvaluateUnclipOptions): Promise<Un
       },
       onProgress: () => onProgress?.({ done: ++done, total }),
     });
-    result.variations = { ...measured, redrawBelow, redrawn: redrawn / (measured.references * measured.perReference) };
+    result.variations = { ...measured, redrawBelow, maxRedraws, redrawn: redrawn / (measured.references * measured.perReference) };
   }
   return result;
 }
