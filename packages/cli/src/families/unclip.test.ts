@@ -61,16 +61,20 @@ describe('gen train | sample | eval unclip and unclip-prior', () => {
     expect(evaluated.err).toBe('');
     expect(evaluated.code).toBe(0);
     expect(evaluated.out).toMatch(/diffusion prior: cos\(predicted, true image embedding\) -?[\d.]+ \(text embedding itself: -?[\d.]+\); zero-shot class of the prediction [\d.]+% \(true embeddings: [\d.]+%\); n 12, held-out prompts\n/);
-    expect(readJson(join(run('p-e'), 'metrics.json'))).toMatchObject({ family: 'unclip-prior', kind: 'diffusion', n: 12, dataset: 'mnist', priorSteps: 2, priorGuidance: 1, cosine: expect.any(Number), textCosine: expect.any(Number) });
+    expect(readJson(join(run('p-e'), 'metrics.json'))).toMatchObject({ family: 'unclip-prior', kind: 'diffusion', n: 12, dataset: 'mnist', priorSteps: 2, priorGuidance: 1, priorCandidates: 1, cosine: expect.any(Number), textCosine: expect.any(Number) });
     // A prior that records its measured-best guidance (ship-pretrained --sampling) samples with it by default; --prior-guidance wins.
     const loaded = await loadPrior(join(run('p-diffusion'), 'checkpoints', 'step-00000002'));
     const { family: _family, prior: _prior, ...extra } = loaded.checkpointConfig;
-    await savePrior(run('p-recorded'), loaded, { ...extra, sampling: { guidanceScale: 2.5 } });
+    await savePrior(run('p-recorded'), loaded, { ...extra, sampling: { guidanceScale: 2.5, candidates: 2 } });
     loaded.dispose();
-    for (const [flags, expected] of [[[], 2.5], [['--prior-guidance', '0.5'], 0.5]] as const) {
-      const result = await gen(['eval', 'unclip-prior', '--checkpoint', run('p-recorded'), '--backend', 'wasm', '--n', '12', '--prior-steps', '2', ...flags, '--out', run(`p-r${expected}`)]);
+    const cases = [
+      [[], { priorGuidance: 2.5, priorCandidates: 2 }],
+      [['--prior-guidance', '0.5', '--prior-candidates', '3'], { priorGuidance: 0.5, priorCandidates: 3 }],
+    ] as const;
+    for (const [index, [flags, expected]] of cases.entries()) {
+      const result = await gen(['eval', 'unclip-prior', '--checkpoint', run('p-recorded'), '--backend', 'wasm', '--n', '12', '--prior-steps', '2', ...flags, '--out', run(`p-r${index}`)]);
       expect(result.err).toBe('');
-      expect(readJson(join(run(`p-r${expected}`), 'metrics.json'))).toMatchObject({ priorGuidance: expected });
+      expect(readJson(join(run(`p-r${index}`), 'metrics.json'))).toMatchObject(expected);
     }
   });
 

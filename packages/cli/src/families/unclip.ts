@@ -72,7 +72,7 @@ import {
   writeSampleSet,
   type DatasetChoice,
 } from './shared';
-import { recordedGuidance } from './recorded-guidance';
+import { recordedCandidates, recordedGuidance } from './recorded-guidance';
 
 const UNET_CONFIG_FIELDS = ['blockOutChannels', 'layersPerBlock', 'attentionLevels', 'midBlockAttention', 'attentionHeadDim', 'normNumGroups', 'timeEmbeddingDim'] as const;
 const PREDICTION_TYPES = { epsilon: 'epsilon', sample: 'sample', v: 'v_prediction', v_prediction: 'v_prediction' } as const;
@@ -384,7 +384,7 @@ async function sampleUnclipCommand({ options, io, verbose, commandPath }: Comman
       const output = await unclipPipeline({ ...common, prior: loadedPrior!, prompts: Array.from({ length: n }, () => prompt as string), priorOptions });
       output.embeddings.dispose();
       images = output.images;
-      extra = { prompt, prior: prior!.checkpoint.location, priorKind: loadedPrior!.config.kind, ...(loadedPrior!.config.kind === 'diffusion' ? { priorSteps: priorOptions.numInferenceSteps, priorGuidance: priorOptions.guidanceScale } : {}) };
+      extra = { prompt, prior: prior!.checkpoint.location, priorKind: loadedPrior!.config.kind, ...priorRecord(loadedPrior!, priorOptions) };
     }
     const seeds = Array.from({ length: n }, () => sampleSeed(seed, 0));
     const written = await writeSampleSet({
@@ -487,7 +487,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
       step: checkpoint.step,
       dataset,
       clip: clipFound.record,
-      ...(prior ? { prior: prior.checkpoint.location, priorKind: loadedPrior!.config.kind, ...(loadedPrior!.config.kind === 'diffusion' ? { priorSteps: priorOptions.numInferenceSteps, priorGuidance: priorOptions.guidanceScale } : {}) } : {}),
+      ...(prior ? { prior: prior.checkpoint.location, priorKind: loadedPrior!.config.kind, ...priorRecord(loadedPrior!, priorOptions) } : {}),
       scheduler: schedulerName,
       steps: options.steps,
       ema: usedEma,
@@ -500,7 +500,7 @@ async function evalUnclipCommand({ options, io, verbose, commandPath }: CommandC
     if (evaluation.prompted) {
       const { fid, floor, ratio } = evaluation.prompted;
       const fidPart = fid !== undefined ? `; FID ${fid.toFixed(3)}, floor ${floor!.toFixed(3)}, ratio ${ratio!.toFixed(2)}×` : '';
-      lines.push(`prompted-class accuracy ${(100 * evaluation.prompted.classAccuracy).toFixed(1)}% (n ${evaluation.prompted.n}, held-out prompts, ${loadedPrior!.config.kind} prior${loadedPrior!.config.kind === 'diffusion' ? ` (guidance ${priorOptions.guidanceScale})` : ''}, guidance ${guidanceScale})${fidPart}`);
+      lines.push(`prompted-class accuracy ${(100 * evaluation.prompted.classAccuracy).toFixed(1)}% (n ${evaluation.prompted.n}, held-out prompts, ${loadedPrior!.config.kind} prior${loadedPrior!.config.kind === 'diffusion' ? ` (guidance ${priorOptions.guidanceScale}${priorOptions.candidates > 1 ? `, best of ${priorOptions.candidates}` : ''})` : ''}, guidance ${guidanceScale})${fidPart}`);
     }
     if (evaluation.variations) {
       const v = evaluation.variations;
@@ -596,7 +596,7 @@ async function evalPriorCommand({ options, io, verbose, commandPath }: CommandCo
       dataset,
       split: 'test',
       clip: clipFound.record,
-      ...(prior.config.kind === 'diffusion' ? { priorSteps: priorOptions.numInferenceSteps, priorGuidance: priorOptions.guidanceScale } : {}),
+      ...priorRecord(prior, priorOptions),
       ...evaluation,
     });
     io.stdout.write(
@@ -618,12 +618,32 @@ const { n: _evalN, ...evalOptionsWithoutN } = evalOptions('unclip');
 const PRIOR_SAMPLING_OPTIONS = {
   'prior-steps': { type: 'string' as const, valueName: 'n', description: 'diffusion prior: DDIM steps', default: 25, parse: integerOption(1, 10000) },
   'prior-guidance': { type: 'string' as const, valueName: 'w', description: 'diffusion prior: classifier-free guidance weight', defaultLabel: "the prior's recorded config.sampling.guidanceScale, else 1", parse: nonNegativeNumberOption },
+  'prior-candidates': { type: 'string' as const, valueName: 'k', description: 'diffusion prior: embeddings drawn per prompt, the one closest to the text embedding kept (DALL·E 2 draws 2)', defaultLabel: "the prior's recorded config.sampling.candidates, else 1", parse: integerOption(1, 64) },
 };
 
-/** The prior's sampling options: --prior-steps, and --prior-guidance or else the guidance the checkpoint records as measured best (`config.sampling.guidanceScale`), else 1. */
-function priorSamplingOf(options: Record<string, unknown>, prior: LoadedPrior | null): { numInferenceSteps: number; guidanceScale: number } {
-  const given = options['prior-guidance'] as number | undefined;
-  return { numInferenceSteps: options['prior-steps'] as number, guidanceScale: given ?? recordedGuidance(prior?.checkpointConfig, 1) };
+interface PriorSampling {
+  numInferenceSteps: number;
+  guidanceScale: number;
+  candidates: number;
+}
+
+/**
+ * The prior's sampling options: --prior-steps; --prior-guidance and --prior-candidates, or else
+ * what the checkpoint records as measured best (`config.sampling.guidanceScale`, `.candidates`), else 1.
+ */
+function priorSamplingOf(options: Record<string, unknown>, prior: LoadedPrior | null): PriorSampling {
+  const guidance = options['prior-guidance'] as number | undefined;
+  const candidates = options['prior-candidates'] as number | undefined;
+  return {
+    numInferenceSteps: options['prior-steps'] as number,
+    guidanceScale: guidance ?? recordedGuidance(prior?.checkpointConfig, 1),
+    candidates: candidates ?? recordedCandidates(prior?.checkpointConfig, 1),
+  };
+}
+
+/** How a diffusion prior was sampled, for samples.json / metrics.json (nothing for the deterministic regression prior). */
+function priorRecord(prior: LoadedPrior, sampling: PriorSampling): Record<string, number> {
+  return prior.config.kind === 'diffusion' ? { priorSteps: sampling.numInferenceSteps, priorGuidance: sampling.guidanceScale, priorCandidates: sampling.candidates } : {};
 }
 const REDRAW_OPTIONS = {
   'redraw-below': {

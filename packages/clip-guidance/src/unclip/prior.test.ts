@@ -86,6 +86,30 @@ describeWithBackends(
       tf.dispose([text, image]);
       prior.dispose();
     });
+
+    it('diffusion prior candidates: of k draws per text, the one of highest cosine to the text is kept (the same draws as k = 1 on the repeated texts)', async () => {
+      const prior = new DiffusionPrior({ kind: 'diffusion', embedDim: D, hidden: 16, layers: 1, numTrainTimesteps: 50, timeEmbeddingDim: 8 }, new Generator(2));
+      const { text, image } = toyPairs(4, 3);
+      const k = 3;
+      const before = tf.memory().numTensors;
+      const best = prior.predict(text, { generator: new Generator(7), numInferenceSteps: 4, candidates: k });
+      // Row i·k + j is candidate j of text i: draw them all with the same generator.
+      const repeated = tf.tidy(() => tf.reshape(tf.tile(tf.expandDims(text, 1), [1, k, 1]), [4 * k, D]) as tf.Tensor2D);
+      const all = prior.predict(repeated, { generator: new Generator(7), numInferenceSteps: 4 });
+      const [bestRows, allRows, texts] = [(await best.array()) as number[][], (await all.array()) as number[][], (await text.array()) as number[][]];
+      const dot = (a: number[], b: number[]) => a.reduce((sum, v, i) => sum + v * b[i], 0);
+      expect(best.shape).toEqual([4, D]);
+      texts.forEach((t, i) => {
+        const cosines = allRows.slice(i * k, (i + 1) * k).map((row) => dot(row, t));
+        const chosen = cosines.indexOf(Math.max(...cosines));
+        expect(bestRows[i]).toEqual(allRows[i * k + chosen]);
+      });
+      tf.dispose([best, repeated, all]);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(() => prior.predict(text, { candidates: 0 })).toThrow('candidates (0) must be a positive integer');
+      tf.dispose([text, image]);
+      prior.dispose();
+    });
   },
   { only: ['cpu'] },
 );

@@ -6,7 +6,8 @@
 //     reads x_t, the text embedding and the timestep and predicts x₀ (the paper's choice of
 //     target), with condition dropout and classifier-free guidance; sampled with
 //     @gen/diffusion's DDIM scheduler, which steps any tensor shape ([B, D] here).
-// Both return L2-normalised embeddings, like Clip.encodeImage.
+// Both return L2-normalised embeddings, like Clip.encodeImage. The diffusion prior can draw k
+// candidates per text and keep the one closest to the text embedding (the paper's recipe).
 import * as tf from '@tensorflow/tfjs-core';
 import { checkOneOf, checkPositiveInteger, Generator, InvalidArgumentError, nn, type JsonValue } from '@gen/core';
 import { DDIMScheduler, timestepEmbedding } from '@gen/diffusion';
@@ -52,6 +53,11 @@ export interface PriorSampleOptions {
   numInferenceSteps?: number;
   /** Diffusion prior: classifier-free guidance weight (default 1: plain conditional). */
   guidanceScale?: number;
+  /**
+   * Diffusion prior: embeddings drawn per text, of which the one with the highest cosine to the
+   * text embedding is kept (DALL·E 2 §2.2 draws 2; default 1: the single draw, as without it).
+   */
+  candidates?: number;
 }
 
 /** An MLP: Linear → SiLU, `layers` times, then Linear to `outFeatures`. */
@@ -174,11 +180,32 @@ export class DiffusionPrior extends EmbeddingPrior {
 
   predict(text: tf.Tensor2D, options: PriorSampleOptions = {}): tf.Tensor2D {
     this.checkEmbeddings(text, 'text');
-    const { generator = new Generator(0), numInferenceSteps = 25, guidanceScale = 1 } = options;
+    const { generator = new Generator(0), numInferenceSteps = 25, guidanceScale = 1, candidates = 1 } = options;
     checkPositiveInteger('numInferenceSteps', numInferenceSteps);
     if (typeof guidanceScale !== 'number' || !(guidanceScale >= 0) || !Number.isFinite(guidanceScale)) {
       throw new InvalidArgumentError('guidanceScale', guidanceScale, 'must be a finite number >= 0 (1: plain conditional, 0: unconditional)');
     }
+    checkPositiveInteger('candidates', candidates);
+    if (candidates === 1) return this.draw(text, generator, numInferenceSteps, guidanceScale);
+    const [batch, dim] = text.shape;
+    // Row i·k + j is candidate j of text i; keep, per text, the candidate of highest cosine to it.
+    const repeated = tf.tidy(() => tf.reshape(tf.tile(tf.expandDims(text, 1), [1, candidates, 1]), [batch * candidates, dim]) as tf.Tensor2D);
+    let drawn: tf.Tensor2D | null = null;
+    try {
+      drawn = this.draw(repeated, generator, numInferenceSteps, guidanceScale);
+      const all = drawn;
+      return tf.tidy(() => {
+        const cosines = tf.reshape(tf.sum(tf.mul(all, repeated), -1), [batch, candidates]);
+        const rows = tf.add(tf.range(0, batch * candidates, candidates, 'int32'), tf.cast(tf.argMax(cosines, 1), 'int32'));
+        return tf.gather(all, rows) as tf.Tensor2D;
+      });
+    } finally {
+      tf.dispose([repeated, ...(drawn ? [drawn] : [])]);
+    }
+  }
+
+  /** One DDIM draw per row of `text`, L2-normalised. */
+  private draw(text: tf.Tensor2D, generator: Generator, numInferenceSteps: number, guidanceScale: number): tf.Tensor2D {
     const [batch, dim] = text.shape;
     const scheduler = this.scheduler();
     scheduler.setTimesteps(numInferenceSteps);
