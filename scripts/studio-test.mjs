@@ -7,6 +7,12 @@
 //      text-to-image (each shipped text-conditioned checkpoint with its CLIP): a prompt draws a
 //      non-blank grid that differs between prompts and between seeds, with the live preview; an
 //      empty and an over-long prompt show the library's one-line error under the controls;
+//      DALL·E (the shipped MNIST transformer with its VQ-VAE): a prompt draws a non-blank grid
+//      that differs between prompts and seeds, the guidance starts at the recorded scale, CLIP
+//      re-ranking (best 2 of 4) draws; unCLIP (the shipped MNIST decoder with its CLIP): a
+//      prompt through the diffusion and the regression prior, differing between prompts and
+//      seeds, with the live preview; variations of an MNIST-slice reference differ between seeds,
+//      and an uploaded reference draws; an empty prompt shows the library's one-line error;
 //   4. Explore: the GAN interpolation renders and the truncation slider changes it;
 //   5. Train: a few VAE steps — the loss falls; pause; reload the page; resume from IndexedDB at
 //      the paused step and finish; export the checkpoint and sample from it with the CLI;
@@ -166,6 +172,32 @@ async function generateOnce(seed) {
   return canvasPixels('gen-canvas');
 }
 
+/** Runs a prompt that must fail: the one-line error under the controls (matching `expected`); the grid is not redrawn. */
+async function promptErrorLine(what, prompt, expected) {
+  const rendered = await page.getAttribute('#gen-canvas', 'data-rendered');
+  const previousError = await page.evaluate(() => document.body.dataset.lastError ?? null);
+  await page.fill('#gen-prompt', prompt);
+  await page.click('#gen-run');
+  await page.waitForFunction((p) => document.body.dataset.busy === 'false' && (document.body.dataset.lastError ?? null) !== p, previousError, { timeout: STEP_TIMEOUT });
+  const line = await page.textContent('#gen-prompt-error');
+  assert(await page.isVisible('#gen-prompt-error'), `${what} prompt: no error line is shown (status: ${await page.textContent('#progress-text')})`);
+  assert(!line.includes('\n') && expected.test(line), `${what} prompt: the error line reads ${JSON.stringify(line)}`);
+  assert((await page.getAttribute('#gen-canvas', 'data-rendered')) === rendered, `${what} prompt: the grid was redrawn`);
+  return line;
+}
+
+/** Editing the prompt clears its error line; the expected failures are forgotten (later checks must not read them as theirs). */
+async function expectPromptErrorCleared() {
+  await page.fill('#gen-prompt', 'a');
+  assert(!(await page.isVisible('#gen-prompt-error')), 'the error line stays after the prompt is edited');
+  await page.evaluate(() => delete document.body.dataset.lastError);
+}
+
+/** Whether each selector is visible, as a map (for one assertion about a family's controls). */
+async function visibility(selectors) {
+  return Object.fromEntries(await Promise.all(selectors.map(async (selector) => [selector, await page.isVisible(selector)])));
+}
+
 async function trainStatus() {
   return page.evaluate(() => {
     const status = document.getElementById('train-status');
@@ -235,7 +267,7 @@ try {
 
   // Every model the repository ships (served from packages/<family>/pretrained by the studio's Vite plugin).
   const shipped = await page.evaluate(() => fetch('checkpoints.json').then((r) => r.json()));
-  for (const entry of shipped.filter((e) => e.family !== 'text')) {
+  for (const entry of shipped.filter((e) => ['gan', 'vae', 'diffusion'].includes(e.family))) {
     await check(`generate: shipped ${entry.id} loads and draws a non-blank grid that differs between seeds`, async () => {
       await tab('generate');
       await page.selectOption('#gen-family', entry.family);
@@ -305,24 +337,167 @@ try {
         ['empty', '', /^prompt \(""\) must not be empty/],
         ['over-long', Array.from({ length: 40 }, () => 'seven').join(' '), /^prompt \(".*"\) is too long: \d+ tokens, at most \d+ fit$/],
       ]) {
-        const rendered = await page.getAttribute('#gen-canvas', 'data-rendered');
-        const previousError = await page.evaluate(() => document.body.dataset.lastError ?? null);
-        await page.fill('#gen-prompt', prompt);
-        await page.click('#gen-run');
-        await page.waitForFunction((p) => document.body.dataset.busy === 'false' && (document.body.dataset.lastError ?? null) !== p, previousError, { timeout: STEP_TIMEOUT });
-        const line = await page.textContent('#gen-prompt-error');
-        assert(await page.isVisible('#gen-prompt-error'), `${what} prompt: no error line is shown (status: ${await page.textContent('#progress-text')})`);
-        assert(!line.includes('\n') && expected.test(line), `${what} prompt: the error line reads ${JSON.stringify(line)}`);
-        assert((await page.getAttribute('#gen-canvas', 'data-rendered')) === rendered, `${what} prompt: the grid was redrawn`);
-        errors.push(line);
+        errors.push(await promptErrorLine(what, prompt, expected));
         if (what === 'empty') await shot(`generate-text-${entry.id}-empty-prompt`);
       }
-      // Typing clears the line.
-      await page.fill('#gen-prompt', 'a');
-      assert(!(await page.isVisible('#gen-prompt-error')), 'the error line stays after the prompt is edited');
-      // These failures were expected: later checks must not read them as theirs.
-      await page.evaluate(() => delete document.body.dataset.lastError);
+      await expectPromptErrorCleared();
       return errors.map((e) => JSON.stringify(e)).join('; ');
+    });
+  }
+
+  // DALL·E transformer and unCLIP: the shipped MNIST models (the Fashion ones load the same way),
+  // at small settings (4 images, 3 decoder steps): this is about the wiring, not the quality.
+  for (const entry of shipped.filter((e) => e.family === 'dalle' && e.id.endsWith('mnist'))) {
+    await check(`generate: DALL·E ${entry.id} draws a prompt; other prompts and seeds differ; CLIP re-ranking`, async () => {
+      await tab('generate');
+      await page.selectOption('#gen-family', 'dalle');
+      await page.selectOption('#gen-checkpoint', entry.id);
+      const shown = await visibility(['#gen-prompt', '#gen-temperature', '#gen-top-k', '#gen-top-p', '#gen-candidates', '#gen-guidance', '#gen-class', '#gen-steps', '#gen-truncation']);
+      const expected = { '#gen-prompt': true, '#gen-temperature': true, '#gen-top-k': true, '#gen-top-p': true, '#gen-candidates': true, '#gen-guidance': true, '#gen-class': false, '#gen-steps': false, '#gen-truncation': false };
+      assert(JSON.stringify(shown) === JSON.stringify(expected), `the DALL·E controls shown: ${JSON.stringify(shown)}`);
+      // The guidance control starts at the scale the checkpoint records (gen sample dalle's default).
+      const guidance = await page.inputValue('#gen-guidance');
+      assert(Number(guidance) === (entry.guidanceScale ?? 3), `${entry.id}: the guidance control reads ${guidance}, expected ${entry.guidanceScale}`);
+      const prompt = await page.inputValue('#gen-prompt');
+      assert(prompt.trim() !== '', `${entry.id}: the prompt box has no default prompt`);
+      await page.fill('#gen-count', '4');
+      await page.fill('#gen-candidates', '1');
+      const t = Date.now();
+      const a = await generateOnce(1);
+      const ms = Date.now() - t;
+      assertNotBlank(a, `${entry.id} "${prompt}" seed 1`);
+      await shot(`generate-dalle-${entry.id}`);
+      const b = await generateOnce(2);
+      const seeds = meanAbsDifference(a, b);
+      assert(seeds > 2, `${entry.id}: seeds 1 and 2 gave (nearly) the same canvas (mean |Δ| ${seeds.toFixed(2)})`);
+      const other = `a ${String(entry.classNames?.[0] ?? 'thing').toLowerCase()}`;
+      await page.fill('#gen-prompt', other);
+      const c = await generateOnce(1);
+      assertNotBlank(c, `${entry.id} "${other}"`);
+      const prompts = meanAbsDifference(a, c);
+      assert(prompts > 2, `${entry.id}: "${prompt}" and "${other}" gave (nearly) the same canvas (mean |Δ| ${prompts.toFixed(2)})`);
+      // Re-ranking: 2 images × 2 candidates, the CLIP-best 2 kept, at temperature 0.9. 4 rows are
+      // drawn as above: WebGL compiles its programs per shape, and a new batch size costs ~12 s here.
+      await page.fill('#gen-prompt', prompt);
+      await page.fill('#gen-count', '2');
+      await page.fill('#gen-candidates', '2');
+      await page.fill('#gen-temperature', '0.9');
+      const tr = Date.now();
+      const r = await generateOnce(1);
+      const rerankMs = Date.now() - tr;
+      assertNotBlank(r, `${entry.id} re-ranked`);
+      const info = await page.textContent('#gen-info');
+      assert(info.includes('CLIP-best 2 of 4'), `the info line does not report the re-ranking: ${info}`);
+      await shot(`generate-dalle-${entry.id}-reranked`);
+      await page.fill('#gen-count', '4');
+      await page.fill('#gen-candidates', '1');
+      await page.fill('#gen-temperature', '1');
+      timings[`generate-dalle-${entry.id}`] = ms;
+      timings[`generate-dalle-${entry.id}-reranked`] = rerankMs;
+      return `"${prompt}" seed 1 vs 2 mean |Δ| ${seeds.toFixed(1)}/255, vs "${other}" ${prompts.toFixed(1)}/255, guidance ${guidance}, first grid ${ms} ms, re-ranked (best 2 of 4) ${rerankMs} ms`;
+    });
+
+    await check(`generate: DALL·E ${entry.id} shows a one-line error for an empty prompt`, async () => {
+      const line = await promptErrorLine('empty', '', /^prompt \(""\) must be a non-empty string$/);
+      await shot(`generate-dalle-${entry.id}-empty-prompt`);
+      await expectPromptErrorCleared();
+      return JSON.stringify(line);
+    });
+  }
+
+  for (const entry of shipped.filter((e) => e.family === 'unclip' && e.id.endsWith('mnist'))) {
+    await check(`generate: unCLIP ${entry.id} draws a prompt through each prior; other prompts and seeds differ; live preview`, async () => {
+      await tab('generate');
+      await page.selectOption('#gen-family', 'unclip');
+      await page.selectOption('#gen-checkpoint', entry.id);
+      await page.selectOption('#gen-unclip-route', 'text');
+      const shown = await visibility(['#gen-prompt', '#gen-prior', '#gen-steps', '#gen-guidance', '#gen-class', '#gen-reference', '#gen-truncation']);
+      const expected = { '#gen-prompt': true, '#gen-prior': true, '#gen-steps': true, '#gen-guidance': true, '#gen-class': false, '#gen-reference': false, '#gen-truncation': false };
+      assert(JSON.stringify(shown) === JSON.stringify(expected), `the unCLIP text-route controls shown: ${JSON.stringify(shown)}`);
+      const guidance = await page.inputValue('#gen-guidance');
+      assert(Number(guidance) === (entry.guidanceScale ?? 3), `${entry.id}: the decoder guidance reads ${guidance}, expected ${entry.guidanceScale}`);
+      const priors = await page.$$eval('#gen-prior option', (options) => options.map((o) => o.value));
+      assert(JSON.stringify(priors) === JSON.stringify(entry.priors.map((p) => p.id)), `the prior picker lists ${priors.join(', ')}`);
+      const diffusionPrior = entry.priors.find((p) => p.kind === 'diffusion');
+      const regressionPrior = entry.priors.find((p) => p.kind === 'regression');
+      assert(diffusionPrior && regressionPrior, `${entry.id} lacks a diffusion or a regression prior: ${priors.join(', ')}`);
+      await page.selectOption('#gen-prior', diffusionPrior.id);
+      // The prior's controls start at what it records (else 1), as gen sample unclip's --prior-guidance / --prior-candidates.
+      const priorGuidance = await page.inputValue('#gen-prior-guidance');
+      const priorCandidates = await page.inputValue('#gen-prior-candidates');
+      assert(Number(priorGuidance) === (diffusionPrior.guidanceScale ?? 1) && Number(priorCandidates) === (diffusionPrior.candidates ?? 1), `the prior controls read guidance ${priorGuidance}, candidates ${priorCandidates}`);
+      const prompt = await page.inputValue('#gen-prompt');
+      assert(prompt.trim() !== '', `${entry.id}: the prompt box has no default prompt`);
+      await page.fill('#gen-steps', '3');
+      await page.selectOption('#gen-scheduler', 'ddim');
+      await page.fill('#gen-count', '4');
+      await page.fill('#gen-prior-steps', '10');
+      const t = Date.now();
+      const a = await generateOnce(1);
+      const ms = Date.now() - t;
+      assertNotBlank(a, `${entry.id} "${prompt}" seed 1`);
+      const previewStep = await page.getAttribute('#gen-preview', 'data-step');
+      assert(previewStep === '3', `the per-step preview ended at step ${previewStep}, expected 3`);
+      await shot(`generate-unclip-${entry.id}`);
+      const b = await generateOnce(2);
+      const seeds = meanAbsDifference(a, b);
+      assert(seeds > 2, `${entry.id}: seeds 1 and 2 gave (nearly) the same canvas (mean |Δ| ${seeds.toFixed(2)})`);
+      const other = `a ${String(entry.classNames?.[0] ?? 'thing').toLowerCase()}`;
+      await page.fill('#gen-prompt', other);
+      const c = await generateOnce(1);
+      assertNotBlank(c, `${entry.id} "${other}"`);
+      const prompts = meanAbsDifference(a, c);
+      assert(prompts > 2, `${entry.id}: "${prompt}" and "${other}" gave (nearly) the same canvas (mean |Δ| ${prompts.toFixed(2)})`);
+      // The regression prior: deterministic, so its sampling controls are hidden.
+      await page.fill('#gen-prompt', prompt);
+      await page.selectOption('#gen-prior', regressionPrior.id);
+      assert(!(await page.isVisible('#gen-prior-guidance')), 'the prior guidance is shown for the regression prior');
+      const r = await generateOnce(1);
+      assertNotBlank(r, `${entry.id} regression prior`);
+      const info = await page.textContent('#gen-info');
+      assert(info.includes('regression prior'), `the info line does not name the regression prior: ${info}`);
+      await shot(`generate-unclip-${entry.id}-regression`);
+      await page.selectOption('#gen-prior', diffusionPrior.id);
+      timings[`generate-unclip-${entry.id}`] = ms;
+      return `"${prompt}" seed 1 vs 2 mean |Δ| ${seeds.toFixed(1)}/255, vs "${other}" ${prompts.toFixed(1)}/255, decoder guidance ${guidance}, prior guidance ${priorGuidance} / candidates ${priorCandidates}, first grid ${ms} ms; regression prior draws too`;
+    });
+
+    await check(`generate: unCLIP ${entry.id} shows a one-line error for an empty prompt`, async () => {
+      const line = await promptErrorLine('empty', '', /^prompt \(""\) must not be empty/);
+      await shot(`generate-unclip-${entry.id}-empty-prompt`);
+      await expectPromptErrorCleared();
+      return JSON.stringify(line);
+    });
+
+    await check(`generate: unCLIP ${entry.id} variations of an MNIST reference differ between seeds; an uploaded reference works`, async () => {
+      await page.selectOption('#gen-unclip-route', 'variations');
+      const shown = await visibility(['#gen-prompt', '#gen-prior', '#gen-reference', '#gen-reference-file', '#gen-steps']);
+      const expected = { '#gen-prompt': false, '#gen-prior': false, '#gen-reference': true, '#gen-reference-file': true, '#gen-steps': true };
+      assert(JSON.stringify(shown) === JSON.stringify(expected), `the unCLIP variations controls shown: ${JSON.stringify(shown)}`);
+      await page.fill('#gen-reference', '0');
+      const t = Date.now();
+      const a = await generateOnce(1);
+      const ms = Date.now() - t;
+      assertNotBlank(a, `${entry.id} variations seed 1`);
+      assertNotBlank(await canvasPixels('gen-reference-canvas'), 'the reference');
+      const reference = await page.getAttribute('#gen-canvas', 'data-reference');
+      assert(reference === 'MNIST #0', `the canvas records the reference ${JSON.stringify(reference)}`);
+      await shot(`generate-unclip-${entry.id}-variations`);
+      const b = await generateOnce(2);
+      const seeds = meanAbsDifference(a, b);
+      assert(seeds > 2, `${entry.id}: variations with seeds 1 and 2 gave (nearly) the same canvas (mean |Δ| ${seeds.toFixed(2)})`);
+      // An uploaded picture (the reference canvas itself, 3× larger: the studio scales it back).
+      const upload = path.join(artifacts, 'unclip-reference.png');
+      await page.locator('#gen-reference-canvas').screenshot({ path: upload });
+      await page.setInputFiles('#gen-reference-file', upload);
+      const u = await generateOnce(1);
+      assertNotBlank(u, `${entry.id} variations of an upload`);
+      const uploaded = await page.getAttribute('#gen-canvas', 'data-reference');
+      assert(uploaded === 'unclip-reference.png', `the canvas records the reference ${JSON.stringify(uploaded)}`);
+      await page.setInputFiles('#gen-reference-file', []);
+      await page.selectOption('#gen-unclip-route', 'text');
+      timings[`generate-unclip-${entry.id}-variations`] = ms;
+      return `reference MNIST #0, seed 1 vs 2 mean |Δ| ${seeds.toFixed(1)}/255, first grid ${ms} ms; an uploaded reference draws too`;
     });
   }
 

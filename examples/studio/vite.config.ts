@@ -9,7 +9,7 @@ const packages = fileURLToPath(new URL('../../packages/', import.meta.url));
 export default defineConfig({
   base: './',
   resolve: {
-    alias: [{ find: /^@gen\/(core|gan|vae|diffusion|clip-guidance)$/, replacement: `${packages}$1/src/index.ts` }],
+    alias: [{ find: /^@gen\/(core|gan|vae|diffusion|clip-guidance|transformer)$/, replacement: `${packages}$1/src/index.ts` }],
   },
   plugins: [shippedCheckpoints(packages)],
   build: { target: 'es2022', chunkSizeWarningLimit: 4096, sourcemap: true },

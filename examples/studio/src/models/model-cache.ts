@@ -1,10 +1,12 @@
 // Builds or loads the model a (family, checkpoint) choice names, keeping one loaded model per
 // tab and disposing the previous one.
 import { folderHandler, sourceOf, type CheckpointChoice } from '../io/checkpoint-sources';
+import { DalleStudioModel } from './dalle-model';
 import { DiffusionStudioModel } from './diffusion-model';
 import type { FamilyName, StudioModel } from './family';
 import { GanStudioModel } from './gan-model';
 import { TextToImageStudioModel } from './text-model';
+import { UnclipStudioModel } from './unclip-model';
 import { VaeStudioModel } from './vae-model';
 
 /** Seed of the untrained models' initial weights (fixed, so "untrained" is one model). */
@@ -12,6 +14,8 @@ export const UNTRAINED_WEIGHTS_SEED = 1;
 
 export async function openModel(family: FamilyName, choice: CheckpointChoice): Promise<StudioModel> {
   if (family === 'text' && (choice.kind !== 'shipped' || !choice.text)) throw new Error(`${choice.label} is not a text-to-image checkpoint (one the studio serves with its CLIP)`);
+  if (family === 'dalle' && (choice.kind !== 'shipped' || !choice.dalle)) throw new Error(`${choice.label} is not a DALL·E checkpoint (one the studio serves with its VQ-VAE)`);
+  if (family === 'unclip' && (choice.kind !== 'shipped' || !choice.unclip)) throw new Error(`${choice.label} is not an unCLIP decoder (one the studio serves with its CLIP)`);
   if (choice.kind === 'untrained') {
     if (family === 'gan') return GanStudioModel.untrained(UNTRAINED_WEIGHTS_SEED);
     if (family === 'vae') return VaeStudioModel.untrained(UNTRAINED_WEIGHTS_SEED);
@@ -23,6 +27,11 @@ export async function openModel(family: FamilyName, choice: CheckpointChoice): P
   // A shipped latent diffusion model keeps its autoencoder in a folder beside the UNet's files.
   const autoencoderSource = choice.kind === 'shipped' ? (relative: string) => folderHandler(`${choice.location.replace(/\/+$/, '')}/${relative}`) : undefined;
   if (family === 'text') return TextToImageStudioModel.load(source, choice.label, autoencoderSource, folderHandler(choice.text!.encoder), choice.text!.encoder);
+  if (family === 'dalle') {
+    const { imageTokenizer, clip } = choice.dalle!;
+    return DalleStudioModel.load(source, choice.label, folderHandler(imageTokenizer), clip === null ? null : folderHandler(clip));
+  }
+  if (family === 'unclip') return UnclipStudioModel.load(source, choice.label, autoencoderSource, folderHandler(choice.unclip!.clip), choice.unclip!.clip, folderHandler);
   return DiffusionStudioModel.load(source, choice.label, autoencoderSource);
 }
 
