@@ -44,7 +44,7 @@ describe('@gen/clip-guidance/node', () => {
     expect(fashionConfig).toMatchObject({ autoencoder: 'autoencoder', imageEncoder: { kind: 'clip-image-embedding', clip: 'pretrained:fashion' } });
     // The Fashion diffusion prior records the guidance measured best (gen sample|eval unclip's default).
     const fashionPrior = JSON.parse(fs.readFileSync(path.join(pretrainedUnclipPriorDir('fashion-diffusion'), 'config.json'), 'utf8')).userDefinedMetadata.genCheckpoint.config;
-    expect(fashionPrior).toMatchObject({ clip: 'pretrained:fashion', prior: { kind: 'diffusion' }, sampling: { guidanceScale: 2 } });
+    expect(fashionPrior).toMatchObject({ clip: 'pretrained:fashion', prior: { kind: 'diffusion' }, sampling: { guidanceScale: 2, candidates: 2 } });
     expect(() => pretrainedUnclipDecoderDir('nope' as PretrainedUnclipDecoderName)).toThrow("name (\"nope\") must be a pretrained unCLIP decoder of @gen/clip-guidance: 'mnist', 'fashion'");
     expect(() => pretrainedUnclipPriorDir('mnist' as PretrainedUnclipPriorName)).toThrow(
       "name (\"mnist\") must be a pretrained unCLIP prior of @gen/clip-guidance: 'mnist-diffusion', 'mnist-regression', 'fashion-diffusion', 'fashion-regression'",
