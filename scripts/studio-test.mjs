@@ -172,6 +172,23 @@ async function generateOnce(seed) {
   return canvasPixels('gen-canvas');
 }
 
+/**
+ * A prompted family's grid must depend on both inputs: `first` (the grid of `prompt` at seed 1)
+ * against seed 2, and against another prompt (the first class, plainly) at seed 1, which is left
+ * in the prompt box. Returns the mean |Δ| of each.
+ */
+async function expectSeedAndPromptMatter(entry, prompt, first) {
+  const seeds = meanAbsDifference(first, await generateOnce(2));
+  assert(seeds > 2, `${entry.id}: seeds 1 and 2 gave (nearly) the same canvas (mean |Δ| ${seeds.toFixed(2)})`);
+  const other = `a ${String(entry.classNames?.[0] ?? 'thing').toLowerCase()}`;
+  await page.fill('#gen-prompt', other);
+  const c = await generateOnce(1);
+  assertNotBlank(c, `${entry.id} "${other}"`);
+  const prompts = meanAbsDifference(first, c);
+  assert(prompts > 2, `${entry.id}: "${prompt}" and "${other}" gave (nearly) the same canvas (mean |Δ| ${prompts.toFixed(2)})`);
+  return { seeds, other, prompts };
+}
+
 /** Runs a prompt that must fail: the one-line error under the controls (matching `expected`); the grid is not redrawn. */
 async function promptErrorLine(what, prompt, expected) {
   const rendered = await page.getAttribute('#gen-canvas', 'data-rendered');
@@ -315,16 +332,7 @@ try {
       const drawn = await page.getAttribute('#gen-canvas', 'data-prompt');
       assert(drawn === prompt, `the canvas records the prompt ${JSON.stringify(drawn)}, expected ${JSON.stringify(prompt)}`);
       await shot(`generate-text-${entry.id}`);
-      const b = await generateOnce(2);
-      const seeds = meanAbsDifference(a, b);
-      assert(seeds > 2, `${entry.id}: seeds 1 and 2 gave (nearly) the same canvas (mean |Δ| ${seeds.toFixed(2)})`);
-      // Another prompt (the first class, plainly), same seed as the first grid.
-      const other = `a ${String(entry.classNames?.[0] ?? 'thing').toLowerCase()}`;
-      await page.fill('#gen-prompt', other);
-      const c = await generateOnce(1);
-      assertNotBlank(c, `${entry.id} "${other}"`);
-      const prompts = meanAbsDifference(a, c);
-      assert(prompts > 2, `${entry.id}: "${prompt}" and "${other}" gave (nearly) the same canvas (mean |Δ| ${prompts.toFixed(2)})`);
+      const { seeds, other, prompts } = await expectSeedAndPromptMatter(entry, prompt, a);
       await shot(`generate-text-${entry.id}-other-prompt`);
       const info = await page.textContent('#gen-info');
       timings[`generate-text-${entry.id}`] = ms;
@@ -367,15 +375,7 @@ try {
       const ms = Date.now() - t;
       assertNotBlank(a, `${entry.id} "${prompt}" seed 1`);
       await shot(`generate-dalle-${entry.id}`);
-      const b = await generateOnce(2);
-      const seeds = meanAbsDifference(a, b);
-      assert(seeds > 2, `${entry.id}: seeds 1 and 2 gave (nearly) the same canvas (mean |Δ| ${seeds.toFixed(2)})`);
-      const other = `a ${String(entry.classNames?.[0] ?? 'thing').toLowerCase()}`;
-      await page.fill('#gen-prompt', other);
-      const c = await generateOnce(1);
-      assertNotBlank(c, `${entry.id} "${other}"`);
-      const prompts = meanAbsDifference(a, c);
-      assert(prompts > 2, `${entry.id}: "${prompt}" and "${other}" gave (nearly) the same canvas (mean |Δ| ${prompts.toFixed(2)})`);
+      const { seeds, other, prompts } = await expectSeedAndPromptMatter(entry, prompt, a);
       // Re-ranking: 2 images × 2 candidates, the CLIP-best 2 kept, at temperature 0.9. 4 rows are
       // drawn as above: WebGL compiles its programs per shape, and a new batch size costs ~12 s here.
       await page.fill('#gen-prompt', prompt);
@@ -439,15 +439,7 @@ try {
       const previewStep = await page.getAttribute('#gen-preview', 'data-step');
       assert(previewStep === '3', `the per-step preview ended at step ${previewStep}, expected 3`);
       await shot(`generate-unclip-${entry.id}`);
-      const b = await generateOnce(2);
-      const seeds = meanAbsDifference(a, b);
-      assert(seeds > 2, `${entry.id}: seeds 1 and 2 gave (nearly) the same canvas (mean |Δ| ${seeds.toFixed(2)})`);
-      const other = `a ${String(entry.classNames?.[0] ?? 'thing').toLowerCase()}`;
-      await page.fill('#gen-prompt', other);
-      const c = await generateOnce(1);
-      assertNotBlank(c, `${entry.id} "${other}"`);
-      const prompts = meanAbsDifference(a, c);
-      assert(prompts > 2, `${entry.id}: "${prompt}" and "${other}" gave (nearly) the same canvas (mean |Δ| ${prompts.toFixed(2)})`);
+      const { seeds, other, prompts } = await expectSeedAndPromptMatter(entry, prompt, a);
       // The regression prior: deterministic, so its sampling controls are hidden.
       await page.fill('#gen-prompt', prompt);
       await page.selectOption('#gen-prior', regressionPrior.id);

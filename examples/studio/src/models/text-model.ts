@@ -14,11 +14,11 @@ import {
   classPhrases,
   fillPhrase,
   generateFromPrompts,
-  loadClip,
   textEncoderRecordOf,
   type LoadedClip,
   type TextEncoderRecord,
 } from '@gen/clip-guidance';
+import { loadCheckedClip } from './checked-clip';
 import { DiffusionStudioModel, type AutoencoderSource } from './diffusion-model';
 import type { SampleRequest, StudioModel } from './family';
 
@@ -62,21 +62,16 @@ export class TextToImageStudioModel implements StudioModel {
    */
   static async load(source: tf.io.IOHandler | string, name: string, autoencoderSource: AutoencoderSource | undefined, clipSource: tf.io.IOHandler, clipName: string): Promise<TextToImageStudioModel> {
     const diffusion = await DiffusionStudioModel.load(source, name, autoencoderSource);
-    let clip: LoadedClip | null = null;
     try {
       const record = textEncoderRecordOf(diffusion.checkpointConfig);
       if (!record) throw new GenError(`${name} is not text-conditioned (its config names no textEncoder): pick it under Diffusion`);
-      clip = await loadClip(clipSource);
-      try {
-        checkClipMatchesRecord(clip, record);
-        checkClipFitsUNet(clip, diffusion.model.config);
-      } catch (error) {
-        throw new GenError(`${clipName}: ${(error as Error).message}`);
-      }
+      const clip = await loadCheckedClip(clipSource, clipName, (loaded) => {
+        checkClipMatchesRecord(loaded, record);
+        checkClipFitsUNet(loaded, diffusion.model.config);
+      });
       return new TextToImageStudioModel(diffusion, clip, record);
     } catch (error) {
       diffusion.dispose();
-      clip?.dispose();
       throw error;
     }
   }

@@ -12,13 +12,13 @@ import {
   checkPrompt,
   imageEncoderRecordOf,
   imageVariations,
-  loadClip,
   loadPrior,
   unclipPipeline,
   type ImageEncoderRecord,
   type LoadedClip,
   type LoadedPrior,
 } from '@gen/clip-guidance';
+import { loadCheckedClip } from './checked-clip';
 import { DiffusionStudioModel, type AutoencoderSource } from './diffusion-model';
 import type { PriorRequest, SampleRequest, StudioModel } from './family';
 
@@ -60,20 +60,13 @@ export class UnclipStudioModel implements StudioModel {
     priorSource: (url: string) => tf.io.IOHandler,
   ): Promise<UnclipStudioModel> {
     const decoder = await DiffusionStudioModel.load(source, name, autoencoderSource);
-    let clip: LoadedClip | null = null;
     try {
       const record = imageEncoderRecordOf(decoder.checkpointConfig);
       if (!record) throw new GenError(`${name} is not an unCLIP decoder (its config has no imageEncoder): pick it under Diffusion`);
-      clip = await loadClip(clipSource);
-      try {
-        checkClipMatchesImageRecord(clip, record);
-      } catch (error) {
-        throw new GenError(`${clipName}: ${(error as Error).message}`);
-      }
+      const clip = await loadCheckedClip(clipSource, clipName, (loaded) => checkClipMatchesImageRecord(loaded, record));
       return new UnclipStudioModel(decoder, clip, record, priorSource);
     } catch (error) {
       decoder.dispose();
-      clip?.dispose();
       throw error;
     }
   }
